@@ -1,0 +1,87 @@
+"""The layout of a model-index file, as one schema that validates files and documents itself.
+
+Field names follow the model-index format of timm's old docs (`Collections:`, `Models:`,
+`Metadata:` ...); the fields modelsite adds are marked as ours in their descriptions.
+"""
+
+from __future__ import annotations
+
+from modelsite.schema_types import Choice, Field, Integer, ListOf, Number, Record, Text, Url
+
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
+
+PAPER = Record(name="Paper", fields={
+    "title": Field(Text(), doc="Title of the paper that introduced the architecture."),
+    "url": Field(Url(), doc="Where to read it, preferably arXiv."),
+})
+
+COLLECTION = Record(name="a collection", fields={
+    "Name": Field(Text(), doc="Display name of the collection; models join it through `In Collection`."),
+    "Paper": Field(PAPER, doc="The paper behind the collection."),
+    "Summary": Field(Text(), doc="Ours. Markdown prose introducing the collection; `$...$` renders as math."),
+    "Citation": Field(Text(), doc="Ours. BibTeX entry of the paper, shown verbatim with a copy button."),
+    "Weights Source": Field(Text(), doc="Ours. Markdown: where the released weights come from."),
+    "Code": Field(Url(), required=False, doc="Link to the module in timm that implements the family."),
+})
+
+METADATA = Record(name="Metadata", fields={
+    "FLOPs": Field(Integer(), doc="Multiply-accumulates for one image at `Image Size`: "
+                   "`torch.utils.flop_counter.FlopCounterMode`'s total, halved."),
+    "Parameters": Field(Integer(), doc="Exact number of parameters."),
+    "File Size": Field(Integer(), doc="Size in bytes of the released weights file."),
+    "Image Size": Field(Integer(), doc="Side of the square input the weights were evaluated at, in pixels."),
+    "Crop Pct": Field(Number(minimum=0, maximum=1, exclusive_minimum=True),
+                      doc="Fraction of the resized image kept by the center crop at evaluation, in (0, 1]."),
+    "Interpolation": Field(Choice(values=INTERPOLATIONS), doc="Resampling used when resizing for evaluation."),
+    "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
+    "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
+                                 doc="Named techniques of the training recipe."),
+    "Architecture": Field(ListOf(Text(), unique=True), doc="Building blocks of the network."),
+    "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
+    "Epochs": Field(Integer(), required=False, doc="Training epochs."),
+    "Batch Size": Field(Integer(), required=False, doc="Global training batch size."),
+    "LR": Field(Number(minimum=0, exclusive_minimum=True), required=False, doc="Peak learning rate."),
+    "Momentum": Field(Number(minimum=0, maximum=1), required=False, doc="Optimizer momentum."),
+    "Weight Decay": Field(Number(minimum=0), required=False, doc="Weight decay."),
+    "RMSProp Decay": Field(Number(minimum=0, maximum=1), required=False, doc="RMSProp's squared-gradient decay."),
+    "Label Smoothing": Field(Number(minimum=0, maximum=1), required=False, doc="Label smoothing factor."),
+    "BatchNorm Momentum": Field(Number(minimum=0, maximum=1), required=False,
+                                doc="Batch-norm momentum, in TensorFlow's convention (decay of the running mean)."),
+})
+
+WEIGHTS = Record(name="Weights", fields={
+    "Tag": Field(Text(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
+    "URL": Field(Url(), doc="The weights' home: the Hugging Face Hub repository timm loads them from."),
+    "Original": Field(Url(), required=False, doc="Where the weights were first released, when elsewhere."),
+})
+
+RESULT = Record(name="a result", fields={
+    "Task": Field(Text(), doc="Task the figure measures."),
+    "Dataset": Field(Text(), doc="Evaluation data set."),
+    "Metrics": Field(Record(name="Metrics", fields={
+        "Top 1 Accuracy": Field(Number(minimum=0, maximum=100), doc="Percent."),
+        "Top 5 Accuracy": Field(Number(minimum=0, maximum=100), required=False, doc="Percent."),
+    }), doc="The reported figures."),
+    "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table)."),
+})
+
+# Where each figure came from: one line per Metadata key, so a reader can judge it.
+SOURCES = Record(name="Sources", fields={
+    key: Field(Text(), required=False, doc=f"Where `{key}` came from.")
+    for key in ("FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation")
+})
+
+MODEL = Record(name="a model", fields={
+    "Name": Field(Text(), doc="timm's model ID, as `timm.create_model` takes it."),
+    "In Collection": Field(Text(), doc="`Name` of the collection the model belongs to."),
+    "Metadata": Field(METADATA, doc="Figures, training data, recipe and architecture."),
+    "Code": Field(Url(), doc="Link to the line of timm's source that defines the variant."),
+    "Weights": Field(WEIGHTS, doc="Which released weights the page describes."),
+    "Sources": Field(SOURCES, doc="Ours. Where each figure came from."),
+    "Results": Field(ListOf(RESULT), required=False, doc="Reported accuracy, each with its source."),
+})
+
+INDEX_FILE = Record(name="the file", fields={
+    "Collections": Field(ListOf(COLLECTION), required=False, doc="The collections this file defines."),
+    "Models": Field(ListOf(MODEL), required=False, doc="The variants this file registers."),
+})

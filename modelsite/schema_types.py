@@ -1,0 +1,261 @@
+"""Building blocks of the index schema: each reads a located YAML node and reports problems.
+
+A spec reads a node, returns the plain value (or INVALID), and records where every value
+sits, so that later checks can point at the exact line and column of a figure.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import yaml
+
+from modelsite.problems import Problem
+
+KeyPath = tuple[Union[str, int], ...]
+
+STR_TAG = "tag:yaml.org,2002:str"
+INT_TAG = "tag:yaml.org,2002:int"
+FLOAT_TAG = "tag:yaml.org,2002:float"
+BOOL_TAG = "tag:yaml.org,2002:bool"
+NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class Walk:
+    """What reading one file collects: problems, and the position of every key and value."""
+
+    shown_as: str
+    problems: list[Problem] = field(default_factory=list)
+    value_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def report(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(self.shown_as, node.start_mark.line + 1, node.start_mark.column + 1, message))
+
+
+def dotted(path: KeyPath) -> str:
+    """`Models[2].Metadata.FLOPs`, the way messages name a place in the layout."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def describe(node: yaml.Node) -> str:
+    """Say what a node holds, for messages like `got a list`."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kinds = {STR_TAG: "the text", INT_TAG: "the integer", FLOAT_TAG: "the number", BOOL_TAG: "the boolean"}
+    if node.tag == NULL_TAG:
+        return "nothing (an empty value)"
+    return f"{kinds.get(node.tag, 'the value')} {node.value!r}"
+
+
+class Spec:
+    """Reads one node; subclasses say what the node must hold."""
+
+    expects = "a value"
+
+    def read(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        walk.value_at[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        return self.check(node, path, walk)
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        raise NotImplementedError
+
+    def wrong_type(self, node: yaml.Node, path: KeyPath, walk: Walk, hint: str = "") -> Any:
+        walk.report(node, f"{dotted(path)} must be {self.expects}, got {describe(node)}{hint}")
+        return INVALID
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    """A non-empty string."""
+
+    expects = "text"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in (STR_TAG, "tag:yaml.org,2002:timestamp"):
+            hint = "; put it in quotes" if isinstance(node, yaml.ScalarNode) and node.tag != NULL_TAG else ""
+            return self.wrong_type(node, path, walk, hint)
+        if not node.value.strip():
+            walk.report(node, f"{dotted(path)} is empty; write {self.expects}")
+            return INVALID
+        return node.value
+
+
+@dataclass(frozen=True)
+class Url(Text):
+    """An absolute http(s) address."""
+
+    expects = "an absolute URL starting with https://"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        value = super().check(node, path, walk)
+        if value is not INVALID and not value.startswith(("https://", "http://")):
+            walk.report(node, f"{dotted(path)} must be an absolute URL starting with https://, got {value!r}")
+            return INVALID
+        return value
+
+
+@dataclass(frozen=True)
+class Choice(Text):
+    """One word out of a fixed set."""
+
+    values: tuple[str, ...] = ()
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        value = super().check(node, path, walk)
+        if value is not INVALID and value not in self.values:
+            walk.report(node, f"{dotted(path)} is {value!r}, which is not one of {', '.join(self.values)}"
+                        f"{_did_you_mean(value, self.values)}")
+            return INVALID
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    """An integer or float within bounds; integer_only refuses floats."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    integer_only: bool = False
+
+    @property
+    def expects(self) -> str:  # type: ignore[override]
+        kind = "an integer" if self.integer_only else "a number"
+        if self.minimum is not None and self.maximum is not None:
+            low, high = ("(" if self.exclusive_minimum else "["), "]"
+            return f"{kind} in {low}{self.minimum:g}, {self.maximum:g}{high}"
+        if self.minimum is not None:
+            return f"{kind} {'above' if self.exclusive_minimum else 'of at least'} {self.minimum:g}"
+        return kind
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        allowed = (INT_TAG,) if self.integer_only else (INT_TAG, FLOAT_TAG)
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in allowed:
+            hint = ""
+            if isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG and _parses_as_number(node.value):
+                hint = f"; write {node.value.strip()} without quotes"
+            elif isinstance(node, yaml.ScalarNode) and node.tag == FLOAT_TAG and self.integer_only:
+                hint = "; write the exact whole number"
+            return self.wrong_type(node, path, walk, hint)
+        value = _constructor.construct_object(node)
+        if value != value or value in (float("inf"), float("-inf")):
+            return self.wrong_type(node, path, walk)
+        too_low = self.minimum is not None and (value <= self.minimum if self.exclusive_minimum else value < self.minimum)
+        too_high = self.maximum is not None and value > self.maximum
+        if too_low or too_high:
+            walk.report(node, f"{dotted(path)} is {value}, out of range: it must be {self.expects}")
+            return INVALID
+        return value
+
+
+def Integer(minimum: int = 1) -> Number:
+    """A whole number of at least MINIMUM (sizes and counts are positive)."""
+    return Number(minimum=minimum, integer_only=True)
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    """A non-empty list whose items each follow ITEM; unique items when asked."""
+
+    item: Spec = field(default_factory=Text)
+    unique: bool = False
+
+    @property
+    def expects(self) -> str:  # type: ignore[override]
+        return f"a list of {self.item.expects}"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return self.wrong_type(node, path, walk, "; write one `- item` per line")
+        if not node.value:
+            walk.report(node, f"{dotted(path)} is an empty list; give at least one item or remove the key")
+            return INVALID
+        items, seen = [], set()
+        for index, child in enumerate(node.value):
+            value = self.item.read(child, (*path, index), walk)
+            if self.unique and isinstance(value, str):
+                if value in seen:
+                    walk.report(child, f"{dotted(path)} lists {value!r} twice; keep one")
+                seen.add(value)
+            items.append(value)
+        return items
+
+
+@dataclass(frozen=True)
+class Field:
+    """A key of a record: its spec, whether it must be there, and what it means (shown in the docs)."""
+
+    spec: Spec
+    required: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Record(Spec):
+    """A mapping with a closed set of keys."""
+
+    fields: dict[str, Field] = field(default_factory=dict)
+    name: str = "mapping"
+
+    @property
+    def expects(self) -> str:  # type: ignore[override]
+        return f"a mapping ({self.name})"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            return self.wrong_type(node, path, walk, "; write `Key: value` lines indented under it")
+        values: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR_TAG:
+                walk.report(key_node, f"keys of {dotted(path) or 'the file'} must be plain names, got {describe(key_node)}")
+                continue
+            key = key_node.value
+            if key in values:
+                walk.report(key_node, f"{dotted((*path, key))} is given twice; keep one")
+                continue
+            walk.key_at[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            spec = self.fields.get(key)
+            if spec is None:
+                walk.report(key_node, f"unknown key {key!r} in {dotted(path) or 'the top level'}"
+                            f"{_did_you_mean(key, tuple(self.fields))}; allowed keys: {', '.join(self.fields)}")
+                values[key] = INVALID
+                continue
+            values[key] = spec.spec.read(value_node, (*path, key), walk)
+        for key, spec in self.fields.items():
+            if spec.required and key not in values:
+                walk.report(node, f"{dotted(path) or 'the file'} lacks the required key {key!r} ({spec.spec.expects})")
+        return values
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = {choice.lower(): choice for choice in choices}
+        close = [lowered[word.lower()]] if word.lower() in lowered else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _parses_as_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

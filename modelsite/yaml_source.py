@@ -1,0 +1,140 @@
+"""Safe, bounded loading of one YAML file into nodes that remember their line and column.
+
+Nothing here constructs Python objects from tags: the file is scanned as events first, so
+tags, anchors and aliases (the ingredients of alias bombs), nesting depth and size are
+all refused before any tree is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from modelsite.problems import Problem
+
+# A collection of a hundred variants is about 150 KB; anything far larger is not an index file.
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """The root node of a file, or the problems that stopped it from loading."""
+
+    root: yaml.Node | None
+    problems: tuple[Problem, ...]
+
+
+def load_yaml_file(path: Path, shown_as: str) -> LoadedYaml:
+    """Read PATH and return its single YAML document as located nodes."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return _failed(shown_as, 1, 1, f"cannot read the file: {error.strerror or error}")
+    return load_yaml_bytes(data, shown_as)
+
+
+def load_yaml_bytes(data: bytes, shown_as: str) -> LoadedYaml:
+    """Check DATA for encoding, size, tabs and unsafe constructs, then compose it."""
+    if len(data) > MAX_BYTES:
+        return _failed(shown_as, 1, 1, f"the file is {len(data):,} bytes; a model-index file must stay under "
+                       f"{MAX_BYTES:,} bytes: split the collection into several files")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _position_of_byte(data, error.start)
+        return _failed(shown_as, line, col, f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8")
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(_is_comment_or_blank(line) for line in text.splitlines()):
+        return _failed(shown_as, 1, 1, "the file is empty; a model-index file holds `Collections:` and/or `Models:`")
+    tabs = _tab_problems(text, shown_as)
+    if tabs:
+        return LoadedYaml(None, tuple(tabs))
+    problems = _scan_events(text, shown_as)
+    if problems:
+        return LoadedYaml(None, tuple(problems))
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        return LoadedYaml(None, (_yaml_error(error, shown_as),))
+    if root is None:
+        return _failed(shown_as, 1, 1, "the file holds no YAML document; write `Collections:` and/or `Models:`")
+    return LoadedYaml(root, ())
+
+
+def _scan_events(text: str, shown_as: str) -> list[Problem]:
+    """Refuse tags, anchors, aliases, deep nesting and several documents, reading events only."""
+    problems: list[Problem] = []
+    depth = 0
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if isinstance(event, yaml.AliasEvent):
+                problems.append(Problem(shown_as, *where, f"alias *{event.anchor} is not allowed in the model index; "
+                                        "write the value out in full"))
+            elif getattr(event, "anchor", None):
+                problems.append(Problem(shown_as, *where, f"anchor &{event.anchor} is not allowed in the model index; "
+                                        "write each value out in full"))
+            # Events carry a tag only when the source writes one (`!!python/object`, `!!str`, ...).
+            if getattr(event, "tag", None) is not None:
+                problems.append(Problem(shown_as, *where, f"the tag {event.tag} is not allowed; the model index holds "
+                                        "plain strings, numbers, lists and mappings: remove the tag"))
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(Problem(shown_as, *where, f"nesting deeper than {MAX_DEPTH} levels; "
+                                            "the model index layout is at most a few levels deep"))
+                    return problems
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    problems.append(Problem(shown_as, *where, "a second YAML document (`---`); "
+                                            "keep one document per model-index file"))
+                    return problems
+            if len(problems) >= 20:
+                break
+    except yaml.MarkedYAMLError as error:
+        problems.append(_yaml_error(error, shown_as))
+    return problems
+
+
+def _yaml_error(error: yaml.MarkedYAMLError, shown_as: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = " ".join(part for part in (error.context, error.problem) if part)
+    return Problem(shown_as, line, col, f"invalid YAML: {what}; fix the syntax here (check indentation, "
+                   "colons and quotes)")
+
+
+def _tab_problems(text: str, shown_as: str) -> list[Problem]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(Problem(shown_as, number, indent.index("\t") + 1,
+                                    "tab in indentation; YAML indents with spaces only: replace the tab with spaces"))
+    return problems[:20]
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    return before.count(b"\n") + 1, column
+
+
+def _failed(shown_as: str, line: int, col: int, message: str) -> LoadedYaml:
+    return LoadedYaml(None, (Problem(shown_as, line, col, message),))
