@@ -156,11 +156,10 @@ def _models(entries: Any, shown_as: str, walk: Walk) -> list[tuple[Model, Walk]]
         # Positions relative to this entry, so a model can point at its own keys.
         prefix = ("Models", number)
         position = {key[2:]: walk.key_at.get(key, at) for key, at in walk.value_at.items() if key[:2] == prefix}
-        complete = all(k in entry and entry[k] is not INVALID
-                       for k in ("In Collection", "Metadata", "Code", "Weights", "Sources"))
-        metadata = entry.get("Metadata") if complete and isinstance(entry.get("Metadata"), dict) else {}
+        metadata = entry.get("Metadata") if isinstance(entry.get("Metadata"), dict) else {}
         model = Model(
-            name=entry["Name"], collection=entry.get("In Collection") if complete else "",
+            name=entry["Name"],
+            collection=entry["In Collection"] if isinstance(entry.get("In Collection"), str) else "",
             metadata=metadata, code=entry.get("Code", ""),
             weights=entry.get("Weights") if isinstance(entry.get("Weights"), dict) else {},
             sources=entry.get("Sources") if isinstance(entry.get("Sources"), dict) else {},

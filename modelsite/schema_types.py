@@ -151,7 +151,10 @@ class Number(Spec):
         if not isinstance(node, yaml.ScalarNode) or node.tag not in allowed:
             hint = ""
             if isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG and _parses_as_number(node.value):
-                hint = f"; write {node.value.strip()} without quotes"
+                if node.style in ("'", '"'):
+                    hint = f"; write {node.value.strip()} without quotes"
+                else:  # YAML 1.1 reads `63.7e9` (no sign in the exponent) as text.
+                    hint = f"; YAML reads {node.value.strip()} as text: write the number out in digits"
             elif isinstance(node, yaml.ScalarNode) and node.tag == FLOAT_TAG and self.integer_only:
                 hint = "; write the exact whole number"
             return self.wrong_type(node, path, walk, hint)

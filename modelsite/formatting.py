@@ -1,0 +1,51 @@
+"""How figures are written on the site; the same filters serve generated and hand-written pages."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+
+def thousands(value: int) -> str:
+    """13314116 -> '13,314,116': exact figures stay exact but readable."""
+    return f"{value:,}"
+
+
+def giga(value: int) -> str:
+    """396513888 -> '0.397' (G): three significant figures."""
+    return _significant(value / 1e9)
+
+
+def mega(value: int) -> str:
+    """13314116 -> '13.3' (M)."""
+    return _significant(value / 1e6)
+
+
+def megabytes(value: int) -> str:
+    """53490940 -> '53.5 MB' (decimal megabytes, as file browsers show them)."""
+    return f"{_significant(value / 1e6)} MB"
+
+
+def feature_sides(image_size: int, levels: int = 5) -> list[int]:
+    """Sides of the feature maps at strides 2, 4, ... 32 for a square input (TF 'same' padding rounds up)."""
+    sides, side = [], image_size
+    for _ in range(levels):
+        side = math.ceil(side / 2)
+        sides.append(side)
+    return sides
+
+
+def _significant(value: float, digits: int = 3) -> str:
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    return f"{value:.{decimals}f}"
+
+
+FILTERS: dict[str, Callable[..., object]] = {
+    "thousands": thousands,
+    "giga": giga,
+    "mega": mega,
+    "megabytes": megabytes,
+    "feature_sides": feature_sides,
+}

@@ -1,0 +1,54 @@
+"""mkdocs-macros pluglet: hand-written pages get the model index, the partials' filters and the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modelsite.index import load_index
+from modelsite.pages import install_template_helpers
+from modelsite.schema import INDEX_FILE
+from modelsite.schema_types import ListOf, Record
+
+
+def define_env(env: Any) -> None:
+    root = Path(env.project_dir)
+    env.variables["index"] = load_index(root)
+    install_template_helpers(env.filters, env.variables)
+    env.macro(schema_reference)
+    env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")
+
+
+def schema_reference() -> str:
+    """A Markdown table per record of the index layout, written from the schema itself."""
+    sections, queue = [], [("Top level", INDEX_FILE)]
+    seen: set[int] = set()
+    while queue:
+        title, record = queue.pop(0)
+        if id(record) in seen:
+            continue
+        seen.add(id(record))
+        rows = ["| Key | Required | Value | Meaning |", "| --- | --- | --- | --- |"]
+        for key, field in record.fields.items():
+            spec = field.spec.item if isinstance(field.spec, ListOf) else field.spec
+            if isinstance(spec, Record):
+                queue.append((key, spec))
+            required = "yes" if field.required else "no"
+            rows.append(f"| `{key}` | {required} | {field.spec.expects} | {field.doc} |")
+        sections.append(f"#### {title}\n\n" + "\n".join(rows))
+    return "\n\n".join(sections)
+
+
+def validation_example(root: Path, yaml_text: str, file_name: str = "model_index/my-variants.yaml") -> str:
+    """What `modelsite validate` says of YAML_TEXT, checked beside the real index (so the docs cannot drift)."""
+    import tempfile
+
+    from modelsite.index import index_files, read_index
+
+    with tempfile.TemporaryDirectory() as folder:
+        example = Path(folder) / Path(file_name).name
+        example.write_text(yaml_text, encoding="utf-8")
+        _, problems = read_index([*index_files(root), example], base=root)
+        shown = str(example)
+        lines = [str(p).replace(shown, file_name, 1) for p in sorted(problems) if p.path == shown]
+    return "\n".join(lines) or "(no problems)"
