@@ -5,12 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from modelsite.index import load_index
-from modelsite.pages import MODELS_DIR, GeneratedPage, generated_pages
-from modelsite.problems import IndexProblems
+from modelsite.pages import MODELS_DIR, GeneratedPage, generated_pages, load_index_for_build
 
 
 _pages_of_this_build: list[GeneratedPage] = []
@@ -32,11 +29,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def _pages(config: MkDocsConfig) -> list[GeneratedPage]:
     root = Path(config.config_file_path).parent
-    try:
-        return generated_pages(root, load_index(root))
-    except IndexProblems as problems:
-        # A clean list of PATH:LINE:COL lines, not a traceback.
-        raise PluginError(f"the model index has problems:\n{problems}\nRun `modelsite validate` after fixing them.")
+    return generated_pages(root, load_index_for_build(root))
 
 
 def _nav_with_models(nav: list, pages: list[GeneratedPage]) -> list:

@@ -44,7 +44,7 @@ class Model:
         return self.name.replace("_", "-")
 
     def where(self, *path: str) -> tuple[int, int]:
-        """Line and column of a key under this model, e.g. `where("Metadata", "FLOPs")`."""
+        """Line and column of a value under this model, e.g. `where("Metadata", "FLOPs")`."""
         return self.position.get(path, self.position.get((), (1, 1)))
 
 
@@ -155,7 +155,7 @@ def _models(entries: Any, shown_as: str, walk: Walk) -> list[tuple[Model, Walk]]
             continue
         # Positions relative to this entry, so a model can point at its own keys.
         prefix = ("Models", number)
-        position = {key[2:]: walk.key_at.get(key, at) for key, at in walk.value_at.items() if key[:2] == prefix}
+        position = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
         metadata = entry.get("Metadata") if isinstance(entry.get("Metadata"), dict) else {}
         model = Model(
             name=entry["Name"],

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modelsite.index import load_index
-from modelsite.pages import install_template_helpers
+from modelsite.pages import install_template_helpers, load_index_for_build
 from modelsite.schema import INDEX_FILE
 from modelsite.schema_types import ListOf, Record
 
 
 def define_env(env: Any) -> None:
     root = Path(env.project_dir)
-    env.variables["index"] = load_index(root)
+    env.variables["index"] = load_index_for_build(root)
     install_template_helpers(env.filters, env.variables)
     env.macro(schema_reference)
     env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")

@@ -12,6 +12,7 @@ import jinja2
 
 from modelsite.formatting import FILTERS
 from modelsite.index import ModelIndex, load_index
+from modelsite.problems import IndexProblems
 from modelsite.recipe import train_flags
 
 TEMPLATES_DIR = "templates"
@@ -57,3 +58,14 @@ def generated_pages(root: Path, index: ModelIndex | None = None) -> list[Generat
             if collection.models else collection_template.render(collection=collection, index=index, model=None)
         pages.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
     return pages
+
+
+def load_index_for_build(root: Path) -> ModelIndex:
+    """The index, or a build error listing PATH:LINE:COL problems (MkDocs shows it without a traceback)."""
+    from mkdocs.exceptions import PluginError
+
+    try:
+        return load_index(root)
+    except IndexProblems as problems:
+        raise PluginError(f"the model index has problems:\n{problems}\n"
+                          "Fix them, then check with `modelsite validate`.") from None

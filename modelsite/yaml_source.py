@@ -7,6 +7,7 @@ all refused before any tree is built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,8 @@ MAX_BYTES = 1_000_000
 MAX_DEPTH = 32
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# YAML's own line breaks; str.splitlines() knows more (\x1c-\x1e ...) and would miscount lines.
+YAML_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def load_yaml_bytes(data: bytes, shown_as: str) -> LoadedYaml:
         line, col = _position_of_byte(data, error.start)
         return _failed(shown_as, line, col, f"byte 0x{data[error.start]:02x} is not UTF-8; save the file as UTF-8")
     text = text.removeprefix("\ufeff")
-    if not text.strip() or all(_is_comment_or_blank(line) for line in text.splitlines()):
+    if not text.strip() or all(_is_comment_or_blank(line) for line in YAML_LINE_BREAK.split(text)):
         return _failed(shown_as, 1, 1, "the file is empty; a model-index file holds `Collections:` and/or `Models:`")
     tabs = _tab_problems(text, shown_as)
     if tabs:
@@ -59,8 +62,8 @@ def load_yaml_bytes(data: bytes, shown_as: str) -> LoadedYaml:
         return LoadedYaml(None, tuple(problems))
     try:
         root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        return LoadedYaml(None, (_yaml_error(error, shown_as),))
+    except yaml.YAMLError as error:
+        return LoadedYaml(None, (_yaml_error(error, shown_as, text),))
     if root is None:
         return _failed(shown_as, 1, 1, "the file holds no YAML document; write `Collections:` and/or `Models:`")
     return LoadedYaml(root, ())
@@ -101,22 +104,33 @@ def _scan_events(text: str, shown_as: str) -> list[Problem]:
                     return problems
             if len(problems) >= 20:
                 break
-    except yaml.MarkedYAMLError as error:
-        problems.append(_yaml_error(error, shown_as))
+    except yaml.YAMLError as error:
+        problems.append(_yaml_error(error, shown_as, text))
     return problems
 
 
-def _yaml_error(error: yaml.MarkedYAMLError, shown_as: str) -> Problem:
+def _yaml_error(error: yaml.YAMLError, shown_as: str, text: str) -> Problem:
+    if isinstance(error, yaml.reader.ReaderError):
+        # Raised for control characters such as NUL; it knows only an offset into the text.
+        before = text[: error.position]
+        line, col = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+        return Problem(shown_as, line, col, f"character U+{error.character:04X} is not allowed in YAML; remove it"
+                       if isinstance(error.character, int) else "invalid character; remove it")
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return Problem(shown_as, 1, 1, f"invalid YAML: {error}")
     mark = error.problem_mark or error.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = " ".join(part for part in (error.context, error.problem) if part)
-    return Problem(shown_as, line, col, f"invalid YAML: {what}; fix the syntax here (check indentation, "
-                   "colons and quotes)")
+    what = error.problem or "malformed YAML"
+    context = error.context_mark
+    if error.context and context and (context.line, context.column) != (line - 1, col - 1):
+        # Where the construct began is often where the mistake is (an unclosed bracket or quote).
+        what += f" ({error.context} started at line {context.line + 1}, column {context.column + 1})"
+    return Problem(shown_as, line, col, f"invalid YAML: {what}; fix the syntax (indentation, colons, brackets, quotes)")
 
 
 def _tab_problems(text: str, shown_as: str) -> list[Problem]:
     problems = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(YAML_LINE_BREAK.split(text), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             problems.append(Problem(shown_as, number, indent.index("\t") + 1,

@@ -1,0 +1,170 @@
+"""Full `mkdocs build --strict` runs, as `make serve` and CI build the site.
+
+Covers: the real site builds cleanly into a temporary folder, writes nothing into docs/ and
+loads nothing from the network; a new collection file gets its page and nav entry with no
+other edit; a broken index or an undefined template name fails the build with a located
+message. Marked `build` (each build takes seconds); all run on the CPU in `make test`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from modelsite.index import load_index
+from modelsite.measure import measure
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.build
+
+
+def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"),
+                           "-d", str(site)], cwd=project, capture_output=True, text=True, timeout=600, env=environment)
+
+
+def page_text(page: Path) -> str:
+    """What a reader sees of PAGE: its text without markup."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class ExternalResources(HTMLParser):
+    """Collects every URL a browser would fetch on its own from another host while rendering the page."""
+
+    FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src", "video": "src",
+               "embed": "src", "object": "data", "track": "src"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        urls = [values.get(self.FETCHED.get(tag, ""))]
+        if tag == "link" and (values.get("rel") or "") not in ("canonical", "next", "prev", "alternate"):
+            urls.append(values.get("href"))
+        urls += [candidate.split()[0] for candidate in (values.get("srcset") or "").split(",") if candidate.strip()]
+        urls += re.findall(r"url\(\s*['\"]?([^'\")]+)", values.get("style") or "")
+        self.found += [u for u in urls if u and re.match(r"^(https?:)?//", u)]
+
+
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    docs_before = tree_digest(ROOT / "docs")
+    site = tmp_path_factory.mktemp("site")
+    result = build(ROOT, site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    assert tree_digest(ROOT / "docs") == docs_before, "the build changed docs/"
+    return site
+
+
+def test_every_collection_gets_a_page_in_the_nav(real_site: Path) -> None:
+    home = (real_site / "index.html").read_text(encoding="utf-8")
+    for collection in load_index(ROOT).collections:
+        page = real_site / "models" / collection.slug / "index.html"
+        assert page.is_file()
+        source = page.read_text(encoding="utf-8")
+        for model in collection.models:
+            assert f'id="{model.anchor}"' in source and model.name in source
+        assert f'href="models/{collection.slug}/"' in home
+
+
+def test_formulas_render_as_mathml(real_site: Path) -> None:
+    source = (real_site / "models" / "tf-efficientnet" / "index.html").read_text(encoding="utf-8")
+    assert source.count("<math") >= 6 and "$\\alpha" not in source
+
+
+def test_no_resource_is_loaded_from_the_network(real_site: Path) -> None:
+    offenders = {}
+    for page in real_site.rglob("*.html"):
+        parser = ExternalResources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        if parser.found:
+            offenders[page.relative_to(real_site).as_posix()] = parser.found
+    for stylesheet in real_site.rglob("*.css"):
+        found = re.findall(r"(?:@import|url\()\s*['\"]?((?:https?:)?//[^'\")\s]+)", stylesheet.read_text("utf-8"))
+        if found:
+            offenders[stylesheet.relative_to(real_site).as_posix()] = found
+    assert offenders == {}
+
+
+def test_the_add_a_variant_page_shows_real_validation_output(real_site: Path) -> None:
+    text = page_text(real_site / "add-a-variant" / "index.html")
+    assert "model_index/my-variants.yaml:3:18: In Collection names 'TF EfficientNets'" in text
+    assert "model_index/my-variants.yaml:11:5: unknown key 'Flops'" in text
+
+
+def test_a_new_collection_file_gets_its_page(project_copy: Path, tmp_path: Path) -> None:
+    figures = measure("efficientnet_b0.ra_in1k")
+    (project_copy / "model_index" / "efficientnet.yaml").write_text(f"""\
+Collections:
+- Name: EfficientNet (timm)
+  Paper:
+    title: 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks'
+    url: https://arxiv.org/abs/1905.11946
+  Summary: EfficientNet-B0 trained by timm's own recipe.
+  Citation: '@misc{{tan2019efficientnet, title={{EfficientNet}}}}'
+  Weights Source: Trained with timm.
+Models:
+- Name: efficientnet_b0
+  In Collection: EfficientNet (timm)
+  Metadata:
+    FLOPs: {figures.flops}
+    Parameters: {figures.parameters}
+    File Size: {figures.file_size}
+    Image Size: {figures.image_size}
+    Crop Pct: {figures.crop_pct}
+    Interpolation: {figures.interpolation}
+    Training Data: [ImageNet]
+    Architecture: [Squeeze-and-Excitation Block, Swish]
+    Tasks: [Image Classification]
+  Code: {figures.code}
+  Weights:
+    Tag: ra_in1k
+    URL: https://huggingface.co/timm/efficientnet_b0.ra_in1k
+  Sources:
+    FLOPs: modelsite measure
+""", encoding="utf-8")
+    site = tmp_path / "site"
+    result = build(project_copy, site)
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = page_text(site / "models" / "efficientnet" / "index.html")
+    assert 'timm.create_model("efficientnet_b0.ra_in1k", pretrained=True)' in page
+    assert f"{figures.parameters:,}" in page
+    assert 'href="models/efficientnet/"' in (site / "index.html").read_text(encoding="utf-8")
+    assert "EfficientNet (timm)" in (site / "models" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_broken_index_fails_the_build_with_its_location(project_copy: Path, tmp_path: Path) -> None:
+    index_file = project_copy / "model_index" / "tf-efficientnet-lite.yaml"
+    lines = index_file.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if "Crop Pct:" in line)
+    lines[number] = "    Crop Pct: 1.75"
+    index_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build(project_copy, tmp_path / "site")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"model_index/tf-efficientnet-lite.yaml:{number + 1}:15: Models[0].Metadata.Crop Pct is 1.75" in output
+    assert "Traceback" not in output
+
+
+def test_an_undefined_name_in_a_page_fails_the_build(project_copy: Path, tmp_path: Path) -> None:
+    (project_copy / "docs" / "getting-started.md").write_text("# Broken\n\n{{ index.no_such_name }}\n")
+    result = build(project_copy, tmp_path / "site")
+    assert result.returncode != 0
+    assert "no_such_name" in result.stdout + result.stderr

@@ -1,0 +1,58 @@
+"""The real model index: what it registers, and that its figures are the real models' figures.
+
+Parametrized over every registered model, as timm's tests are: Parameters, FLOPs, image size,
+crop pct and interpolation must equal what `modelsite.measure` finds on the meta device, and
+the file size must be within 1% of a local checkpoint of the same tensors. CPU only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modelsite.index import load_index
+from modelsite.measure import measure
+from tests.conftest import ROOT
+
+INDEX = load_index(ROOT)
+SEED_MODELS = (["tf_efficientnet_cc_b0_4e", "tf_efficientnet_cc_b0_8e", "tf_efficientnet_cc_b1_8e"]
+               + [f"tf_efficientnet_lite{i}" for i in range(5)] + [f"tf_efficientnet_b{i}" for i in range(8)])
+
+
+def test_the_index_registers_the_three_collections() -> None:
+    assert [c.name for c in INDEX.collections] == ["TF EfficientNet CondConv", "TF EfficientNet Lite", "TF EfficientNet"]
+    assert sorted(m.name for m in INDEX.models) == sorted(SEED_MODELS)
+    assert {c.slug for c in INDEX.collections} == {"tf-efficientnet-condconv", "tf-efficientnet-lite", "tf-efficientnet"}
+
+
+def test_each_collection_has_its_citation_and_summary() -> None:
+    for collection in INDEX.collections:
+        assert collection.citation.lstrip().startswith("@") and collection.citation.rstrip().endswith("}")
+        assert collection.paper["url"].startswith("https://arxiv.org/abs/")
+        assert len(collection.summary.split()) > 60
+
+
+def test_positions_point_at_the_figures(root: Path) -> None:
+    model = INDEX.model("tf_efficientnet_lite3")
+    line, col = model.where("Metadata", "FLOPs")
+    text = (root / model.file).read_text(encoding="utf-8").splitlines()[line - 1]
+    assert text[col - 1:] == str(model.metadata["FLOPs"])
+    assert text.strip().startswith("FLOPs:")
+
+
+@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.name)
+def test_figures_match_the_real_model(model) -> None:
+    measured = measure(model.pretrained_name, with_file_size=True)
+    meta = model.metadata
+    assert meta["Parameters"] == measured.parameters
+    assert meta["FLOPs"] == measured.flops
+    assert (meta["Image Size"], meta["Crop Pct"], meta["Interpolation"]) == (
+        measured.image_size, measured.crop_pct, measured.interpolation)
+    assert abs(meta["File Size"] - measured.file_size) <= 0.01 * meta["File Size"]
+    assert model.code == measured.code
+
+
+def test_every_figure_names_its_source() -> None:
+    for model in INDEX.models:
+        assert set(model.sources) >= {"FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation"}

@@ -1,0 +1,182 @@
+"""`modelsite validate`: every class of problem in a model-index file, reported at its line and column.
+
+Each case writes one bad file beside the real index (which defines the collections it may
+name) and asserts the `PATH:LINE:COL: message` the validator gives. The command-line tests
+run the installed console script, as a contributor and CI do. No marker: all run on the CPU
+in seconds.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from modelsite.index import index_files, read_index
+from modelsite.problems import Problem
+
+VALID_ENTRY = """\
+Models:
+- Name: tf_efficientnet_b8
+  In Collection: TF EfficientNet
+  Metadata:
+    FLOPs: 62597461568
+    Parameters: 87413142
+    File Size: 351617699
+    Image Size: 672
+    Crop Pct: 0.954
+    Interpolation: bicubic
+    Training Data: [ImageNet]
+    Architecture: [Swish]
+    Tasks: [Image Classification]
+  Code: https://github.com/huggingface/pytorch-image-models/blob/v1.0.31/timm/models/efficientnet.py#L2546
+  Weights:
+    Tag: ap_in1k
+    URL: https://huggingface.co/timm/tf_efficientnet_b8.ap_in1k
+  Sources:
+    FLOPs: modelsite measure
+"""
+
+
+def problems_in(root: Path, tmp_path: Path, content: str | bytes, name: str = "extra.yaml") -> list[Problem]:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    _, problems = read_index([*index_files(root), path], base=tmp_path)
+    return sorted(problem for problem in problems if problem.path == name)
+
+
+def test_the_real_index_is_valid(root: Path) -> None:
+    _, problems = read_index(index_files(root), base=root)
+    assert problems == []
+
+
+def test_a_complete_new_entry_is_valid(root: Path, tmp_path: Path) -> None:
+    assert problems_in(root, tmp_path, VALID_ENTRY) == []
+
+
+# (case, content, expected line, column and a piece of the message)
+CASES = [
+    ("yaml syntax", VALID_ENTRY.replace("    Parameters: 87413142", "    Parameters: [87413142"),
+     (7, 14), "(while parsing a flow sequence started at line 6, column 17)"),
+    ("tab indentation", VALID_ENTRY.replace("    Crop Pct: 0.954", "\tCrop Pct: 0.954"),
+     (9, 1), "tab in indentation"),
+    ("quoted number", VALID_ENTRY.replace("Image Size: 672", "Image Size: '672'"),
+     (8, 17), "write 672 without quotes"),
+    ("float for an integer", VALID_ENTRY.replace("Parameters: 87413142", "Parameters: 87.4"),
+     (6, 17), "write the exact whole number"),
+    ("list for a text", VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: [bicubic]"),
+     (10, 20), "must be text, got a list"),
+    ("missing required key", VALID_ENTRY.replace("    Tasks: [Image Classification]\n", ""),
+     (5, 5), "lacks the required key 'Tasks'"),
+    ("negative size", VALID_ENTRY.replace("File Size: 351617699", "File Size: -5"),
+     (7, 16), "out of range"),
+    ("crop pct above one", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 95.4"),
+     (9, 15), "out of range: it must be a number in (0, 1]"),
+    ("crop pct of zero", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 0"),
+     (9, 15), "out of range"),
+    ("unknown interpolation", VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: bicubik"),
+     (10, 20), "did you mean 'bicubic'"),
+    ("unknown metadata key", VALID_ENTRY.replace("    Tasks:", "    Flops: 3\n    Tasks:"),
+     (13, 5), "unknown key 'Flops' in Models[0].Metadata (did you mean 'FLOPs'?)"),
+    ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (20, 1), "unknown key 'Type' in the top level"),
+    ("unknown model key", VALID_ENTRY.replace("  Code:", "  ID: tf_efficientnet_b8\n  Code:"),
+     (14, 3), "unknown key 'ID' in Models[0]"),
+    ("unknown paper key", "Collections:\n- Name: X\n  Paper: {title: T, url: 'https://arxiv.org', year: 2019}\n"
+     "  Summary: s\n  Citation: c\n  Weights Source: w\n", (3, 47), "unknown key 'year' in Collections[0].Paper"),
+    ("duplicate key", VALID_ENTRY.replace("    Tasks:", "    Image Size: 600\n    Tasks:"),
+     (13, 5), "Models[0].Metadata.Image Size is given twice"),
+    ("unknown collection", VALID_ENTRY.replace("In Collection: TF EfficientNet", "In Collection: TF EfficientNets"),
+     (3, 18), "did you mean 'TF EfficientNet'"),
+    ("model registered twice", VALID_ENTRY.replace("tf_efficientnet_b8", "tf_efficientnet_b0")
+     .replace("ap_in1k", "aa_in1k"), (2, 9), "model_index/tf-efficientnet.yaml:49; each variant appears once"),
+    ("id timm does not know", VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b9"),
+     (2, 9), "has no model 'tf_efficientnet_b9'"),
+    ("name with a tag", VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b8.ap_in1k"),
+     (2, 9), "put the tag under Weights.Tag"),
+    ("tag timm does not know", VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ns_jft_in1k"),
+     (16, 10), "its tags are: ap_in1k, ra_in1k"),
+    ("relative url", VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
+     (17, 10), "must be an absolute URL"),
+    ("repeated list item", VALID_ENTRY.replace("Training Data: [ImageNet]", "Training Data: [ImageNet, ImageNet]"),
+     (11, 31), "lists 'ImageNet' twice"),
+    ("empty file", "", (1, 1), "the file is empty"),
+    ("only comments", "# nothing here yet\n\n", (1, 1), "the file is empty"),
+    ("neither section", "{}\n", (1, 1), "neither `Collections:` nor `Models:`"),
+    ("not a mapping", "- just\n- a list\n", (1, 1), "must be a mapping"),
+    ("python tag", "Models: !!python/object/apply:os.system ['echo hi']\n", (1, 9), "the tag"),
+    ("anchor and alias", "a: &x [1]\nModels: *x\n", (1, 4), "anchor &x is not allowed"),
+    ("two documents", VALID_ENTRY + "---\nModels: []\n", (20, 1), "a second YAML document"),
+]
+
+
+@pytest.mark.parametrize(("content", "where", "message"), [case[1:] for case in CASES], ids=[c[0] for c in CASES])
+def test_problem_is_reported_at_its_line(root: Path, tmp_path: Path, content: str, where: tuple[int, int],
+                                         message: str) -> None:
+    problems = problems_in(root, tmp_path, content)
+    assert problems, "expected a problem"
+    matching = [p for p in problems if message in p.message]
+    assert matching, f"no problem says {message!r}: {[str(p) for p in problems]}"
+    assert (matching[0].line, matching[0].col) == where, str(matching[0])
+
+
+def test_non_utf8_byte_is_located(root: Path, tmp_path: Path) -> None:
+    content = VALID_ENTRY.encode("utf-8").replace(b"Swish", b"Sw\xe9sh")
+    problems = problems_in(root, tmp_path, content)
+    assert [(p.line, p.col) for p in problems] == [(12, 22)]
+    assert "byte 0xe9 is not UTF-8" in problems[0].message
+
+
+def test_alias_bomb_is_refused_quickly(root: Path, tmp_path: Path) -> None:
+    # The "billion laughs": nine levels of ten aliases each would expand to 10**9 items.
+    lines = ['a0: &a0 ["lol"]'] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    started = time.perf_counter()
+    problems = problems_in(root, tmp_path, "\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 2
+    assert problems and all("not allowed" in p.message for p in problems)
+
+
+def test_deep_nesting_is_refused(root: Path, tmp_path: Path) -> None:
+    problems = problems_in(root, tmp_path, "Models: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    assert [p.message for p in problems if "nesting deeper" in p.message]
+
+
+def test_oversized_file_is_refused_without_parsing(root: Path, tmp_path: Path) -> None:
+    started = time.perf_counter()
+    problems = problems_in(root, tmp_path, "# padding\n" * 200_000)
+    assert time.perf_counter() - started < 1
+    assert (problems[0].line, problems[0].col) == (1, 1) and "must stay under" in problems[0].message
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "modelsite", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_exits_zero_on_the_real_index(root: Path) -> None:
+    result = run_cli("validate", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_prints_path_line_col_and_exits_one(root: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 1.5"), encoding="utf-8")
+    result = run_cli("validate", str(bad), cwd=root)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:9:15: Models[0].Metadata.Crop Pct is 1.5, out of range: it must be a number in (0, 1]"]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_never_prints_a_traceback(root: Path, tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_bytes(bytes(range(256)) * 4)
+    missing = tmp_path / "missing.yaml"
+    result = run_cli("validate", str(garbage), str(missing), cwd=root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"{missing}:1:1: no such file" in result.stdout
+    assert result.stdout.startswith(f"{garbage}:")
