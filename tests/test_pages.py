@@ -47,7 +47,7 @@ def test_snippets_name_a_real_variant_of_the_collection(collection) -> None:
     page = PAGES[f"models/{collection.slug}.md"].markdown
     blocks = python_blocks(page)
     assert len(blocks) >= 8
-    created = set(re.findall(r'timm\.create_model\("([^"]+)"', "\n".join(blocks)))
+    created = set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', "\n".join(blocks)))
     assert created == {collection.models[0].pretrained_name}
     side = collection.models[0].metadata["Image Size"]
     assert f"# prints: torch.Size([1, 3, {side}, {side}])" in page
