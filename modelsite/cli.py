@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from modelsite.index import INDEX_DIR, index_files, read_index
+from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
 from modelsite.problems import Problem, display_path
 
 
@@ -43,39 +43,29 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     root = Path.cwd()
-    paths = _expand(args.paths) if args.paths else index_files(root)
+    named = _expand(args.paths)
+    paths = named if args.paths else index_files(root)
     if not paths:
-        print(f"modelsite validate: no YAML files found in {args.paths or INDEX_DIR + '/'}", file=sys.stderr)
+        where = ", ".join(map(str, args.paths)) or f"{INDEX_DIR}/"
+        print(f"modelsite validate: no YAML files found in {where}", file=sys.stderr)
         return 1
-    missing = [Problem(display_path(p, root), 1, 1, "no such file") for p in paths if not p.exists()]
-    if not args.paths:
-        # The default covers the whole index, so cross-file checks see every collection.
-        paths = [p for p in paths if p.exists()]
-    else:
-        # Named files are checked together with the rest of the index, which defines their collections.
-        named = {p.resolve() for p in paths if p.exists()}
-        paths = sorted(named | {p.resolve() for p in index_files(root)})
-    _, problems = read_index(paths, base=root, check_timm=not args.no_timm)
-    if args.paths:
-        shown = {display_path(p, root) for p in _expand(args.paths)}
-        problems = [p for p in problems if p.path in shown]
-    problems = sorted(set(problems + missing))
+    missing = [Problem(display_path(p, root), 1, 1, "no such file") for p in named if not p.exists()]
+    # Named files are read with the rest of the index, which defines their collections,
+    # but only their own problems are reported.
+    read = sorted({p.resolve() for p in named if p.exists()} | {p.resolve() for p in index_files(root)})
+    _, problems = read_index(read, base=root, check_timm=not args.no_timm)
+    shown = {display_path(p, root) for p in paths}
+    problems = sorted(set([p for p in problems if p.path in shown] + missing))
     for problem in problems:
         print(problem)
-    checked = len(_expand(args.paths)) if args.paths else len(paths)
-    summary = f"{checked} file{'s' * (checked != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
+    summary = f"{len(paths)} file{'s' * (len(paths) != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
     print(summary, file=sys.stderr)
     return 1 if problems else 0
 
 
 def _expand(paths: list[Path]) -> list[Path]:
-    expanded: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            expanded.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
-            expanded.append(path)
-    return expanded
+    """PATHS with each folder replaced by its YAML files."""
+    return [file for path in paths for file in (yaml_files_in(path) if path.is_dir() else [path])]
 
 
 def _measure(args: argparse.Namespace) -> int:

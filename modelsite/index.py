@@ -92,7 +92,11 @@ class ModelIndex:
 
 def index_files(root: Path) -> list[Path]:
     """Every YAML file of ROOT/model_index, in name order."""
-    directory = root / INDEX_DIR
+    return yaml_files_in(root / INDEX_DIR)
+
+
+def yaml_files_in(directory: Path) -> list[Path]:
+    """The `.yaml` and `.yml` files directly in DIRECTORY, in name order."""
     return sorted(p for p in directory.glob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
@@ -108,7 +112,7 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     """Read PATHS as one index; return what could be read and every problem found."""
     problems: list[Problem] = []
     collections: list[Collection] = []
-    models: list[tuple[Model, Walk]] = []
+    models: list[Model] = []
     for path in paths:
         shown_as = display_path(path, base)
         loaded = load_yaml_file(path, shown_as)
@@ -129,7 +133,7 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     if check_timm:
         problems.extend(_timm_problems(models))
     joined = tuple(
-        Collection(**{**c.__dict__, "models": tuple(m for m, _ in models if m.collection == c.name)})
+        Collection(**{**c.__dict__, "models": tuple(m for m in models if m.collection == c.name)})
         for c in collections
     )
     return ModelIndex(joined), problems
@@ -148,7 +152,7 @@ def _collections(entries: Any, shown_as: str) -> list[Collection]:
     return result
 
 
-def _models(entries: Any, shown_as: str, walk: Walk) -> list[tuple[Model, Walk]]:
+def _models(entries: Any, shown_as: str, walk: Walk) -> list[Model]:
     result = []
     for number, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
@@ -166,11 +170,11 @@ def _models(entries: Any, shown_as: str, walk: Walk) -> list[tuple[Model, Walk]]
             results=tuple(entry.get("Results") or ()) if isinstance(entry.get("Results"), list) else (),
             file=shown_as, position=position,
         )
-        result.append((model, walk))
+        result.append(model)
     return result
 
 
-def _cross_file_problems(collections: list[Collection], models: list[tuple[Model, Walk]]) -> list[Problem]:
+def _cross_file_problems(collections: list[Collection], models: list[Model]) -> list[Problem]:
     problems = []
     seen_collections: dict[str, Collection] = {}
     for collection in collections:
@@ -181,7 +185,7 @@ def _cross_file_problems(collections: list[Collection], models: list[tuple[Model
         seen_collections.setdefault(collection.name, collection)
     names = tuple(seen_collections)
     seen_models: dict[str, Model] = {}
-    for model, _ in models:
+    for model in models:
         line, col = model.where("Name")
         if model.name in seen_models:
             first = seen_models[model.name]
@@ -197,7 +201,7 @@ def _cross_file_problems(collections: list[Collection], models: list[tuple[Model
     return problems
 
 
-def _timm_problems(models: list[tuple[Model, Walk]]) -> list[Problem]:
+def _timm_problems(models: list[Model]) -> list[Problem]:
     """Every Name must be a model timm knows, and every Weights.Tag one of its pretrained tags."""
     if not models:
         return []
@@ -205,7 +209,7 @@ def _timm_problems(models: list[tuple[Model, Walk]]) -> list[Problem]:
 
     problems = []
     known = set(timm.list_models())
-    for model, _ in models:
+    for model in models:
         line, col = model.where("Name")
         if "." in model.name:
             problems.append(Problem(model.file, line, col, f"Name {model.name!r} carries a pretrained tag; write "

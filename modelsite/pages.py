@@ -54,8 +54,9 @@ def generated_pages(root: Path, index: ModelIndex | None = None) -> list[Generat
                            environment.get_template("collections.md.j2").render(index=index))]
     collection_template = environment.get_template("collection.md.j2")
     for collection in index.collections:
-        markdown = collection_template.render(collection=collection, index=index, model=collection.models[0]) \
-            if collection.models else collection_template.render(collection=collection, index=index, model=None)
+        # Snippets load the collection's first variant; a collection with none gets no snippets.
+        example = collection.models[0] if collection.models else None
+        markdown = collection_template.render(collection=collection, index=index, model=example)
         pages.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
     return pages
 

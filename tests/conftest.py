@@ -1,4 +1,4 @@
-"""Shared fixtures: the project root, and a scratch copy of the project for builds that change it."""
+"""Shared by the tests: the project root (ROOT), and a scratch copy of the project for builds that change it."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # What a build reads; a copy of these is a complete project.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite")
-
-
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
 
 
 @pytest.fixture

@@ -33,10 +33,10 @@ def test_each_collection_has_its_citation_and_summary() -> None:
         assert len(collection.summary.split()) > 60
 
 
-def test_positions_point_at_the_figures(root: Path) -> None:
+def test_positions_point_at_the_figures() -> None:
     model = INDEX.model("tf_efficientnet_lite3")
     line, col = model.where("Metadata", "FLOPs")
-    text = (root / model.file).read_text(encoding="utf-8").splitlines()[line - 1]
+    text = (ROOT / model.file).read_text(encoding="utf-8").splitlines()[line - 1]
     assert text[col - 1:] == str(model.metadata["FLOPs"])
     assert text.strip().startswith("FLOPs:")
 

@@ -17,6 +17,7 @@ import pytest
 
 from modelsite.index import index_files, read_index
 from modelsite.problems import Problem
+from tests.conftest import ROOT
 
 VALID_ENTRY = """\
 Models:
@@ -41,20 +42,20 @@ Models:
 """
 
 
-def problems_in(root: Path, tmp_path: Path, content: str | bytes, name: str = "extra.yaml") -> list[Problem]:
+def problems_in(tmp_path: Path, content: str | bytes, name: str = "extra.yaml") -> list[Problem]:
     path = tmp_path / name
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    _, problems = read_index([*index_files(root), path], base=tmp_path)
+    _, problems = read_index([*index_files(ROOT), path], base=tmp_path)
     return sorted(problem for problem in problems if problem.path == name)
 
 
-def test_the_real_index_is_valid(root: Path) -> None:
-    _, problems = read_index(index_files(root), base=root)
+def test_the_real_index_is_valid() -> None:
+    _, problems = read_index(index_files(ROOT), base=ROOT)
     assert problems == []
 
 
-def test_a_complete_new_entry_is_valid(root: Path, tmp_path: Path) -> None:
-    assert problems_in(root, tmp_path, VALID_ENTRY) == []
+def test_a_complete_new_entry_is_valid(tmp_path: Path) -> None:
+    assert problems_in(tmp_path, VALID_ENTRY) == []
 
 
 # (case, content, expected line, column and a piece of the message)
@@ -113,39 +114,39 @@ CASES = [
 
 
 @pytest.mark.parametrize(("content", "where", "message"), [case[1:] for case in CASES], ids=[c[0] for c in CASES])
-def test_problem_is_reported_at_its_line(root: Path, tmp_path: Path, content: str, where: tuple[int, int],
+def test_problem_is_reported_at_its_line(tmp_path: Path, content: str, where: tuple[int, int],
                                          message: str) -> None:
-    problems = problems_in(root, tmp_path, content)
+    problems = problems_in(tmp_path, content)
     assert problems, "expected a problem"
     matching = [p for p in problems if message in p.message]
     assert matching, f"no problem says {message!r}: {[str(p) for p in problems]}"
     assert (matching[0].line, matching[0].col) == where, str(matching[0])
 
 
-def test_non_utf8_byte_is_located(root: Path, tmp_path: Path) -> None:
+def test_non_utf8_byte_is_located(tmp_path: Path) -> None:
     content = VALID_ENTRY.encode("utf-8").replace(b"Swish", b"Sw\xe9sh")
-    problems = problems_in(root, tmp_path, content)
+    problems = problems_in(tmp_path, content)
     assert [(p.line, p.col) for p in problems] == [(12, 22)]
     assert "byte 0xe9 is not UTF-8" in problems[0].message
 
 
-def test_alias_bomb_is_refused_quickly(root: Path, tmp_path: Path) -> None:
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     # The "billion laughs": nine levels of ten aliases each would expand to 10**9 items.
     lines = ['a0: &a0 ["lol"]'] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     started = time.perf_counter()
-    problems = problems_in(root, tmp_path, "\n".join(lines) + "\n")
+    problems = problems_in(tmp_path, "\n".join(lines) + "\n")
     assert time.perf_counter() - started < 2
     assert problems and all("not allowed" in p.message for p in problems)
 
 
-def test_deep_nesting_is_refused(root: Path, tmp_path: Path) -> None:
-    problems = problems_in(root, tmp_path, "Models: " + "[" * 10_000 + "]" * 10_000 + "\n")
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    problems = problems_in(tmp_path, "Models: " + "[" * 10_000 + "]" * 10_000 + "\n")
     assert [p.message for p in problems if "nesting deeper" in p.message]
 
 
-def test_oversized_file_is_refused_without_parsing(root: Path, tmp_path: Path) -> None:
+def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
     started = time.perf_counter()
-    problems = problems_in(root, tmp_path, "# padding\n" * 200_000)
+    problems = problems_in(tmp_path, "# padding\n" * 200_000)
     assert time.perf_counter() - started < 1
     assert (problems[0].line, problems[0].col) == (1, 1) and "must stay under" in problems[0].message
 
@@ -155,27 +156,27 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           timeout=120)
 
 
-def test_cli_exits_zero_on_the_real_index(root: Path) -> None:
-    result = run_cli("validate", cwd=root)
+def test_cli_exits_zero_on_the_real_index() -> None:
+    result = run_cli("validate", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
 
 
-def test_cli_prints_path_line_col_and_exits_one(root: Path, tmp_path: Path) -> None:
+def test_cli_prints_path_line_col_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 1.5"), encoding="utf-8")
-    result = run_cli("validate", str(bad), cwd=root)
+    result = run_cli("validate", str(bad), cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{bad}:9:15: Models[0].Metadata.Crop Pct is 1.5, out of range: it must be a number in (0, 1]"]
     assert "Traceback" not in result.stderr
 
 
-def test_cli_never_prints_a_traceback(root: Path, tmp_path: Path) -> None:
+def test_cli_never_prints_a_traceback(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.yaml"
     garbage.write_bytes(bytes(range(256)) * 4)
     missing = tmp_path / "missing.yaml"
-    result = run_cli("validate", str(garbage), str(missing), cwd=root)
+    result = run_cli("validate", str(garbage), str(missing), cwd=ROOT)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{missing}:1:1: no such file" in result.stdout
