@@ -1,4 +1,4 @@
-"""The `modelsite` command line: validate the index, measure a model."""
+"""The `modelsite` command line: validate the index, measure a model, check the site."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from modelsite.check.command import CheckError
+from modelsite.check.command import add_arguments as add_check_arguments
+from modelsite.check.command import run as run_check
 from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
 from modelsite.problems import Problem, display_path
 
@@ -15,6 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
+    except CheckError as error:
+        print(f"modelsite check: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("modelsite: interrupted", file=sys.stderr)
         return 130
@@ -38,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
                                   description="Print a model's figures as a YAML `Metadata:` mapping.")
     measure.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
     measure.set_defaults(run=_measure)
+
+    check = commands.add_parser("check", help="run every code block of the site and compare every figure",
+                                description="Verify the site: each figure of the index against the real timm "
+                                            "model, and each Python block of each page (and each runnable "
+                                            "example) run in a fresh interpreter and held to its `# prints:`.")
+    add_check_arguments(check)
+    check.set_defaults(run=_check)
     return parser
 
 
@@ -87,3 +100,7 @@ def _measure(args: argparse.Namespace) -> int:
         print(f"  {key}: {value}")
     print(f"Code: {result.code}")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    return run_check(args)

@@ -1,0 +1,83 @@
+"""Results of pages that passed, kept under a key of everything that could change them.
+
+The key covers the page's blocks (code and exclusions, in order), the runner's own code, the
+web fixtures, the Python, torch and timm versions, the device and the network mode. A page
+whose key is unchanged is not run again: its recorded result is reused and reported as cached.
+Failed pages are never cached, so a fix outside the key (a driver, a flaky disk) is seen at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from modelsite.check.blocks import Page, SourceRef
+from modelsite.check.execute import BlockResult, PageResult, RunOptions, as_cached
+
+CACHE_VERSION = 1
+# The files whose code decides how a page runs and is judged.
+_RUNNER_FILES = ("runner.py", "expect.py", "offline.py", "execute.py")
+
+
+def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    facts = {
+        "version": CACHE_VERSION,
+        "page": page.path,
+        "script": page.script,
+        "blocks": [(block.code, block.skip_reason) for block in page.blocks],
+        # A script may read files beside it; its own text is in "blocks".
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "timm": _version("timm"),
+        "device": options.device,
+        "online": options.online,
+        "fixtures": fixtures_digest,
+        "runner": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _RUNNER_FILES],
+    }
+    digest.update(json.dumps(facts, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def load(cache_dir: Path, key: str) -> PageResult | None:
+    path = _path(cache_dir, key)
+    if not path.is_file():
+        return None
+    try:
+        return as_cached(_page_result(json.loads(path.read_text(encoding="utf-8"))))
+    except (ValueError, KeyError, TypeError):
+        return None  # An unreadable entry is a miss, never an error.
+
+
+def store(cache_dir: Path, key: str, result: PageResult) -> None:
+    if result.failed or result.cached:
+        return
+    path = _path(cache_dir, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(asdict(result)), encoding="utf-8")
+    partial.replace(path)
+
+
+def _path(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "check" / f"{key}.json"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _page_result(data: dict[str, Any]) -> PageResult:
+    blocks = tuple(BlockResult(**{**block, "checks": tuple(block["checks"]),
+                                  "source": SourceRef(**block["source"]) if block["source"] else None})
+                   for block in data["blocks"])
+    return PageResult(**{**data, "blocks": blocks})

@@ -1,0 +1,170 @@
+"""`modelsite check`: the figures of the index, then every page's code, each held to what the site says."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import hashlib
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from importlib import metadata
+from pathlib import Path
+from typing import TextIO
+
+from modelsite.check import cache, report
+from modelsite.check.blocks import Page
+from modelsite.check.discover import DiscoveryError, discover
+from modelsite.check.execute import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
+from modelsite.check.figures import FigureProblem, figure_problems
+from modelsite.check.offline import FixtureError, fixture_digest, web_fixtures
+from modelsite.index import Model, index_files, load_index
+from modelsite.problems import IndexProblems
+
+CACHE_DIR = ".modelsite-cache"
+
+
+class CheckError(Exception):
+    """The check cannot start (no CUDA device, a broken index, an --only that matches nothing)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                        help="cpu hides every GPU; cuda fails at once without one; auto (default) takes what exists")
+    parser.add_argument("--only", nargs="+", default=[], metavar="PATTERN",
+                        help="shell-style patterns matched against model IDs and page paths "
+                             "(tf_efficientnet_cc_*, docs/getting-started.md)")
+    parser.add_argument("--report", type=Path, metavar="PATH", help="write the full result as JSON to PATH")
+    parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH, for CI")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="pages run in parallel (default 1)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=f"per page; a page running longer fails (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
+    parser.add_argument("--online", action="store_true",
+                        help="use the network: real released weights and URLs, and hold `# prints[online]:` lines")
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    root = Path.cwd()
+    if args.jobs < 1 or args.timeout <= 0:
+        raise CheckError("--jobs and --timeout must be positive")
+    cache_dir = root / CACHE_DIR
+    device = resolve_device(args.device)
+    try:
+        index = load_index(root, check_timm=False) if index_files(root) else None
+    except IndexProblems as problems:
+        raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
+
+    models = [m for m in (index.models if index else ()) if _selected(m.name, args.only)]
+    try:
+        pages = [page for page in discover(root, None if args.no_cache else cache_dir) if _page_selected(page, args.only)]
+    except DiscoveryError as error:
+        raise CheckError(str(error)) from None
+    if args.only and not models and not pages:
+        raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
+
+    problems = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
+    for problem in problems:
+        print(problem, file=out)
+
+    options = RunOptions(root=root, cache_dir=cache_dir, device=device, timeout=args.timeout, online=args.online)
+    results = run_pages(pages, options, jobs=args.jobs, use_cache=not args.no_cache, err=err)
+    for message in report.failures(results):
+        print(message, file=out)
+    for line in report.excluded_lines(results):
+        print(line, file=err)
+    for line in report.summary_lines(results, len(problems), device, args.online):
+        print(line, file=err)
+    figures = [problem.as_dict() for problem in problems]
+    if args.report:
+        report.write_json(args.report, results, figures, device, args.online)
+    if args.junit:
+        report.write_junit(args.junit, results, figures)
+    return 1 if problems or any(result.failed for result in results) else 0
+
+
+def resolve_device(requested: str) -> str:
+    """The device pages run on; importing torch only when a GPU may exist keeps a cached rerun quick."""
+    if requested == "cpu":
+        return "cpu"
+    if requested == "auto" and not any(Path("/dev").glob("nvidia[0-9]*")):
+        return "cpu"
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if requested == "cuda":
+        raise CheckError("--device cuda, but torch finds no CUDA device here "
+                         f"(torch {torch.__version__}); use --device cpu or auto")
+    return "cpu"
+
+
+def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool, err: TextIO) -> list[PageResult]:
+    """Every page's result, in page order; pages that passed unchanged come from the cache."""
+    try:
+        digest = fixture_digest(web_fixtures(options.root))
+    except FixtureError as error:
+        raise CheckError(str(error)) from None
+    keys = {page.path: cache.page_key(page, options, digest) for page in pages}
+    results: dict[str, PageResult] = {}
+    done = 0
+
+    def finished(result: PageResult) -> None:
+        nonlocal done
+        done += 1
+        results[result.path] = result
+        print(report.progress_line(done, len(pages), result), file=err, flush=True)
+
+    to_run = []
+    for page in pages:
+        hit = cache.load(options.cache_dir, keys[page.path]) if use_cache else None
+        if hit is not None:
+            finished(hit)
+        else:
+            to_run.append(page)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(run_page, page, options): page for page in to_run}
+        for future in as_completed(futures):
+            result = future.result()
+            cache.store(options.cache_dir, keys[result.path], result)
+            finished(result)
+    return [results[page.path] for page in pages]
+
+
+def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: TextIO) -> list[FigureProblem]:
+    """Measure each model (or reuse its measurement for these versions) and compare its figures."""
+    problems = []
+    for model in models:
+        problems.extend(figure_problems(model, _measurement(model.pretrained_name, cache_dir, use_cache)))
+    if models:
+        print(f"figures: {len(models)} models measured, {len(problems)} problems", file=err)
+    return problems
+
+
+def _measurement(model_id: str, cache_dir: Path, use_cache: bool):  # -> Measurement
+    from modelsite import measure as measure_module
+    from modelsite.measure import Measurement, measure
+
+    facts = [model_id, metadata.version("timm"), metadata.version("torch"),
+             hashlib.sha256(Path(measure_module.__file__).read_bytes()).hexdigest()]
+    key = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+    path = cache_dir / "measure" / f"{key}.json"
+    if use_cache and path.is_file():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"])})
+    measured = measure(model_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(measured.as_dict()), encoding="utf-8")
+    return measured
+
+
+def _selected(name: str, patterns: list[str]) -> bool:
+    return not patterns or any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _page_selected(page: Page, patterns: list[str]) -> bool:
+    if not patterns:
+        return True
+    return any(fnmatch.fnmatchcase(page.path, pattern) for pattern in patterns) or \
+        any(_selected(model, patterns) for model in page.models)
+

@@ -1,0 +1,150 @@
+"""Find what the check runs: each built page's Python blocks, and each runnable example.
+
+Pages are read from a real MkDocs build of the project, after every hook, template and macro
+has run: the build is stopped once every page's Markdown is final (`on_env`), before HTML is
+written, so discovery costs the Markdown stage alone. Its result is cached under a digest of
+everything that can change a page, so a rerun with nothing changed does not build at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from mkdocs.plugins import BasePlugin, event_priority
+
+from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks
+from modelsite.check.trace import SourceTracer
+from modelsite.index import ModelIndex
+
+EXAMPLES_DIR = "runnable_examples"
+DOCS_DIR = "docs"
+# Everything a page's final Markdown can depend on.
+PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
+PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
+DISCOVERY_VERSION = 1
+
+
+class DiscoveryError(Exception):
+    """The site could not be built, so its pages cannot be checked."""
+
+
+def discover(root: Path, cache_dir: Path | None) -> list[Page]:
+    """Every page with Python blocks, in navigation order, then every runnable example."""
+    digest = inputs_digest(root)
+    cached = cache_dir / "discovery" / f"{digest}.json" if cache_dir else None
+    if cached and cached.is_file():
+        return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
+    markdown_by_page, index = built_markdown(root)
+    tracer = SourceTracer(root, index)
+    pages = [_site_page(path, markdown, generated, tracer) for path, (markdown, generated) in markdown_by_page.items()]
+    pages = [page for page in pages if page.blocks]
+    pages += [_example_page(root, path, tracer) for path in runnable_examples(root)]
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps([asdict(page) for page in pages]), encoding="utf-8")
+    return pages
+
+
+def runnable_examples(root: Path) -> list[Path]:
+    """The scripts of runnable_examples/, in name order."""
+    return sorted(p for p in (root / EXAMPLES_DIR).glob("*.py") if p.is_file())
+
+
+def built_markdown(root: Path) -> tuple[dict[str, tuple[str, bool]], ModelIndex | None]:
+    """Each page's final Markdown (`docs/...` path -> text, generated?), and the index the build used."""
+    from mkdocs.commands import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    capture = _MarkdownCapture()
+    with tempfile.TemporaryDirectory() as site_dir:
+        try:
+            config = load_config(str(root / "mkdocs.yml"), site_dir=site_dir, strict=True)
+            config.plugins["modelsite-check-capture"] = capture
+            build.build(config)
+        except _PagesComplete:
+            pass
+        except MkDocsException as error:
+            raise DiscoveryError(f"the site does not build: {error}") from None
+        except SystemExit as error:  # mkdocs' own abort on a config error.
+            raise DiscoveryError(f"the site does not build (mkdocs exited with {error.code})") from None
+    if not capture.pages:
+        raise DiscoveryError("the build produced no pages")
+    return capture.pages, _build_index(root)
+
+
+def _build_index(root: Path) -> ModelIndex | None:
+    from modelsite.index import index_files, load_index
+
+    return load_index(root, check_timm=False) if index_files(root) else None
+
+
+def inputs_digest(root: Path) -> str:
+    """A hash of every file and package version that a page's final Markdown can depend on."""
+    digest = hashlib.sha256(f"discovery-{DISCOVERY_VERSION}".encode())
+    for part in PAGE_INPUTS:
+        base = root / part
+        files = sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+            if base.is_dir() else ([base] if base.is_file() else [])
+        for path in files:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for package in PAGE_PACKAGES:
+        digest.update(f"{package}={_version(package)}".encode())
+    return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _site_page(path: str, markdown: str, generated: bool, tracer: SourceTracer) -> Page:
+    blocks = []
+    for block in python_blocks(markdown):
+        source = tracer.trace(block.code, path)
+        blocks.append(CodeBlock(block.number, block.code, block.markdown_line, block.skip_reason, source))
+    models = sorted({name for block in blocks for name in tracer.models_in(block.code)})
+    return Page(path=path, blocks=tuple(blocks), generated=generated, models=tuple(models))
+
+
+def _example_page(root: Path, path: Path, tracer: SourceTracer) -> Page:
+    relative = path.relative_to(root).as_posix()
+    code = path.read_text(encoding="utf-8")
+    source = SourceRef(relative, 1, tracer.entry_for(code))
+    return Page(path=relative, blocks=(CodeBlock(1, code, 1, None, source),), script=True,
+                models=tuple(tracer.models_in(code)))
+
+
+def _page_from_dict(entry: dict[str, Any]) -> Page:
+    blocks = tuple(CodeBlock(**{**block, "source": SourceRef(**block["source"]) if block["source"] else None})
+                   for block in entry["blocks"])
+    return Page(**{**entry, "blocks": blocks, "models": tuple(entry["models"])})
+
+
+class _PagesComplete(Exception):
+    """Raised in `on_env`, once every page's Markdown is final, to skip writing HTML."""
+
+
+class _MarkdownCapture(BasePlugin):  # type: ignore[type-arg]
+    """Records each page's Markdown after every other plugin and hook has changed it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: dict[str, tuple[str, bool]] = {}
+
+    @event_priority(-1000)  # After macros and the hooks, so the Markdown is what the reader gets.
+    def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
+        self.pages[f"{DOCS_DIR}/{page.file.src_uri}"] = (markdown, page.file.generated_by is not None)
+        return markdown
+
+    def on_env(self, env: Any, config: Any, files: Any) -> None:
+        raise _PagesComplete

@@ -1,0 +1,72 @@
+"""The figures half of the check: every figure of the index against the real timm model.
+
+Parameters, FLOPs, Image Size, Crop Pct and Interpolation must be exact; File Size within
+1% of a local checkpoint of the same tensors; the Code link must point at the line that
+defines the variant in the installed timm. Each mismatch is one `PATH:LINE:COL:` message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from modelsite.index import Model
+from modelsite.measure import Measurement
+
+FILE_SIZE_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class FigureProblem:
+    """One figure the model does not have, located in its index file."""
+
+    model: str
+    field: str
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "field": self.field, "file": self.file, "line": self.line,
+                "col": self.col, "message": str(self)}
+
+
+def figure_problems(model: Model, measured: Measurement) -> list[FigureProblem]:
+    """Every figure of MODEL that MEASURED contradicts."""
+    problems = []
+    at = f"{measured.image_size}x{measured.image_size}"
+    versions = f"timm {measured.timm_version}"
+    exact = (
+        ("FLOPs", measured.flops, f"the model does {measured.flops} multiply-accumulates at {at} ({versions})"),
+        ("Parameters", measured.parameters, f"the model has {measured.parameters} parameters ({versions})"),
+        ("Image Size", measured.image_size, f"its pretrained config gives {measured.image_size} ({versions})"),
+        ("Crop Pct", measured.crop_pct, f"its pretrained config gives {measured.crop_pct} ({versions})"),
+        ("Interpolation", measured.interpolation, f"its pretrained config gives {measured.interpolation!r} ({versions})"),
+    )
+    for key, value, truth in exact:
+        written = model.metadata.get(key)
+        if written is None or written == value:
+            continue
+        problems.append(_problem(model, ("Metadata", key), f"Metadata.{key} of {model.name} is {written}, but {truth}; "
+                                 "write the measured figure, see modelsite measure"))
+    written_size = model.metadata.get("File Size")
+    if written_size is not None and measured.file_size and \
+            abs(written_size - measured.file_size) > FILE_SIZE_TOLERANCE * measured.file_size:
+        off = (written_size - measured.file_size) / measured.file_size
+        problems.append(_problem(model, ("Metadata", "File Size"),
+                                 f"Metadata.File Size of {model.name} is {written_size}, but a checkpoint of its tensors "
+                                 f"saves to {measured.file_size} bytes ({off:+.1%}, more than 1% off; {versions}); "
+                                 "write the released file's size, see modelsite measure"))
+    if model.code and model.code != measured.code:
+        problems.append(_problem(model, ("Code",), f"Code of {model.name} is {model.code}, but {versions} defines the "
+                                 f"variant at {measured.code}; write that link, see modelsite measure"))
+    return problems
+
+
+def _problem(model: Model, path: tuple[str, ...], message: str) -> FigureProblem:
+    line, col = model.where(*path)
+    return FigureProblem(model=model.name, field=".".join(path), file=model.file, line=line, col=col, message=message)

@@ -1,0 +1,264 @@
+"""Offline mode: released weights and fetched files without a network, and no other network use.
+
+- `timm.create_model(..., pretrained=True)` goes through timm's real loading code
+  (`pretrained_cfg_overlay=dict(file=...)`) from a checkpoint synthesized with the variant's
+  shapes, cached per model, tag and timm version. The weights are random: outputs that depend on
+  them are marked `# prints[online]:` on the pages.
+- URLs listed in `fixtures/web/fixtures.yaml` are answered from the file beside it, through
+  urllib (which `urlretrieve`, `urlopen` and `torch.hub` use).
+- Any other connection fails before a byte is sent, with an error naming the URL or host.
+"""
+
+from __future__ import annotations
+
+import email.message
+import hashlib
+import io
+import os
+import socket
+import urllib.error
+import urllib.request
+import urllib.response
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+WEB_FIXTURES = Path("fixtures") / "web" / "fixtures.yaml"
+CHECKPOINTS_DIR = "checkpoints"
+
+
+class FixtureError(ValueError):
+    """fixtures/web/fixtures.yaml lists something that cannot be served."""
+
+
+class NetworkBlocked(ConnectionRefusedError):
+    """Raised for a connection that offline mode refuses."""
+
+
+@dataclass(frozen=True)
+class WebFixture:
+    """A URL that a page fetches, answered from a file in the repository."""
+
+    url: str
+    path: Path
+    sha256: str
+    licence: str
+    source: str
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def web_fixtures(root: Path) -> dict[str, WebFixture]:
+    """The fixtures listed in ROOT/fixtures/web/fixtures.yaml (none when the file is absent)."""
+    listing = root / WEB_FIXTURES
+    if not listing.is_file():
+        return {}
+    entries = yaml.safe_load(listing.read_text(encoding="utf-8")) or []
+    fixtures = {}
+    for number, entry in enumerate(entries, start=1):
+        where = f"{WEB_FIXTURES.as_posix()}, entry {number}"
+        missing = [key for key in ("url", "file", "sha256", "licence", "source") if not (entry or {}).get(key)]
+        if missing:
+            raise FixtureError(f"{where}: give {', '.join(missing)}")
+        fixture = WebFixture(url=entry["url"], path=listing.parent / entry["file"], sha256=entry["sha256"],
+                             licence=entry["licence"], source=entry["source"])
+        if not fixture.path.is_file():
+            raise FixtureError(f"{where}: no file {entry['file']} beside {listing.name}")
+        if hashlib.sha256(fixture.read()).hexdigest() != fixture.sha256:
+            raise FixtureError(f"{where}: {entry['file']} does not have the sha256 written there; "
+                               "restore the file, or write its new hash if the change is meant")
+        fixtures[fixture.url] = fixture
+    return fixtures
+
+
+def fixture_digest(fixtures: dict[str, WebFixture]) -> str:
+    """One hash of every fixture's URL and bytes, for the check's cache key."""
+    digest = hashlib.sha256()
+    for url in sorted(fixtures):
+        digest.update(url.encode())
+        digest.update(hashlib.sha256(fixtures[url].read()).digest())
+    return digest.hexdigest()
+
+
+@dataclass
+class OfflineRuntime:
+    """What `install` changed, and every connection it refused (so a wrapped error still names it)."""
+
+    blocked: list[str]
+    checkpoints: dict[str, Path]
+    restore: list[Callable[[], None]]
+
+    def uninstall(self) -> None:
+        for undo in reversed(self.restore):
+            undo()
+        self.restore.clear()
+
+
+def install(fixtures: dict[str, WebFixture], checkpoint_dir: Path) -> OfflineRuntime:
+    """Make this interpreter offline: fixtures for known URLs, synthesized weights, nothing else."""
+    runtime = OfflineRuntime(blocked=[], checkpoints={}, restore=[])
+    _install_url_fixtures(fixtures, runtime)
+    _install_socket_guard(runtime)
+    _install_synthesized_weights(checkpoint_dir, runtime)
+    return runtime
+
+
+def _install_url_fixtures(fixtures: dict[str, WebFixture], runtime: OfflineRuntime) -> None:
+    previous = urllib.request._opener  # type: ignore[attr-defined]
+    urllib.request.install_opener(urllib.request.build_opener(_FixtureHandler(fixtures, runtime)))
+    runtime.restore.append(lambda: urllib.request.install_opener(previous))
+
+
+class _FixtureHandler(urllib.request.BaseHandler):
+    """Answers fixture URLs and refuses every other http(s) URL, before any connection is made."""
+
+    handler_order = 0  # Ahead of urllib's own HTTP handlers, which would connect.
+
+    def __init__(self, fixtures: dict[str, WebFixture], runtime: OfflineRuntime) -> None:
+        self.fixtures = fixtures
+        self.runtime = runtime
+
+    def http_open(self, request: urllib.request.Request) -> urllib.response.addinfourl:
+        url = request.full_url
+        fixture = self.fixtures.get(url)
+        if fixture is None:
+            self.runtime.blocked.append(url)
+            raise urllib.error.URLError(NetworkBlocked(
+                f"offline: {url} is not served; the check allows no network access. Serve it from a "
+                f"fixture listed in {WEB_FIXTURES.as_posix()}, or run `modelsite check --online`"))
+        body = fixture.read()
+        headers = email.message.Message()
+        headers["Content-Length"] = str(len(body))
+        headers["Content-Type"] = "application/octet-stream"
+        response = urllib.response.addinfourl(io.BytesIO(body), headers, url, 200)
+        response.msg = "OK"  # urllib's error processor reads it, as from a real HTTP response.
+        return response
+
+    https_open = http_open
+
+
+def _install_socket_guard(runtime: OfflineRuntime) -> None:
+    """Refuse connections made below urllib (requests, httpx, huggingface_hub) and name the host."""
+
+    def refuse(host: object) -> NetworkBlocked:
+        runtime.blocked.append(str(host))
+        return NetworkBlocked(f"offline: connection to {host} refused; the check allows no network "
+                              "access (run `modelsite check --online` on a runner with a network)")
+
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+    original_create_connection = socket.create_connection
+    original_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise refuse(_host(address))
+        return original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise refuse(_host(address))
+        return original_connect_ex(self, address)
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        if not _loopback(address):
+            raise refuse(_host(address))
+        return original_create_connection(address, *args, **kwargs)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _loopback((host, port)):
+            raise refuse(_host((host, port)))
+        return original_getaddrinfo(host, port, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.create_connection = create_connection  # type: ignore[assignment]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+
+    def restore() -> None:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+        socket.create_connection = original_create_connection  # type: ignore[assignment]
+        socket.getaddrinfo = original_getaddrinfo  # type: ignore[assignment]
+
+    runtime.restore.append(restore)
+
+
+def _loopback(address: Any) -> bool:
+    """Connections that never leave the machine stay allowed (a page may run a local server)."""
+    host = address[0] if isinstance(address, tuple) else address
+    return host in (None, "", "localhost", "127.0.0.1", "::1") or str(host).startswith("127.")
+
+
+def _host(address: Any) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address)
+
+
+def _install_synthesized_weights(checkpoint_dir: Path, runtime: OfflineRuntime) -> None:
+    """Route `pretrained=True` to a local file through `pretrained_cfg_overlay`, timm's own hook."""
+    import timm
+    import timm.models
+    import timm.models._factory as factory
+
+    original = factory.create_model
+
+    def create_model(model_name: str, pretrained: bool = False, *args: Any, **kwargs: Any) -> Any:
+        overlay = dict(kwargs.pop("pretrained_cfg_overlay", None) or {})
+        if pretrained and not overlay.get("file") and not model_name.startswith(("hf-hub:", "hf_hub:", "local-dir:")):
+            path = synthesized_checkpoint(model_name, checkpoint_dir, original)
+            runtime.checkpoints[model_name] = path
+            overlay["file"] = str(path)
+        return original(model_name, pretrained, *args, pretrained_cfg_overlay=overlay or None, **kwargs)
+
+    create_model.__doc__ = original.__doc__
+    modules = (timm, timm.models, factory)
+    for module in modules:
+        module.create_model = create_model  # type: ignore[attr-defined]
+
+    def restore() -> None:
+        for module in modules:
+            module.create_model = original  # type: ignore[attr-defined]
+
+    runtime.restore.append(restore)
+
+
+def checkpoint_name(model_name: str) -> str:
+    """`arch.tag` of MODEL_NAME, the tag resolved to timm's default when none is given."""
+    from timm.models import get_pretrained_cfg
+    from timm.models._registry import split_model_name_tag
+
+    architecture, tag = split_model_name_tag(model_name)
+    if not tag:
+        config = get_pretrained_cfg(architecture)
+        tag = getattr(config, "tag", None) or "default"
+    return f"{architecture}.{tag}"
+
+
+def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
+                           create_model: Callable[..., Any] | None = None) -> Path:
+    """A state dict with MODEL_NAME's released shapes (seeded random values), made once and cached."""
+    import timm
+    import torch
+
+    name = checkpoint_name(model_name)
+    folder = checkpoint_dir / CHECKPOINTS_DIR / f"timm-{timm.__version__}"
+    path = folder / f"{name}.pth"
+    if path.is_file():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    create = create_model or timm.create_model
+    state = torch.random.get_rng_state()
+    torch.manual_seed(0)  # The same file whichever page makes it first.
+    try:
+        model = create(name, pretrained=False)
+    finally:
+        torch.random.set_rng_state(state)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    torch.save(model.state_dict(), partial)
+    os.replace(partial, path)  # Atomic: parallel pages never read half a file.
+    return path

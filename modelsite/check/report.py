@@ -1,0 +1,172 @@
+"""What the check says: compiler-style failure messages, progress and summary lines, JSON, JUnit XML.
+
+A failure names the page, the block, the line and where that line was written:
+
+    docs/getting-started.md, block 3, line 2 (from templates/partials/predict.md.j2:21): expected ..., got ...
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import xml.etree.ElementTree as ElementTree
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable
+
+from modelsite.check.execute import BlockResult, PageResult
+
+REPORT_FORMAT = "modelsite-check/1"
+_SIDE_WIDTH = 48
+
+
+def place(page: PageResult, block: BlockResult, line: int | None) -> str:
+    """`PAGE, block N, line L (from SOURCE:LINE; entry INDEX:LINE)`."""
+    if block.number == 0:
+        return page.path
+    where = page.path if page.script else f"{page.path}, block {block.number}"
+    if line:
+        where += f", line {line}"
+    origins = []
+    if block.source and not (page.script and block.source.path == page.path):
+        origins.append(f"from {block.source.at(line or 1)}")
+    if block.source and block.source.entry:
+        origins.append(f"entry {block.source.entry}")
+    return f"{where} ({'; '.join(origins)})" if origins else where
+
+
+def failure_message(page: PageResult, block: BlockResult) -> str:
+    """The whole message for a failed block: where, what, and the text or traceback that shows it."""
+    error = block.error or {}
+    head = place(page, block, error.get("line") or None)
+    if error.get("kind") == "output":
+        expected, actual = error["expected"], error["actual"]
+        if "\n" not in expected and "\n" not in actual and len(expected) + len(actual) < 100:
+            return f"{head}: expected {expected!r}, got {actual!r}"
+        return f"{head}: printed output differs\n{side_by_side(expected, actual)}"
+    message = f"{head}: {error.get('message', 'failed')}"
+    if error.get("blocked"):
+        message += "\n    network access refused: " + ", ".join(error["blocked"])
+    trace = error.get("traceback", "").strip()
+    if trace:
+        message += "\n" + "\n".join(f"    {line}" for line in trace.splitlines()[-14:])
+    return message
+
+
+def side_by_side(expected: str, actual: str) -> str:
+    """Expected and actual output in two columns; `!` marks the lines that differ."""
+    left, right = expected.splitlines() or [""], actual.splitlines() or [""]
+    width = min(max(len(line) for line in left + ["expected"]), _SIDE_WIDTH)
+    rows = [f"      {'expected':<{width}} | got"]
+    for number in range(max(len(left), len(right))):
+        want = left[number] if number < len(left) else ""
+        got = right[number] if number < len(right) else ""
+        mark = " " if want == got else "!"
+        rows.append(f"    {mark} {want:<{width}} | {got}")
+    return "\n".join(rows)
+
+
+def failures(pages: Iterable[PageResult]) -> list[str]:
+    return [failure_message(page, block) for page in pages for block in page.blocks if block.status == "failed"]
+
+
+def progress_line(position: int, total: int, page: PageResult) -> str:
+    ran = [b for b in page.blocks if b.status in ("passed", "failed")]
+    state = "cached" if page.cached else page.status
+    count = f"{len(ran)} block{'s' * (len(ran) != 1)}"
+    return f"[{position}/{total}] {page.path:<48} {state:<7} {count:>9} {page.seconds:7.1f} s"
+
+
+def summary_lines(pages: list[PageResult], figures_problems: int, device: str, online: bool) -> list[str]:
+    blocks = [b for page in pages for b in page.blocks if b.number]
+    counts = {status: sum(b.status == status for b in blocks) for status in ("passed", "failed", "skipped", "not-run")}
+    held = [c for b in blocks for c in b.checks]
+    offline = [c for c in held if c["status"] == "offline"]
+    failed_pages = sum(p.failed for p in pages)
+    environment = next((p.environment for p in pages if p.environment), {})
+    lines = [
+        f"{len(pages)} pages, {len(blocks)} blocks: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} excluded, {counts['not-run']} not run; {sum(p.cached for p in pages)} pages reused from the cache",
+        f"`# prints` comments: {sum(c['status'] == 'passed' for c in held)} held, "
+        f"{sum(c['status'] == 'failed' for c in held)} differ, "
+        f"{sum(c['status'] == 'illustrative' for c in held)} illustrative, {len(offline)} need the released weights"
+        + (" (not held offline; run with --online)" if offline and not online else ""),
+        f"device {environment.get('device', device)} ({environment.get('device_name', platform.machine())}), "
+        f"Python {environment.get('python', platform.python_version())}, torch {environment.get('torch', '?')}, "
+        f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}",
+    ]
+    if figures_problems:
+        lines.append(f"{figures_problems} figure{'s' * (figures_problems != 1)} of the index differ from the models")
+    verdict = "FAILED" if failed_pages or figures_problems else "passed"
+    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} pages failed")
+    return lines
+
+
+def excluded_lines(pages: list[PageResult]) -> list[str]:
+    """Every block excluded on purpose, with its reason, so that none hides."""
+    return [f"{place(page, block, None)}: excluded: {block.skip_reason}"
+            for page in pages for block in page.blocks if block.status == "skipped"]
+
+
+def write_json(path: Path, pages: list[PageResult], figures: list[dict[str, Any]], device: str,
+               online: bool) -> None:
+    environment = next((p.environment for p in pages if p.environment), {})
+    data = {
+        "format": REPORT_FORMAT,
+        "passed": not any(p.failed for p in pages) and not figures,
+        "device": environment.get("device", device),
+        "device_name": environment.get("device_name"),
+        "online": online,
+        "versions": {key: environment.get(key) for key in ("python", "torch", "timm")},
+        "pages": [_page_json(page) for page in pages],
+        "figures": figures,
+    }
+    _write_atomically(path, json.dumps(data, indent=2) + "\n")
+
+
+def _page_json(page: PageResult) -> dict[str, Any]:
+    data = asdict(page)
+    for block, result in zip(data["blocks"], page.blocks):
+        block["expected"] = [c["expected"] for c in result.checks]
+        block["place"] = place(page, result, None)
+        if result.status == "failed":
+            block["message"] = failure_message(page, result)
+    return data
+
+
+def write_junit(path: Path, pages: list[PageResult], figures: list[dict[str, Any]]) -> None:
+    """One test case per block (and per figure problem), grouped by page, as CI tools read them."""
+    suites = ElementTree.Element("testsuites", name="modelsite check")
+    for page in pages:
+        cases = [b for b in page.blocks]
+        suite = ElementTree.SubElement(suites, "testsuite", name=page.path, tests=str(len(cases)),
+                                       failures=str(sum(b.status == "failed" for b in cases)),
+                                       skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
+                                       time=f"{page.seconds:.3f}")
+        for block in cases:
+            case = ElementTree.SubElement(suite, "testcase", classname=page.path,
+                                          name=f"block {block.number}" if block.number else "interpreter",
+                                          time=f"{block.seconds:.3f}")
+            if block.status == "failed":
+                message = failure_message(page, block)
+                ElementTree.SubElement(case, "failure", message=message.splitlines()[0]).text = message
+            elif block.status in ("skipped", "not-run"):
+                ElementTree.SubElement(case, "skipped", message=block.skip_reason or "an earlier block failed")
+            if block.stdout:
+                ElementTree.SubElement(case, "system-out").text = block.stdout
+    if figures:
+        suite = ElementTree.SubElement(suites, "testsuite", name="figures", tests=str(len(figures)),
+                                       failures=str(len(figures)))
+        for problem in figures:
+            case = ElementTree.SubElement(suite, "testcase", classname="figures", name=problem["model"])
+            ElementTree.SubElement(case, "failure", message=problem["message"]).text = problem["message"]
+    ElementTree.indent(suites)
+    _write_atomically(path, ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers never see half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

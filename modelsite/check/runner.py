@@ -1,0 +1,165 @@
+"""The fresh interpreter that runs one page: `python -m modelsite.check.runner SPEC RESULTS`.
+
+SPEC is JSON written by the check: the page's blocks in order and how to run them. Each block's
+outcome is appended to RESULTS as one JSON line the moment it is known, so a crash, a kill or
+a timeout still leaves every earlier block's result. Top-level statements run one at a time in
+one namespace, as a reader pasting the page into a session would, so that the output of each
+statement can be held to its `# prints:` comment.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import faulthandler
+import io
+import json
+import linecache
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
+
+from modelsite.check.expect import Expectation, ExpectationError, expectations, matches, normalized
+
+# Output kept per block in the report; a progress bar could otherwise fill it.
+MAX_OUTPUT_CHARS = 20_000
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    # Just before the check's timeout, the stack goes to stderr: a hang then names its line.
+    faulthandler.dump_traceback_later(spec["dump_after"], exit=False)
+    with open(argv[1], "a", encoding="utf-8") as results:
+        _emit(results, {"event": "start", **environment()})
+        runtime = None
+        if not spec["online"]:
+            from modelsite.check.offline import install, web_fixtures
+
+            runtime = install(web_fixtures(Path(spec["root"])), Path(spec["cache_dir"]))
+        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        if spec["script"]:
+            namespace["__file__"] = spec["script_path"]
+            sys.argv = [spec["script_path"]]
+        for block in spec["blocks"]:
+            outcome = run_block(block, namespace, online=spec["online"])
+            if runtime is not None and runtime.blocked and outcome["status"] == "failed":
+                outcome["error"]["blocked"] = sorted(set(runtime.blocked))
+            if runtime is not None:
+                outcome["checkpoints"] = {name: str(path) for name, path in runtime.checkpoints.items()}
+            _emit(results, outcome)
+            if outcome["status"] == "failed":
+                break  # Later blocks build on this one, as they would for the reader.
+    return 0
+
+
+def environment() -> dict[str, Any]:
+    """Versions and the device this interpreter runs on."""
+    import timm
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "timm": timm.__version__,
+        "device": "cuda" if cuda else "cpu",
+        "device_name": torch.cuda.get_device_name(0) if cuda else platform.processor() or platform.machine(),
+    }
+
+
+def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool) -> dict[str, Any]:
+    """Run one block's statements in NAMESPACE; return its outcome as the report records it."""
+    code, filename = block["code"], block["filename"]
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    started = time.perf_counter()
+    outcome: dict[str, Any] = {"event": "block", "number": block["number"], "status": "passed",
+                               "stdout": "", "stderr": "", "checks": [], "error": None}
+    try:
+        tree = ast.parse(code, filename)
+        stated = expectations(code)
+    except SyntaxError as error:
+        return _failed(outcome, started, error.lineno or 1, f"SyntaxError: {error.msg}", "")
+    except ExpectationError as error:
+        return _failed(outcome, started, error.line, f"bad `# prints` comment: {error}", "")
+    stdout_parts, stderr_buffer = [], io.StringIO()
+    for statement in tree.body:
+        printed = io.StringIO()
+        failure = None
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(stderr_buffer):
+            try:
+                exec(compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec"), namespace)
+            except SystemExit as error:
+                if error.code not in (None, 0):
+                    failure = error
+            except BaseException as error:  # noqa: BLE001 - any error fails the block, reported in full.
+                failure = error
+        stdout_parts.append(printed.getvalue())
+        if failure is not None:
+            outcome["stdout"] = _clip("".join(stdout_parts))
+            outcome["stderr"] = _clip(stderr_buffer.getvalue())
+            line, trace = _error_line(failure, filename, statement.lineno)
+            return _failed(outcome, started, line, f"{type(failure).__name__}: {failure}", trace)
+        for expectation in (e for e in stated if e.statement_start == statement.lineno):
+            outcome["checks"].append(_held(expectation, printed.getvalue(), online))
+    outcome["stdout"] = _clip("".join(stdout_parts))
+    outcome["stderr"] = _clip(stderr_buffer.getvalue())
+    outcome["seconds"] = round(time.perf_counter() - started, 4)
+    wrong = [check for check in outcome["checks"] if check["status"] == "failed"]
+    if wrong:
+        outcome["status"] = "failed"
+        outcome["error"] = {"kind": "output", "line": wrong[0]["line"], "message": "printed output differs",
+                            "expected": wrong[0]["expected"], "actual": wrong[0]["actual"], "traceback": ""}
+    return outcome
+
+
+def _held(expectation: Expectation, printed: str, online: bool) -> dict[str, Any]:
+    """One `# prints` comment's verdict: passed, failed, illustrative, or not held offline."""
+    if expectation.online and not online:
+        status = "offline"  # Needs the released weights; reported, never counted as passed.
+    elif matches(expectation, printed):
+        status = "illustrative" if expectation.illustrative else "passed"
+    else:
+        status = "failed"
+    options = [name for name, on in (("illustrative", expectation.illustrative), ("online", expectation.online)) if on]
+    if expectation.absolute:
+        options.append(f"abs={expectation.absolute:g}")
+    if expectation.relative:
+        options.append(f"rel={expectation.relative:g}")
+    return {"line": expectation.comment_line, "statement_line": expectation.statement_start, "status": status,
+            "expected": normalized(expectation.text), "actual": normalized(printed), "options": options}
+
+
+def _failed(outcome: dict[str, Any], started: float, line: int, message: str, trace: str) -> dict[str, Any]:
+    outcome["status"] = "failed"
+    outcome["seconds"] = round(time.perf_counter() - started, 4)
+    outcome["error"] = {"kind": "exception", "line": line, "message": message, "traceback": trace}
+    return outcome
+
+
+def _error_line(error: BaseException, filename: str, fallback: int) -> tuple[int, str]:
+    """The deepest line of the block in the traceback, and the block's own frames with the error."""
+    frames = traceback.extract_tb(error.__traceback__)
+    in_block = [frame for frame in frames if frame.filename == filename]
+    line = in_block[-1].lineno if in_block else fallback
+    # The reader's code and the error it met; library frames between them are noise here.
+    shown = in_block + ([frames[-1]] if frames and frames[-1].filename != filename else [])
+    trace = "".join(traceback.format_list(shown[-6:])) + "".join(traceback.format_exception_only(error))
+    return line or fallback, trace
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_OUTPUT_CHARS else text[:MAX_OUTPUT_CHARS] + "\n[... output clipped]\n"
+
+
+def _emit(results: TextIO, record: dict[str, Any]) -> None:
+    results.write(json.dumps(record) + "\n")
+    results.flush()
+    os.fsync(results.fileno())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

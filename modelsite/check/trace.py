@@ -1,0 +1,87 @@
+"""Trace a block of a built page back to the file a contributor edits.
+
+Every Python fence written in `templates/`, `docs/` or `runnable_examples/` becomes a pattern:
+its literal text kept, each Jinja expression a wildcard. A block of the built page comes from
+the fence whose pattern it matches, and its lines map one to one onto that fence's lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelsite.check.blocks import PYTHON_LANGUAGES, SourceRef, fences
+from modelsite.index import ModelIndex
+
+_JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
+SOURCE_FOLDERS = (("templates", "*.j2"), ("docs", "*.md"), ("runnable_examples", "*.py"))
+
+
+@dataclass(frozen=True)
+class WrittenFence:
+    """A Python fence as a contributor wrote it, and the pattern its rendered text matches."""
+
+    path: str
+    first_line: int
+    pattern: re.Pattern[str]
+
+
+class SourceTracer:
+    """Finds, for a block's text, the written fence and the index entry behind it."""
+
+    def __init__(self, root: Path, index: ModelIndex | None) -> None:
+        self.fences = written_fences(root)
+        self.index = index
+
+    def trace(self, code: str, page_path: str) -> SourceRef | None:
+        text = code.rstrip("\n")
+        found = [fence for fence in self.fences if fence.pattern.fullmatch(text)]
+        if not found:
+            return None
+        # Text written on the page itself wins over the same text in a template it does not use.
+        found.sort(key=lambda fence: fence.path != page_path)
+        return SourceRef(found[0].path, found[0].first_line, self.entry_for(code))
+
+    def entry_for(self, code: str) -> str | None:
+        """`model_index/FILE:LINE` of the variant whose ID the block quotes."""
+        if self.index is None:
+            return None
+        for model in self.index.models:
+            if f'"{model.pretrained_name}"' in code or f'"{model.name}"' in code:
+                line, _ = model.where("Name")
+                return f"{model.file}:{line}"
+        return None
+
+    def models_in(self, code: str) -> list[str]:
+        """IDs of the index's variants that CODE names."""
+        if self.index is None:
+            return []
+        return [model.name for model in self.index.models if f'"{model.name}' in code]
+
+
+def written_fences(root: Path) -> list[WrittenFence]:
+    """Every Python fence of the project's sources; a runnable example is one fence, its whole file."""
+    found = []
+    for folder, pattern in SOURCE_FOLDERS:
+        for path in sorted((root / folder).rglob(pattern)):
+            relative = path.relative_to(root).as_posix()
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".py":
+                found.append(WrittenFence(relative, 1, _pattern(text.rstrip("\n"))))
+                continue
+            for fence in fences(text):
+                if fence.language in PYTHON_LANGUAGES:
+                    found.append(WrittenFence(relative, fence.first_code_line, _pattern(fence.code.rstrip("\n"))))
+    return found
+
+
+def _pattern(template_text: str) -> re.Pattern[str]:
+    """Literal text matched exactly; what Jinja fills in matched by anything."""
+    parts = []
+    for piece in _JINJA.split(template_text):
+        if piece.startswith("{{") or piece.startswith("{%"):
+            parts.append(r"[\s\S]*?")
+        elif not piece.startswith("{#"):
+            parts.append(re.escape(piece))
+    return re.compile("".join(parts))
