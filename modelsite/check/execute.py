@@ -172,10 +172,14 @@ def _ending(returncode: int, timed_out: bool, timeout: float, stderr: str, page:
 
 
 def _faulthandler_trace(stderr: str) -> str:
-    """The last stack dump faulthandler wrote, if any."""
-    start = max(stderr.rfind("Fatal Python error"), stderr.rfind("Timeout ("), stderr.rfind("Thread 0x"),
-                stderr.rfind("Current thread"))
-    return stderr[start:].strip() if start >= 0 else ""
+    """The frames of the last stack dump faulthandler wrote, without the runner's own frames."""
+    start = max(stderr.rfind("Thread 0x"), stderr.rfind("Current thread"))
+    if start < 0:
+        return ""
+    frames = [line.strip() for line in stderr[start:].splitlines()[1:] if line.strip().startswith("File ")]
+    runner = f"{Path(__file__).resolve().parent}{os.sep}runner.py"
+    shown = [frame for frame in frames if runner not in frame and "<frozen runpy>" not in frame]
+    return "stack when it stopped (innermost first):\n" + "\n".join(shown) if shown else ""
 
 
 def _last_block_line(text: str, page: Page) -> int | None:
@@ -207,7 +211,7 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
             blocks.append(BlockResult(status=record["status"], seconds=record.get("seconds", 0.0),
                                       stdout=record["stdout"], stderr=record["stderr"],
                                       checks=tuple(record["checks"]), error=record["error"], **common))
-            stopped = stopped or record["status"] == "failed"
+            stopped = stopped or record["error"] is not None
         elif not stopped:
             reason = ending.reason or "the page's interpreter ended before this block finished"
             blocks.append(BlockResult(status="failed", error={

@@ -35,22 +35,28 @@ def place(page: PageResult, block: BlockResult, line: int | None) -> str:
     return f"{where} ({'; '.join(origins)})" if origins else where
 
 
-def failure_message(page: PageResult, block: BlockResult) -> str:
-    """The whole message for a failed block: where, what, and the text or traceback that shows it."""
-    error = block.error or {}
-    head = place(page, block, error.get("line") or None)
-    if error.get("kind") == "output":
-        expected, actual = error["expected"], error["actual"]
+def failure_messages(page: PageResult, block: BlockResult) -> list[str]:
+    """One message per thing wrong with BLOCK: each output that differs, then the error that stopped it."""
+    messages = []
+    for check in block.checks:
+        if check["status"] != "failed":
+            continue
+        head = place(page, block, check["line"])
+        expected, actual = check["expected"], check["actual"]
         if "\n" not in expected and "\n" not in actual and len(expected) + len(actual) < 100:
-            return f"{head}: expected {expected!r}, got {actual!r}"
-        return f"{head}: printed output differs\n{side_by_side(expected, actual)}"
-    message = f"{head}: {error.get('message', 'failed')}"
-    if error.get("blocked"):
-        message += "\n    network access refused: " + ", ".join(error["blocked"])
-    trace = error.get("traceback", "").strip()
-    if trace:
-        message += "\n" + "\n".join(f"    {line}" for line in trace.splitlines()[-14:])
-    return message
+            messages.append(f"{head}: expected {expected!r}, got {actual!r}")
+        else:
+            messages.append(f"{head}: printed output differs\n{side_by_side(expected, actual)}")
+    error = block.error
+    if error is not None:
+        message = f"{place(page, block, error.get('line') or None)}: {error['message']}"
+        if error.get("blocked"):
+            message += "\n    network access refused: " + ", ".join(error["blocked"])
+        trace = error.get("traceback", "").strip()
+        if trace:
+            message += "\n" + "\n".join(f"    {line}" for line in trace.splitlines()[-16:])
+        messages.append(message)
+    return messages
 
 
 def side_by_side(expected: str, actual: str) -> str:
@@ -67,7 +73,7 @@ def side_by_side(expected: str, actual: str) -> str:
 
 
 def failures(pages: Iterable[PageResult]) -> list[str]:
-    return [failure_message(page, block) for page in pages for block in page.blocks if block.status == "failed"]
+    return [message for page in pages for block in page.blocks for message in failure_messages(page, block)]
 
 
 def progress_line(position: int, total: int, page: PageResult) -> str:
@@ -129,8 +135,7 @@ def _page_json(page: PageResult) -> dict[str, Any]:
     for block, result in zip(data["blocks"], page.blocks):
         block["expected"] = [c["expected"] for c in result.checks]
         block["place"] = place(page, result, None)
-        if result.status == "failed":
-            block["message"] = failure_message(page, result)
+        block["messages"] = failure_messages(page, result)
     return data
 
 
@@ -148,7 +153,7 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[dict[str, Any
                                           name=f"block {block.number}" if block.number else "interpreter",
                                           time=f"{block.seconds:.3f}")
             if block.status == "failed":
-                message = failure_message(page, block)
+                message = "\n".join(failure_messages(page, block))
                 ElementTree.SubElement(case, "failure", message=message.splitlines()[0]).text = message
             elif block.status in ("skipped", "not-run"):
                 ElementTree.SubElement(case, "skipped", message=block.skip_reason or "an earlier block failed")

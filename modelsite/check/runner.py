@@ -51,8 +51,8 @@ def main(argv: list[str]) -> int:
             if runtime is not None:
                 outcome["checkpoints"] = {name: str(path) for name, path in runtime.checkpoints.items()}
             _emit(results, outcome)
-            if outcome["status"] == "failed":
-                break  # Later blocks build on this one, as they would for the reader.
+            if outcome["error"] is not None:
+                break  # Later blocks build on this one; wrong output alone leaves them able to run.
     return 0
 
 
@@ -98,21 +98,18 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool) ->
             except BaseException as error:  # noqa: BLE001 - any error fails the block, reported in full.
                 failure = error
         stdout_parts.append(printed.getvalue())
+        for expectation in (e for e in stated if e.statement_start == statement.lineno and failure is None):
+            outcome["checks"].append(_held(expectation, printed.getvalue(), online))
         if failure is not None:
             outcome["stdout"] = _clip("".join(stdout_parts))
             outcome["stderr"] = _clip(stderr_buffer.getvalue())
             line, trace = _error_line(failure, filename, statement.lineno)
             return _failed(outcome, started, line, f"{type(failure).__name__}: {failure}", trace)
-        for expectation in (e for e in stated if e.statement_start == statement.lineno):
-            outcome["checks"].append(_held(expectation, printed.getvalue(), online))
     outcome["stdout"] = _clip("".join(stdout_parts))
     outcome["stderr"] = _clip(stderr_buffer.getvalue())
     outcome["seconds"] = round(time.perf_counter() - started, 4)
-    wrong = [check for check in outcome["checks"] if check["status"] == "failed"]
-    if wrong:
+    if any(check["status"] == "failed" for check in outcome["checks"]):
         outcome["status"] = "failed"
-        outcome["error"] = {"kind": "output", "line": wrong[0]["line"], "message": "printed output differs",
-                            "expected": wrong[0]["expected"], "actual": wrong[0]["actual"], "traceback": ""}
     return outcome
 
 

@@ -1,0 +1,98 @@
+"""Offline mode, in this interpreter: fixture URLs served, other network use refused, and
+`pretrained=True` loading, through timm's real code, exactly what the synthesized checkpoint holds.
+
+Builds one small real model (tf_efficientnet_lite0) on the CPU; no marker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import timm
+import torch
+
+from modelsite.check.offline import (NetworkBlocked, OfflineRuntime, checkpoint_name, install,
+                                     synthesized_checkpoint, web_fixtures)
+from tests.conftest import ROOT
+
+FIXTURES = web_fixtures(ROOT)
+PHOTO_URL = next(url for url in FIXTURES if url.endswith("grace_hopper.jpg"))
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Iterator[OfflineRuntime]:
+    runtime = install(FIXTURES, tmp_path)
+    try:
+        yield runtime
+    finally:
+        runtime.uninstall()
+
+
+def test_a_fixture_url_is_answered_with_the_fixture_bytes(offline: OfflineRuntime, tmp_path: Path) -> None:
+    target = tmp_path / "photo.jpg"
+    urllib.request.urlretrieve(PHOTO_URL, target)
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == FIXTURES[PHOTO_URL].sha256
+    assert offline.blocked == []
+
+
+def test_any_other_url_fails_naming_it(offline: OfflineRuntime) -> None:
+    with pytest.raises(urllib.error.URLError, match=r"https://example\.com/labels\.txt is not served"):
+        urllib.request.urlopen("https://example.com/labels.txt")
+    assert offline.blocked == ["https://example.com/labels.txt"]
+
+
+def test_connections_below_urllib_are_refused_before_sending(offline: OfflineRuntime) -> None:
+    with pytest.raises(NetworkBlocked, match="example.org:443"):
+        socket.create_connection(("example.org", 443))
+    with pytest.raises(NetworkBlocked, match="huggingface.co"):
+        socket.getaddrinfo("huggingface.co", 443)
+    assert offline.blocked == ["example.org:443", "huggingface.co:443"]
+
+
+def test_loopback_stays_reachable(offline: OfflineRuntime) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    with socket.create_connection(server.getsockname(), timeout=5):
+        pass
+    server.close()
+
+
+def test_uninstall_restores_the_network_functions(tmp_path: Path) -> None:
+    before = (socket.create_connection, socket.socket.connect, timm.create_model)
+    install(FIXTURES, tmp_path).uninstall()
+    assert (socket.create_connection, socket.socket.connect, timm.create_model) == before
+
+
+def test_pretrained_loads_what_the_synthesized_checkpoint_holds(offline: OfflineRuntime, tmp_path: Path) -> None:
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=True)
+    path = offline.checkpoints["tf_efficientnet_lite0"]
+    assert path == synthesized_checkpoint("tf_efficientnet_lite0", tmp_path)
+    assert path.name == f"{checkpoint_name('tf_efficientnet_lite0')}.pth"
+    saved = torch.load(path, map_location="cpu")
+    state = model.state_dict()
+    assert saved.keys() == state.keys()
+    assert all(torch.equal(state[key], saved[key]) for key in saved)
+    # A fresh random init would differ: the weights came from the file.
+    assert not torch.equal(timm.create_model("tf_efficientnet_lite0").conv_stem.weight, state["conv_stem.weight"])
+
+
+def test_a_new_head_keeps_the_body_weights_as_timm_does(offline: OfflineRuntime) -> None:
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=True, num_classes=7)
+    saved = torch.load(offline.checkpoints["tf_efficientnet_lite0"], map_location="cpu")
+    assert torch.equal(model.conv_stem.weight, saved["conv_stem.weight"])
+    assert model.get_classifier().out_features == 7
+
+
+def test_the_synthesized_checkpoint_is_the_same_whoever_makes_it(tmp_path: Path) -> None:
+    first = synthesized_checkpoint("tf_efficientnet_lite0.in1k", tmp_path / "a")
+    torch.manual_seed(123)
+    second = synthesized_checkpoint("tf_efficientnet_lite0.in1k", tmp_path / "b")
+    one, two = torch.load(first), torch.load(second)
+    assert all(torch.equal(one[key], two[key]) for key in one)

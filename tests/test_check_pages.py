@@ -1,0 +1,190 @@
+"""`modelsite check` end to end, as CI runs it: a fixture site with one page per failure class
+(exception, wrong output, timeout, crash, forbidden download, exclusion without reason) and a page
+that passes, then the whole real site on the CPU.
+
+Marker `check`: each test starts real interpreters (tens of seconds); `make test` runs them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.check
+
+FIXTURE_SITE = ROOT / "tests" / "fixtures" / "check_site"
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict
+    junit: ElementTree.Element
+    folder: Path
+
+
+def run_check(folder: Path, *arguments: str) -> CheckRun:
+    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--report", "report.json",
+                                "--junit", "junit.xml", *arguments], cwd=folder, capture_output=True,
+                               text=True, timeout=900)
+    report = json.loads((folder / "report.json").read_text()) if (folder / "report.json").exists() else {}
+    junit = ElementTree.parse(folder / "junit.xml").getroot() if (folder / "junit.xml").exists() else None
+    return CheckRun(completed.returncode, completed.stdout, completed.stderr, report, junit, folder)
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> CheckRun:
+    folder = tmp_path_factory.mktemp("check_site")
+    shutil.copytree(FIXTURE_SITE, folder, dirs_exist_ok=True)
+    return run_check(folder, "--jobs", "2", "--timeout", "20")
+
+
+def messages_for(run: CheckRun, page: str) -> list[str]:
+    (entry,) = [p for p in run.report["pages"] if p["path"] == page]
+    return [message for block in entry["blocks"] for message in block["messages"]]
+
+
+def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: CheckRun) -> None:
+    assert fixture_run.returncode == 1, fixture_run.stderr
+    assert fixture_run.report["passed"] is False
+    assert fixture_run.report["format"] == "modelsite-check/1"
+    assert fixture_run.report["device"] == "cpu"
+    assert set(fixture_run.report["versions"]) == {"python", "torch", "timm"}
+    statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
+    assert statuses == {"docs/passing.md": "passed", "docs/exception.md": "failed", "docs/wrong-output.md": "failed",
+                        "docs/timeout.md": "failed", "docs/crash.md": "failed", "docs/download.md": "failed",
+                        "docs/excluded.md": "failed"}
+
+
+def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> None:
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/passing.md"]
+    checks = [check["status"] for block in page["blocks"] for check in block["checks"]]
+    assert checks == ["passed", "passed", "passed", "passed", "illustrative", "passed"]
+    assert [b["number"] for b in page["blocks"]] == [1, 2, 3]  # the bash block is not Python
+    assert page["blocks"][0]["stdout"] == "10\na\nb\n"
+
+
+def test_an_exception_names_page_block_line_and_source(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/exception.md")
+    assert message.startswith("docs/exception.md, block 2, line 2 (from docs/exception.md:9): "
+                              "NameError: name 'undefined_name' is not defined")
+    assert "print(undefined_name)" in message
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/exception.md"]
+    assert [b["status"] for b in page["blocks"]] == ["passed", "failed", "not-run"]
+
+
+def test_wrong_output_shows_expected_against_actual(fixture_run: CheckRun) -> None:
+    single, table = messages_for(fixture_run, "docs/wrong-output.md")
+    assert single == "docs/wrong-output.md, block 1, line 2 (from docs/wrong-output.md:5): expected '8', got '7'"
+    assert table.splitlines() == [
+        "docs/wrong-output.md, block 2, line 4 (from docs/wrong-output.md:12): printed output differs",
+        "      expected | got",
+        "      [1, 2]   | [1, 2]",
+        "    ! [3, 5]   | [3, 4]",
+    ]
+    assert single in fixture_run.stdout
+
+
+def test_a_hang_times_out_naming_the_line_it_was_on(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/timeout.md")
+    assert message.startswith("docs/timeout.md, block 1, line 4 (from docs/timeout.md:7): timed out after 20 s")
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/timeout.md"]
+    assert page["seconds"] < 60
+
+
+def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/crash.md")
+    assert message.startswith("docs/crash.md, block 1, line 4 (from docs/crash.md:7): "
+                              "the page's interpreter crashed: killed by SIGSEGV")
+    assert 'File "docs/crash.md, block 1", line 4' in message
+    assert len(fixture_run.report["pages"]) == 7
+
+
+def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/download.md")
+    assert message.startswith("docs/download.md, block 1, line 3 (from docs/download.md:6): URLError:")
+    assert "offline: https://example.com/weights.bin is not served" in message
+    assert "network access refused: https://example.com/weights.bin" in message
+
+
+def test_exclusions_are_listed_and_one_without_reason_fails(fixture_run: CheckRun) -> None:
+    assert "docs/excluded.md, block 1 (from docs/excluded.md:5): excluded: needs ImageNet on disk" in fixture_run.stderr
+    (message,) = messages_for(fixture_run, "docs/excluded.md")
+    assert message.startswith("docs/excluded.md, block 2 (from docs/excluded.md:10): the no-check marker gives no reason")
+
+
+def test_junit_has_a_case_per_block_with_failures_marked(fixture_run: CheckRun) -> None:
+    suites = {suite.get("name"): suite for suite in fixture_run.junit}
+    assert suites["docs/exception.md"].get("failures") == "1"
+    assert suites["docs/passing.md"].get("failures") == "0"
+    failure = suites["docs/wrong-output.md"].find("testcase/failure")
+    assert failure is not None and "expected '8', got '7'" in failure.get("message")
+
+
+def test_a_rerun_reuses_passed_pages_and_reruns_failed_ones(fixture_run: CheckRun) -> None:
+    again = run_check(fixture_run.folder, "--only", "docs/passing.md", "docs/exception.md")
+    cached = {p["path"]: p["cached"] for p in again.report["pages"]}
+    assert cached == {"docs/passing.md": True, "docs/exception.md": False}
+    fresh = run_check(fixture_run.folder, "--only", "docs/passing.md", "--no-cache")
+    assert [p["cached"] for p in fresh.report["pages"]] == [False]
+    assert fresh.returncode == 0
+
+
+def test_an_edited_block_is_run_again(fixture_run: CheckRun, tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    shutil.copytree(fixture_run.folder, folder)
+    page = folder / "docs" / "passing.md"
+    page.write_text(page.read_text().replace("print(total)  # prints: 10", "print(total)  # prints: 11"))
+    run = run_check(folder, "--only", "docs/passing.md")
+    assert run.returncode == 1
+    assert messages_for(run, "docs/passing.md") == [
+        "docs/passing.md, block 1, line 4 (from docs/passing.md:9): expected '11', got '10'"]
+
+
+def test_only_that_matches_nothing_is_an_error(fixture_run: CheckRun) -> None:
+    run = run_check(fixture_run.folder, "--only", "docs/no-such-page.md")
+    assert run.returncode == 2
+    assert "matches no model ID and no page" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: CheckRun) -> None:
+    import torch
+
+    run = run_check(fixture_run.folder, "--device", "cuda", "--only", "docs/passing.md")
+    if torch.cuda.is_available():
+        assert run.returncode == 0 and run.report["device"] == "cuda"
+    else:
+        assert run.returncode == 2
+        assert "--device cuda, but torch finds no CUDA device" in run.stderr
+
+
+def test_the_real_site_passes_the_check_on_the_cpu(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "2",
+                                "--no-cache", "--report", str(report)], cwd=ROOT, capture_output=True, text=True,
+                               timeout=1800)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = json.loads(report.read_text())
+    assert data["passed"] and data["device"] == "cpu" and data["figures"] == []
+    pages = {page["path"]: page for page in data["pages"]}
+    assert {"docs/getting-started.md", "docs/models/tf-efficientnet.md"} <= pages.keys()
+    for page in pages.values():
+        assert page["status"] == "passed" and not page["cached"]
+        for block in page["blocks"]:
+            assert block["status"] == "passed", block["messages"]
+            # Every block traces to the file a contributor would edit.
+            assert block["source"] and block["source"]["path"].startswith(("templates/", "docs/", "runnable_examples/"))
+    held = [check["status"] for page in pages.values() for block in page["blocks"] for check in block["checks"]]
+    assert held.count("passed") >= 20 and "failed" not in held
