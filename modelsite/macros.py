@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from modelsite.index import ModelIndex
 from modelsite.pages import install_template_helpers, load_index_for_build
 from modelsite.schema import INDEX_FILE
 from modelsite.schema_types import ListOf, Record
@@ -16,6 +17,7 @@ def define_env(env: Any) -> None:
     install_template_helpers(env.filters, env.variables)
     env.macro(schema_reference)
     env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")
+    env.macro(lambda: failure_example(root, env.variables["index"]), "failure_example")
 
 
 def schema_reference() -> str:
@@ -51,3 +53,24 @@ def validation_example(root: Path, yaml_text: str, file_name: str = "model_index
         shown = str(example)
         lines = [str(p).replace(shown, file_name, 1) for p in sorted(problems) if p.path == shown]
     return "\n".join(lines) or "(no problems)"
+
+
+def failure_example(root: Path, index: ModelIndex) -> str:
+    """The message the check gives if a collection page's class-score shape were wrong, placed as it would be."""
+    from modelsite.check.blocks import python_blocks
+    from modelsite.check.trace import SourceTracer
+    from modelsite.pages import generated_pages
+
+    statement = "print(probabilities.shape)  # prints: torch.Size([1, 1000])"
+    tracer = SourceTracer(root, index)
+    for page in generated_pages(root, index)[1:]:
+        path = f"docs/{page.src_uri}"
+        for block in python_blocks(page.markdown):
+            lines = block.code.splitlines()
+            if statement in lines:
+                line = lines.index(statement) + 1
+                source = tracer.trace(block.code, path)
+                entry = tracer.entry_for(page.markdown)  # the variant the page's first block creates
+                return (f"{path}, block {block.number}, line {line} (from {source.at(line)}; entry {entry}): "
+                        "expected 'torch.Size([1, 1000])', got 'torch.Size([1, 10])'")
+    raise ValueError(f"no collection page prints the class scores' shape with {statement!r}")

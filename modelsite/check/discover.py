@@ -27,7 +27,7 @@ DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.
 PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
-DISCOVERY_VERSION = 1
+DISCOVERY_VERSION = 2
 
 
 class DiscoveryError(Exception):
@@ -109,8 +109,13 @@ def _version(package: str) -> str:
 
 def _site_page(path: str, markdown: str, generated: bool, tracer: SourceTracer) -> Page:
     blocks = []
+    # A block that names no variant works on the one the blocks above it created.
+    current_entry = None
     for block in python_blocks(markdown):
         source = tracer.trace(block.code, path)
+        if source is not None:
+            current_entry = source.entry or current_entry
+            source = SourceRef(source.path, source.line, current_entry)
         blocks.append(CodeBlock(block.number, block.code, block.markdown_line, block.skip_reason, source))
     models = sorted({name for block in blocks for name in tracer.models_in(block.code)})
     return Page(path=path, blocks=tuple(blocks), generated=generated, models=tuple(models))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The CI hook: what a runner invokes to verify the site and then build it.
+#
+#   bash hooks/ci.sh [--device auto|cpu|cuda] [--reports DIR] [more `modelsite check` options]
+#
+# Validates the index, runs `modelsite check` (reports in DIR: check.json and check-junit.xml),
+# then builds the site with `mkdocs build --strict`. Expects the environment that `make install`
+# creates (.venv); set MODELSITE_BIN to use another. Exits non-zero when any step fails.
+set -euo pipefail
+
+bin=${MODELSITE_BIN:-.venv/bin}
+device=auto
+reports=reports
+check_options=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --device) device=$2; shift 2 ;;
+    --reports) reports=$2; shift 2 ;;
+    *) check_options+=("$1"); shift ;;
+  esac
+done
+
+# Two jobs: two pages at once keeps a two-core runner busy without oversubscribing it.
+jobs=${MODELSITE_JOBS:-2}
+export NO_MKDOCS_2_WARNING=1
+
+mkdir -p "$reports"
+"$bin/modelsite" validate
+status=0
+"$bin/modelsite" check --device "$device" --jobs "$jobs" \
+  --report "$reports/check.json" --junit "$reports/check-junit.xml" ${check_options[@]+"${check_options[@]}"} || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "hooks/ci.sh: the check failed (exit $status); the site is not built" >&2
+  exit "$status"
+fi
+"$bin/mkdocs" build --strict
+echo "hooks/ci.sh: check passed on $device and the site is built in site/ (reports in $reports/)"

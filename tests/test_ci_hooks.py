@@ -1,0 +1,56 @@
+"""The CI hook (`hooks/ci.sh`), the pre-commit hook and the workflow: what runners invoke.
+
+The hook test runs a real check and a real strict build: marker `check`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+
+def test_the_pre_commit_hook_validates_changed_index_files(project_copy: Path) -> None:
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    assert re.search(hook["files"], "model_index/tf-efficientnet.yaml")
+    assert not re.search(hook["files"], "docs/index.md")
+    broken = project_copy / "model_index" / "tf-efficientnet-lite.yaml"
+    broken.write_text(broken.read_text().replace("Crop Pct: 0.882", "Crop Pct: wide", 1))
+    # pre-commit runs the entry from the repository root with the changed files appended.
+    entry = hook["entry"].split()
+    command = [str(ROOT / entry[0]), *entry[1:], "model_index/tf-efficientnet-lite.yaml"]
+    completed = subprocess.run(command, cwd=project_copy, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 1
+    assert re.match(r"model_index/tf-efficientnet-lite\.yaml:\d+:\d+: .*Crop Pct", completed.stdout)
+
+
+def test_the_workflow_runs_make_test_on_cpu_and_the_check_on_a_gpu_runner() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
+    cpu, gpu = workflow["jobs"]["cpu"], workflow["jobs"]["gpu"]
+    assert any(step.get("run") == "make test" for step in cpu["steps"])
+    assert "self-hosted" in gpu["runs-on"] and "gpu" in gpu["runs-on"]
+    assert any("hooks/ci.sh --device cuda" in step.get("run", "") for step in gpu["steps"])
+    upload = next(step for step in gpu["steps"] if "upload-artifact" in step.get("uses", ""))
+    assert upload["if"] == "always()" and upload["with"]["path"] == "reports/"
+
+
+@pytest.mark.check
+def test_the_ci_hook_checks_then_builds_and_leaves_reports(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    completed = subprocess.run(["bash", "hooks/ci.sh", "--device", "cpu", "--reports", str(reports),
+                                "--only", "docs/getting-started.md"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=900, env={"MODELSITE_BIN": str(Path(sys.executable).parent),
+                                                 "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads((reports / "check.json").read_text())
+    assert [page["path"] for page in report["pages"]] == ["docs/getting-started.md"]
+    assert (reports / "check-junit.xml").read_text().startswith("<?xml")
+    assert "check passed on cpu and the site is built" in completed.stdout
+    assert (ROOT / "site" / "getting-started" / "index.html").is_file()
