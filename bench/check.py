@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelsite.check.command import CACHE_DIR  # noqa: E402
+from modelsite.index import CACHE_DIR  # noqa: E402
 from modelsite.check.discover import discover  # noqa: E402
 
 # Installs exactly the offline environment the check gives a page, then runs the script.

@@ -1,4 +1,4 @@
-"""The `modelsite` command line: validate the index, measure a model, check the site."""
+"""The `modelsite` command line: validate the index, measure a model, register one, check the site."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+import yaml
+
 from modelsite.check.command import CheckError
 from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
 from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
 from modelsite.problems import Problem, display_path
+from modelsite.scaffold import count_placeholders
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     measure.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
     measure.set_defaults(run=_measure)
 
+    new = commands.add_parser("new", help="measure a timm model and append its complete entry to a collection file",
+                              description="Measure MODEL_ID and append a complete `Models:` entry to PATH, creating "
+                                          "the file with its `Collections:` entry when it does not exist.")
+    new.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
+    new.add_argument("--collection", required=True, type=Path, metavar="PATH",
+                     help="the collection's file in model_index/ (created when absent)")
+    new.add_argument("--collection-name", metavar="NAME",
+                     help="Name of a collection created with the file (default: from the file name)")
+    new.set_defaults(run=_new)
+
     check = commands.add_parser("check", help="run every code block of the site and compare every figure",
                                 description="Verify the site: each figure of the index against the real timm "
                                             "model, and each Python block of each page (and each runnable "
@@ -72,6 +85,10 @@ def _validate(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     summary = f"{len(paths)} file{'s' * (len(paths) != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
+    placeholders = sum(count_placeholders(yaml.safe_load(p.read_text(encoding="utf-8")))
+                       for p in paths if p.exists() and not any(q.path == display_path(p, root) for q in problems))
+    if placeholders:
+        summary += f"; {placeholders} TODO placeholder{'s' * (placeholders != 1)} left to fill in"
     print(summary, file=sys.stderr)
     return 1 if problems else 0
 
@@ -95,12 +112,28 @@ def _measure(args: argparse.Namespace) -> int:
     print(f"# {args.model_id}, measured with timm {result.timm_version} and torch {result.torch_version}")
     print(f"# FLOPs: multiply-accumulates for one {result.image_size}x{result.image_size} image "
           "(FlopCounterMode total, halved)")
-    print("Metadata:")
-    for key, value in result.metadata().items():
-        print(f"  {key}: {value}")
-    print(f"Code: {result.code}")
+    print("# Activations: elements produced by convolution and linear layers for that image")
+    print(yaml.safe_dump({"Metadata": result.metadata(), "Code": result.code}, sort_keys=False, width=1000), end="")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     return run_check(args)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from modelsite.scaffold import ScaffoldError, new_entry
+
+    try:
+        done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
+    except ScaffoldError as error:
+        print(f"modelsite new: {error}", file=sys.stderr)
+        return 1
+    action = "created with collection" if done.created else "appended to collection"
+    print(f"{done.model_id}: {display_path(done.path)} {action} {done.collection!r}")
+    if done.placeholders:
+        print(f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
+              f"(the page shows them as not given)")
+    name = done.model_id.split(".")[0]
+    print(f"next: mkdocs build --strict, then modelsite check --only {name}")
+    return 0

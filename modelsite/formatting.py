@@ -42,7 +42,17 @@ def _significant(value: float, digits: int = 3) -> str:
     return f"{value:.{decimals}f}"
 
 
+def given(value: object, shown: str = "not given") -> object:
+    """VALUE (a list joined with commas), or SHOWN while it is still a `TODO` placeholder of `modelsite new`."""
+    from modelsite.scaffold import is_placeholder
+
+    if is_placeholder(value):
+        return shown
+    return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+
+
 FILTERS: dict[str, Callable[..., object]] = {
+    "given": given,
     "thousands": thousands,
     "giga": giga,
     "mega": mega,

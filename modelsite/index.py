@@ -17,6 +17,8 @@ from modelsite.schema_types import INVALID, KeyPath, Walk
 from modelsite.yaml_source import load_yaml_file
 
 INDEX_DIR = "model_index"
+# Measurements, synthesized checkpoints and the check's results; never committed.
+CACHE_DIR = ".modelsite-cache"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Model:
     weights: dict[str, str]
     sources: dict[str, str]
     results: tuple[dict[str, Any], ...]
+    # What the authors printed (Parameters (millions), FLOPs (billions), Source, URL); empty when not given.
+    reported: dict[str, Any]
     file: str
     position: dict[KeyPath, tuple[int, int]] = field(repr=False, compare=False)
 
@@ -168,6 +172,7 @@ def _models(entries: Any, shown_as: str, walk: Walk) -> list[Model]:
             weights=entry.get("Weights") if isinstance(entry.get("Weights"), dict) else {},
             sources=entry.get("Sources") if isinstance(entry.get("Sources"), dict) else {},
             results=tuple(entry.get("Results") or ()) if isinstance(entry.get("Results"), list) else (),
+            reported=entry.get("Reported") if isinstance(entry.get("Reported"), dict) else {},
             file=shown_as, position=position,
         )
         result.append(model)

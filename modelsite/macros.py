@@ -7,6 +7,7 @@ from typing import Any
 
 from modelsite.index import ModelIndex
 from modelsite.pages import install_template_helpers, load_index_for_build
+from modelsite.scaffold import entry_yaml
 from modelsite.schema import INDEX_FILE
 from modelsite.schema_types import ListOf, Record
 
@@ -18,6 +19,7 @@ def define_env(env: Any) -> None:
     env.macro(schema_reference)
     env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")
     env.macro(lambda: failure_example(root, env.variables["index"]), "failure_example")
+    env.macro(lambda model_id, collection: entry_yaml(model_id, collection, root), "new_entry_example")
 
 
 def schema_reference() -> str:

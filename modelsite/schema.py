@@ -6,6 +6,7 @@ Field names follow the model-index format of timm's old docs (`Collections:`, `M
 
 from __future__ import annotations
 
+from modelsite.measure import ARCHITECTURE_TAGS
 from modelsite.schema_types import Choice, Field, Integer, ListOf, Number, Record, Text, Url
 
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
@@ -27,16 +28,23 @@ COLLECTION = Record(name="a collection", fields={
 METADATA = Record(name="Metadata", fields={
     "FLOPs": Field(Integer(), doc="Multiply-accumulates for one image at `Image Size`: "
                    "`torch.utils.flop_counter.FlopCounterMode`'s total, halved."),
+    "Activations": Field(Integer(), required=False, doc="Ours. Elements produced by the convolution and linear "
+                         "layers for one image at `Image Size`, as timm's model cards count them."),
     "Parameters": Field(Integer(), doc="Exact number of parameters."),
     "File Size": Field(Integer(), doc="Size in bytes of the released weights file."),
     "Image Size": Field(Integer(), doc="Side of the square input the weights were evaluated at, in pixels."),
     "Crop Pct": Field(Number(minimum=0, maximum=1, exclusive_minimum=True),
                       doc="Fraction of the resized image kept by the center crop at evaluation, in (0, 1]."),
     "Interpolation": Field(Choice(values=INTERPOLATIONS), doc="Resampling used when resizing for evaluation."),
+    "Mean": Field(ListOf(Number(minimum=0, maximum=1)), required=False,
+                  doc="Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale)."),
+    "Std": Field(ListOf(Number(minimum=0, maximum=1, exclusive_minimum=True)), required=False,
+                 doc="Ours. Per-channel standard deviation the input is divided by."),
     "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
     "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
                                  doc="Named techniques of the training recipe."),
-    "Architecture": Field(ListOf(Text(), unique=True), doc="Building blocks of the network."),
+    "Architecture": Field(ListOf(Text(), unique=True), doc="Building blocks of the network, each one the check "
+                          "finds in the module graph: " + ", ".join(ARCHITECTURE_TAGS) + "."),
     "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
     "Epochs": Field(Integer(), required=False, doc="Training epochs."),
     "Batch Size": Field(Integer(), required=False, doc="Global training batch size."),
@@ -65,10 +73,21 @@ RESULT = Record(name="a result", fields={
     "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table)."),
 })
 
+# What the authors printed, for a reader comparing: held by nothing but its source.
+REPORTED = Record(name="Reported", fields={
+    "Parameters (millions)": Field(Number(minimum=0, exclusive_minimum=True), required=False,
+                                   doc="Parameters as the source prints them, in millions."),
+    "FLOPs (billions)": Field(Number(minimum=0, exclusive_minimum=True), required=False,
+                              doc="Multiply-adds as the source prints them, in billions."),
+    "Source": Field(Text(), doc="Who printed these figures, and where (paper and table)."),
+    "URL": Field(Url(), doc="Where to read that source."),
+})
+
 # Where each figure came from: one line per Metadata key, so a reader can judge it.
 SOURCES = Record(name="Sources", fields={
     key: Field(Text(), required=False, doc=f"Where `{key}` came from.")
-    for key in ("FLOPs", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation")
+    for key in ("FLOPs", "Activations", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation",
+                "Mean", "Std")
 })
 
 MODEL = Record(name="a model", fields={
@@ -79,6 +98,8 @@ MODEL = Record(name="a model", fields={
     "Weights": Field(WEIGHTS, doc="Which released weights the page describes."),
     "Sources": Field(SOURCES, doc="Ours. Where each figure came from."),
     "Results": Field(ListOf(RESULT), required=False, doc="Reported accuracy, each with its source."),
+    "Reported": Field(REPORTED, required=False, doc="Ours. The figures the authors printed, shown beside the "
+                      "measured ones."),
 })
 
 INDEX_FILE = Record(name="the file", fields={

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a build reads; a copy of these is a complete project.
-PROJECT_PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite")
+PROJECT_PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite", "fixtures")
 
 
 @pytest.fixture

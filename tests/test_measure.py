@@ -1,16 +1,18 @@
-"""`modelsite.measure` against figures computed by hand for small layers, and the `measure` command."""
+"""`modelsite.measure` against figures computed by hand from the layers' shapes, architecture tags on
+models with and without each building block, and the `measure` command. CPU only; no marker."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import pytest
 import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
 from modelsite.formatting import feature_sides, giga, mega, megabytes, thousands
-from modelsite.measure import measure
+from modelsite.measure import architecture_tags, measure
 from tests.conftest import ROOT
 
 
@@ -22,14 +24,107 @@ def test_flop_counter_counts_a_multiply_add_as_two() -> None:
     assert counter.get_total_flops() // 2 == 8 * 10 * 10 * 27
 
 
-def test_lite0_by_hand() -> None:
+def _macs_by_hand(model: torch.nn.Module, side: int) -> tuple[int, int]:
+    """Multiply-adds and produced elements of every convolution and linear layer, from the layer
+    shapes alone: out_elements * (in_channels / groups) * kernel area for a convolution,
+    in * out for a linear layer, plus a CondConv layer's mix of its experts' kernels."""
+    from timm.layers import CondConv2d
+
+    macs, elements = 0, 0
+
+    def hook(module: torch.nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal macs, elements
+        elements += output.numel()
+        if isinstance(module, torch.nn.Linear):
+            macs += output.numel() * module.in_features
+        else:
+            kernel = module.kernel_size[0] * module.kernel_size[1]
+            macs += output.numel() * (module.in_channels // module.groups) * kernel
+            if isinstance(module, CondConv2d):
+                macs += module.num_experts * module.weight.shape[1]  # routing weights x stacked kernels
+
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear, CondConv2d)):
+            module.register_forward_hook(hook)
+    with torch.no_grad():
+        model.eval()(torch.zeros(1, 3, side, side))
+    return macs, elements
+
+
+@pytest.mark.parametrize("model_id", ["tf_efficientnet_lite0.in1k", "tf_efficientnet_b0.aa_in1k",
+                                      "tf_efficientnet_cc_b0_4e.in1k"])
+def test_flops_activations_and_parameters_against_hand_computed_figures(model_id: str) -> None:
+    import timm
+
+    measured = measure(model_id, with_file_size=False)
+    real = timm.create_model(model_id)  # real CPU tensors, not the meta device
+    macs, elements = _macs_by_hand(real, measured.image_size)
+    assert measured.flops == macs
+    assert measured.activations == elements
+    assert measured.parameters == sum(t.numel() for k, t in real.state_dict().items()
+                                      if "running_" not in k and "num_batches" not in k)
+
+
+def test_stem_convolution_by_hand() -> None:
+    # Lite0's stem: 3x3, 3 -> 32 channels, stride 2, 224 -> 112: 112*112*32 outputs of 27 multiply-adds.
+    import timm
+
+    model = timm.create_model("tf_efficientnet_lite0")
+    macs, elements = _macs_by_hand(torch.nn.Sequential(model.conv_stem), 224)
+    assert (macs, elements) == (112 * 112 * 32 * 27, 112 * 112 * 32)
+
+
+def test_lite0_settings_and_code_line() -> None:
     measured = measure("tf_efficientnet_lite0.in1k", with_file_size=False)
-    assert measured.image_size == 224
-    # The classifier alone: 1280 inputs to 1000 outputs, plus biases.
-    assert measured.parameters > 1280 * 1000 + 1000
-    assert measured.flops > 1280 * 1000
-    assert (measured.crop_pct, measured.interpolation) == (0.875, "bicubic")
+    assert (measured.image_size, measured.crop_pct, measured.interpolation) == (224, 0.875, "bicubic")
+    assert (measured.mean, measured.std) == ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     assert measured.code.endswith(tuple(f"#L{n}" for n in range(1, 10_000)))
+
+
+def test_meta_and_cpu_measurements_agree() -> None:
+    meta = measure("tf_efficientnet_cc_b0_4e", with_file_size=False)
+    cpu = measure("tf_efficientnet_cc_b0_4e", with_file_size=False, device="cpu")
+    assert meta == cpu
+
+
+class _Plain(torch.nn.Module):
+    """A network with none of the tagged building blocks but a plain 3x3 convolution."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+
+
+def _tags(model_id: str, **kwargs: object) -> list[str]:
+    import timm
+
+    with torch.device("meta"):
+        return architecture_tags(timm.create_model(model_id, **kwargs))
+
+
+@pytest.mark.parametrize(("tag", "with_it", "without_it"), [
+    ("CondConv", "tf_efficientnet_cc_b0_4e", "tf_efficientnet_b0"),
+    ("Squeeze-and-Excitation Block", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
+    ("RELU6", "tf_efficientnet_lite0", "tf_efficientnet_b0"),
+    ("Swish", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
+    ("Depthwise Convolution", "tf_efficientnet_b0", "resnet18"),
+    ("Inverted Residual Block", "tf_efficientnet_b0", "resnet18"),
+    ("1x1 Convolution", "tf_efficientnet_b0", None),
+    ("Batch Normalization", "tf_efficientnet_b0", None),
+    ("Average Pooling", "tf_efficientnet_b0", None),
+    ("Dense Connections", "tf_efficientnet_b0", None),
+    ("Convolution", "tf_efficientnet_b0", None),
+])
+def test_architecture_tags_are_found_only_where_the_graph_has_them(tag: str, with_it: str, without_it: str | None) -> None:
+    assert tag in _tags(with_it)
+    plain = torch.nn.Sequential(torch.nn.Linear(4, 2)) if tag == "Convolution" else _Plain()
+    assert tag not in (_tags(without_it) if without_it else architecture_tags(plain))
+
+
+def test_dropout_is_tagged_only_when_the_model_drops() -> None:
+    assert "Dropout" not in _tags("tf_efficientnet_b0")
+    assert "Dropout" in _tags("tf_efficientnet_b0", drop_rate=0.2)
+    assert architecture_tags(torch.nn.Sequential(torch.nn.Dropout(0.1))) == ["Dropout"]
 
 
 def test_measure_command_prints_a_metadata_mapping() -> None:

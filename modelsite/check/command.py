@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
-import json
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -18,10 +15,10 @@ from modelsite.check.discover import DiscoveryError, discover
 from modelsite.check.execute import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
 from modelsite.check.figures import FigureProblem, figure_problems
 from modelsite.check.offline import FixtureError, fixture_digest, web_fixtures
-from modelsite.index import Model, index_files, load_index
+from modelsite.index import CACHE_DIR, Model, index_files, load_index
+from modelsite.measure import cached_measure
 from modelsite.problems import IndexProblems
 
-CACHE_DIR = ".modelsite-cache"
 
 
 class CheckError(Exception):
@@ -135,27 +132,10 @@ def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: Te
     """Measure each model (or reuse its measurement for these versions) and compare its figures."""
     problems = []
     for model in models:
-        problems.extend(figure_problems(model, _measurement(model.pretrained_name, cache_dir, use_cache)))
+        problems.extend(figure_problems(model, cached_measure(model.pretrained_name, cache_dir if use_cache else None)))
     if models:
         print(f"figures: {len(models)} models measured, {len(problems)} problems", file=err)
     return problems
-
-
-def _measurement(model_id: str, cache_dir: Path, use_cache: bool):  # -> Measurement
-    from modelsite import measure as measure_module
-    from modelsite.measure import Measurement, measure
-
-    facts = [model_id, metadata.version("timm"), metadata.version("torch"),
-             hashlib.sha256(Path(measure_module.__file__).read_bytes()).hexdigest()]
-    key = hashlib.sha256(json.dumps(facts).encode()).hexdigest()
-    path = cache_dir / "measure" / f"{key}.json"
-    if use_cache and path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"])})
-    measured = measure(model_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(measured.as_dict()), encoding="utf-8")
-    return measured
 
 
 def _selected(name: str, patterns: list[str]) -> bool:

@@ -101,10 +101,9 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         f"Python {environment.get('python', platform.python_version())}, torch {environment.get('torch', '?')}, "
         f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}",
     ]
-    if figures_problems:
-        lines.append(f"{figures_problems} figure{'s' * (figures_problems != 1)} of the index differ from the models")
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
-    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} pages failed")
+    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} pages failed, "
+                 f"{figures_problems} figure{'s' * (figures_problems != 1)} differ")
     return lines
 
 

@@ -1,0 +1,160 @@
+"""`modelsite new MODEL_ID --collection PATH`: a complete index entry, measured, appended to PATH.
+
+Every figure comes from `modelsite.measure`; the weights' tag, Hub address and original URL
+come from timm's pretrained configuration. What nothing can measure (the training data, and for
+a new collection its paper, summary and citation) is written as a placeholder starting with
+`TODO`: `validate` accepts it and counts it, and the pages show it as "not given".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from modelsite.index import CACHE_DIR, index_files, read_index
+from modelsite.measure import cached_measure
+from modelsite.problems import display_path
+
+PLACEHOLDER = "TODO"
+
+
+def is_placeholder(value: object) -> bool:
+    """Whether VALUE (text, or a list of texts) is still a placeholder for the contributor to fill in."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(is_placeholder(item) for item in value)
+    return isinstance(value, str) and value.startswith(PLACEHOLDER)
+
+
+def count_placeholders(data: object) -> int:
+    """Placeholder texts anywhere in DATA (the parsed YAML of an index file)."""
+    if isinstance(data, dict):
+        return sum(count_placeholders(value) for value in data.values())
+    if isinstance(data, list):
+        return sum(count_placeholders(item) for item in data)
+    return int(is_placeholder(data))
+
+
+class ScaffoldError(Exception):
+    """The entry cannot be written; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Scaffolded:
+    path: Path
+    created: bool
+    collection: str
+    model_id: str
+    placeholders: int
+
+
+def new_entry(model_id: str, collection_path: Path, root: Path, collection_name: str | None = None) -> Scaffolded:
+    """Measure MODEL_ID and append its entry to COLLECTION_PATH (created with its collection when absent)."""
+    import timm
+
+    name, _, tag = model_id.partition(".")
+    if not timm.is_model(name):
+        raise ScaffoldError(f"timm {timm.__version__} has no model {name!r}; see timm.list_models() for the IDs")
+    config = timm.models.get_pretrained_cfg(model_id)
+    if config is None:
+        raise ScaffoldError(f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents "
+                            "released weights")
+    tag = tag or getattr(config, "tag", "")
+    index, problems = read_index(index_files(root), base=root, check_timm=False)
+    if problems:
+        raise ScaffoldError("the model index has problems; fix them first (modelsite validate)")
+    registered = next((m for m in index.models if m.name == name), None)
+    if registered is not None:
+        raise ScaffoldError(f"{name} is already registered in {registered.file}:{registered.where('Name')[0]}")
+    shown = display_path(collection_path, root)
+    existing = [c for c in index.collections if c.file == shown]
+    created = not collection_path.exists()
+    if not created and not existing:
+        raise ScaffoldError(f"{shown} defines no collection; name one of the collection files in "
+                            f"model_index/ ({', '.join(sorted({c.file for c in index.collections}))}) or a new file")
+    collection = existing[0].name if existing else (collection_name or _title(collection_path.stem))
+    if created and any(c.name == collection for c in index.collections):
+        raise ScaffoldError(f"collection {collection!r} already exists in another file; pass --collection-name")
+
+    entry = entry_yaml(f"{name}.{tag}", collection, root)
+    text = _collection_text(collection, config, name) if created else collection_path.read_text(encoding="utf-8")
+    if not text.endswith("\n"):
+        text += "\n"
+    if "\nModels:" not in f"\n{text}":
+        text += "Models:\n"
+    text += entry
+    _write_atomically(collection_path, text)
+    return Scaffolded(collection_path, created, collection, f"{name}.{tag}",
+                      count_placeholders(yaml.safe_load(text)))
+
+
+def entry_yaml(model_id: str, collection: str, root: Path) -> str:
+    """MODEL_ID's entry as the YAML that `new` appends under `Models:`."""
+    return yaml.safe_dump([model_entry(model_id, collection, root)], sort_keys=False, allow_unicode=True, width=1000)
+
+
+def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
+    """The complete `Models:` entry of MODEL_ID (`name.tag`), from its measurement and timm's configuration."""
+    import timm
+
+    measured = cached_measure(model_id, root / CACHE_DIR)
+    tag = model_id.partition(".")[2]
+    config = timm.models.get_pretrained_cfg(model_id)
+    versions = f"timm {measured.timm_version}, torch {measured.torch_version}"
+    side = f"{measured.image_size}x{measured.image_size}"
+    configured = f"pretrained_cfg of {measured.model_id}.{tag} in timm {measured.timm_version}"
+    weights: dict[str, object] = {"Tag": tag, "URL": f"https://huggingface.co/{getattr(config, 'hf_hub_id', '')}"}
+    if getattr(config, "url", None):
+        weights["Original"] = config.url  # type: ignore[attr-defined]
+    metadata = measured.metadata()
+    metadata.update({"Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
+                     "Tasks": ["Image Classification"]})
+    order = ["FLOPs", "Activations", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation", "Mean",
+             "Std", "Training Data", "Architecture", "Tasks"]
+    return {
+        "Name": measured.model_id,
+        "In Collection": collection,
+        "Metadata": {key: metadata[key] for key in order},
+        "Code": measured.code,
+        "Weights": weights,
+        "Sources": {
+            "FLOPs": f"measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}",
+            "Activations": f"measured by modelsite measure ({versions}), elements produced by convolution and "
+                           f"linear layers for one {side} image",
+            "Parameters": f"measured, exact count of model.parameters() ({versions})",
+            "File Size": f"bytes of a local torch.save of the same tensors ({versions}); write the released "
+                         "file's size when it is known",
+            "Image Size": configured, "Crop Pct": configured, "Interpolation": configured,
+            "Mean": configured, "Std": configured,
+        },
+    }
+
+
+def _collection_text(collection: str, config: object, name: str) -> str:
+    hub = getattr(config, "hf_hub_id", "") or name
+    entry = {
+        "Name": collection,
+        "Paper": {"title": f"{PLACEHOLDER}: the paper that introduced {name}",
+                  "url": f"https://huggingface.co/{hub}"},
+        "Summary": f"{PLACEHOLDER}: a paragraph on what sets this family apart, for a reader choosing a model.",
+        "Citation": f"{PLACEHOLDER}: the paper's BibTeX entry.",
+        "Weights Source": f"Released with timm and hosted on the Hugging Face Hub, for example as "
+                          f"[{hub}](https://huggingface.co/{hub}).",
+    }
+    header = (f"# {collection}: registered with `modelsite new`. Replace each TODO placeholder;\n"
+              "# `modelsite validate` counts those left.\n")
+    return header + yaml.safe_dump({"Collections": [entry]}, sort_keys=False, allow_unicode=True, width=1000)
+
+
+def _title(stem: str) -> str:
+    return " ".join(word.upper() if word in ("tf", "cc") else word.capitalize() for word in stem.replace("_", "-").split("-"))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """All or nothing: a crash never leaves half an entry in the index."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
