@@ -14,26 +14,20 @@ from typing import Any
 
 from modelsite.index import Model
 from modelsite.measure import ARCHITECTURE_TAGS, Measurement
+from modelsite.problems import Problem
 
 FILE_SIZE_TOLERANCE = 0.01
 
 
-@dataclass(frozen=True)
-class FigureProblem:
-    """One figure the model does not have, located in its index file."""
+@dataclass(frozen=True, order=True)
+class FigureProblem(Problem):
+    """A `PATH:LINE:COL: message` problem of the index, for one figure of one model."""
 
-    model: str
-    field: str
-    file: str
-    line: int
-    col: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+    model: str = ""
+    field: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "field": self.field, "file": self.file, "line": self.line,
+        return {"model": self.model, "field": self.field, "file": self.path, "line": self.line,
                 "col": self.col, "message": str(self)}
 
 
@@ -99,4 +93,4 @@ def _architecture_problems(model: Model, measured: Measurement) -> list[FigurePr
 
 def _problem(model: Model, path: tuple[str, ...], message: str) -> FigureProblem:
     line, col = model.where(*path)
-    return FigureProblem(model=model.name, field=".".join(map(str, path)), file=model.file, line=line, col=col, message=message)
+    return FigureProblem(model.file, line, col, message, model=model.name, field=".".join(map(str, path)))
