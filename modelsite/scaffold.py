@@ -90,9 +90,18 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
                       count_placeholders(yaml.safe_load(text)))
 
 
+class _IndexDumper(yaml.SafeDumper):
+    """Writes lists of numbers (Mean, Std) on one line, `[0.5, 0.5, 0.5]`, as the index does."""
+
+
+_IndexDumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
+    "tag:yaml.org,2002:seq", data, flow_style=bool(data) and all(isinstance(x, (int, float)) for x in data)))
+
+
 def entry_yaml(model_id: str, collection: str, root: Path) -> str:
     """MODEL_ID's entry as the YAML that `new` appends under `Models:`."""
-    return yaml.safe_dump([model_entry(model_id, collection, root)], sort_keys=False, allow_unicode=True, width=1000)
+    return yaml.dump([model_entry(model_id, collection, root)], Dumper=_IndexDumper, sort_keys=False,
+                     allow_unicode=True, width=1000)
 
 
 def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
