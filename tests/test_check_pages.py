@@ -64,7 +64,7 @@ def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: 
     statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
     assert statuses == {"docs/passing.md": "passed", "docs/exception.md": "failed", "docs/wrong-output.md": "failed",
                         "docs/timeout.md": "failed", "docs/crash.md": "failed", "docs/download.md": "failed",
-                        "docs/excluded.md": "failed"}
+                        "docs/excluded.md": "failed", "runnable_examples/standalone.py": "passed"}
 
 
 def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> None:
@@ -73,6 +73,11 @@ def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> No
     assert checks == ["passed", "passed", "passed", "passed", "illustrative", "passed"]
     assert [b["number"] for b in page["blocks"]] == [1, 2, 3]  # the bash block is not Python
     assert page["blocks"][0]["stdout"] == "10\na\nb\n"
+
+
+def test_a_runnable_example_runs_alone_as_a_script(fixture_run: CheckRun) -> None:
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "runnable_examples/standalone.py"]
+    assert page["script"] and [c["status"] for c in page["blocks"][0]["checks"]] == ["passed"]
 
 
 def test_an_exception_names_page_block_line_and_source(fixture_run: CheckRun) -> None:
@@ -108,7 +113,7 @@ def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture
     assert message.startswith("docs/crash.md, block 1, line 4 (from docs/crash.md:7): "
                               "the page's interpreter crashed: killed by SIGSEGV")
     assert 'File "docs/crash.md, block 1", line 4' in message
-    assert len(fixture_run.report["pages"]) == 7
+    assert len(fixture_run.report["pages"]) == 8
 
 
 def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:
