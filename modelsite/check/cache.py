@@ -31,8 +31,8 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
         "version": CACHE_VERSION,
         "page": page.path,
         "script": page.script,
+        # A runnable example's whole text is its one block.
         "blocks": [(block.code, block.skip_reason) for block in page.blocks],
-        # A script may read files beside it; its own text is in "blocks".
         "python": platform.python_version(),
         "torch": _version("torch"),
         "timm": _version("timm"),

@@ -142,7 +142,7 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[dict[str, Any
     """One test case per block (and per figure problem), grouped by page, as CI tools read them."""
     suites = ElementTree.Element("testsuites", name="modelsite check")
     for page in pages:
-        cases = [b for b in page.blocks]
+        cases = page.blocks
         suite = ElementTree.SubElement(suites, "testsuite", name=page.path, tests=str(len(cases)),
                                        failures=str(sum(b.status == "failed" for b in cases)),
                                        skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
