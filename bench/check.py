@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelsite.index import CACHE_DIR  # noqa: E402
+from modelsite.index import CACHE_DIR, load_index  # noqa: E402
 from modelsite.check.discover import discover  # noqa: E402
 
 # Installs exactly the offline environment the check gives a page, then runs the script.
@@ -54,7 +54,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cache = ROOT / CACHE_DIR
-    pages = discover(ROOT, None)
+    pages = discover(ROOT, None, load_index(ROOT, check_timm=False))
     print(f"{len(pages)} pages, {sum(len(p.runnable_blocks) for p in pages)} blocks", file=sys.stderr)
     _check()  # Warm-up: synthesizes the checkpoints every page loads.
 

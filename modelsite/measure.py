@@ -155,21 +155,20 @@ def cached_measure(model_id: str, cache_dir: Path | None) -> Measurement:
     """`measure(MODEL_ID)`, reused from CACHE_DIR while timm, torch and this module are unchanged."""
     import hashlib
     import json
-    from importlib import metadata
+
+    from modelsite.files import installed_version, write_text_atomically
 
     if cache_dir is None:
         return measure(model_id)
-    facts = [model_id, metadata.version("timm"), metadata.version("torch"), hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
+    facts = [model_id, installed_version("timm"), installed_version("torch"),
+             hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
     path = cache_dir / "measure" / f"{hashlib.sha256(json.dumps(facts).encode()).hexdigest()}.json"
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
         return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"]),
                               "architecture": tuple(data["architecture"])})
     measured = measure(model_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(measured.as_dict()), encoding="utf-8")
-    partial.replace(path)
+    write_text_atomically(path, json.dumps(measured.as_dict()))
     return measured
 
 

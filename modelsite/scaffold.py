@@ -8,12 +8,12 @@ a new collection its paper, summary and citation) is written as a placeholder st
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from modelsite.files import write_text_atomically
 from modelsite.index import CACHE_DIR, index_files, read_index
 from modelsite.measure import cached_measure
 from modelsite.problems import display_path
@@ -85,7 +85,7 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
     if "\nModels:" not in f"\n{text}":
         text += "Models:\n"
     text += entry
-    _write_atomically(collection_path, text)
+    write_text_atomically(collection_path, text)  # All or nothing: never half an entry in the index.
     return Scaffolded(collection_path, created, collection, f"{name}.{tag}",
                       count_placeholders(yaml.safe_load(text)))
 
@@ -159,11 +159,3 @@ def _collection_text(collection: str, config: object, name: str) -> str:
 
 def _title(stem: str) -> str:
     return " ".join(word.upper() if word in ("tf", "cc") else word.capitalize() for word in stem.replace("_", "-").split("-"))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """All or nothing: a crash never leaves half an entry in the index."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)

@@ -12,12 +12,12 @@ import hashlib
 import json
 import platform
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from modelsite.check.blocks import Page, SourceRef
 from modelsite.check.execute import BlockResult, PageResult, RunOptions, as_cached
+from modelsite.files import installed_version, write_text_atomically
 
 CACHE_VERSION = 1
 # The files whose code decides how a page runs and is judged.
@@ -34,8 +34,8 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
         # A runnable example's whole text is its one block.
         "blocks": [(block.code, block.skip_reason) for block in page.blocks],
         "python": platform.python_version(),
-        "torch": _version("torch"),
-        "timm": _version("timm"),
+        "torch": installed_version("torch"),
+        "timm": installed_version("timm"),
         "device": options.device,
         "online": options.online,
         "fixtures": fixtures_digest,
@@ -58,22 +58,11 @@ def load(cache_dir: Path, key: str) -> PageResult | None:
 def store(cache_dir: Path, key: str, result: PageResult) -> None:
     if result.failed or result.cached:
         return
-    path = _path(cache_dir, key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(asdict(result)), encoding="utf-8")
-    partial.replace(path)
+    write_text_atomically(_path(cache_dir, key), json.dumps(asdict(result)))
 
 
 def _path(cache_dir: Path, key: str) -> Path:
     return cache_dir / "check" / f"{key}.json"
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "absent"
 
 
 def _page_result(data: dict[str, Any]) -> PageResult:

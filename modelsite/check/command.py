@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
 
     models = [m for m in (index.models if index else ()) if _selected(m.name, args.only)]
     try:
-        pages = [page for page in discover(root, None if args.no_cache else cache_dir) if _page_selected(page, args.only)]
+        pages = [page for page in discover(root, None if args.no_cache else cache_dir, index) if _page_selected(page, args.only)]
     except DiscoveryError as error:
         raise CheckError(str(error)) from None
     if args.only and not models and not pages:

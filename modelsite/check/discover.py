@@ -12,7 +12,6 @@ import hashlib
 import json
 import tempfile
 from dataclasses import asdict
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks
 from modelsite.check.trace import SourceTracer
+from modelsite.files import installed_version
 from modelsite.index import ModelIndex
 
 EXAMPLES_DIR = "runnable_examples"
@@ -34,13 +34,13 @@ class DiscoveryError(Exception):
     """The site could not be built, so its pages cannot be checked."""
 
 
-def discover(root: Path, cache_dir: Path | None) -> list[Page]:
-    """Every page with Python blocks, in navigation order, then every runnable example."""
+def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> list[Page]:
+    """Every page with Python blocks, in navigation order, then every runnable example; INDEX traces entries."""
     digest = inputs_digest(root)
     cached = cache_dir / "discovery" / f"{digest}.json" if cache_dir else None
     if cached and cached.is_file():
         return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
-    markdown_by_page, index = built_markdown(root)
+    markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
     pages = [_site_page(path, markdown, generated, tracer) for path, (markdown, generated) in markdown_by_page.items()]
     pages = [page for page in pages if page.blocks]
@@ -56,8 +56,8 @@ def runnable_examples(root: Path) -> list[Path]:
     return sorted(p for p in (root / EXAMPLES_DIR).glob("*.py") if p.is_file())
 
 
-def built_markdown(root: Path) -> tuple[dict[str, tuple[str, bool]], ModelIndex | None]:
-    """Each page's final Markdown (`docs/...` path -> text, generated?), and the index the build used."""
+def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
+    """Each page's final Markdown: `docs/...` path -> (text, generated?)."""
     from mkdocs.commands import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -76,13 +76,7 @@ def built_markdown(root: Path) -> tuple[dict[str, tuple[str, bool]], ModelIndex 
             raise DiscoveryError(f"the site does not build (mkdocs exited with {error.code})") from None
     if not capture.pages:
         raise DiscoveryError("the build produced no pages")
-    return capture.pages, _build_index(root)
-
-
-def _build_index(root: Path) -> ModelIndex | None:
-    from modelsite.index import index_files, load_index
-
-    return load_index(root, check_timm=False) if index_files(root) else None
+    return capture.pages
 
 
 def inputs_digest(root: Path) -> str:
@@ -96,15 +90,8 @@ def inputs_digest(root: Path) -> str:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     for package in PAGE_PACKAGES:
-        digest.update(f"{package}={_version(package)}".encode())
+        digest.update(f"{package}={installed_version(package)}".encode())
     return digest.hexdigest()
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "absent"
 
 
 def _site_page(path: str, markdown: str, generated: bool, tracer: SourceTracer) -> Page:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from modelsite.check.execute import BlockResult, PageResult
+from modelsite.files import write_text_atomically
 
 REPORT_FORMAT = "modelsite-check/1"
 _SIDE_WIDTH = 48
@@ -126,7 +127,7 @@ def write_json(path: Path, pages: list[PageResult], figures: list[dict[str, Any]
         "pages": [_page_json(page) for page in pages],
         "figures": figures,
     }
-    _write_atomically(path, json.dumps(data, indent=2) + "\n")
+    write_text_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
 def _page_json(page: PageResult) -> dict[str, Any]:
@@ -165,12 +166,4 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[dict[str, Any
             case = ElementTree.SubElement(suite, "testcase", classname="figures", name=problem["model"])
             ElementTree.SubElement(case, "failure", message=problem["message"]).text = problem["message"]
     ElementTree.indent(suites)
-    _write_atomically(path, ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers never see half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    write_text_atomically(path, ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
