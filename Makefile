@@ -6,13 +6,16 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 export NO_MKDOCS_2_WARNING := 1
+# The browser tests drive Debian's chromium; Playwright's own browser downloads are never used.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test build install clean
 
 serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 build: $(INSTALLED)
@@ -24,6 +27,10 @@ $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 clean:
 	rm -rf site .pytest_cache

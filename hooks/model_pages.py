@@ -1,42 +1,63 @@
-"""MkDocs hook: a page per collection of model_index/, and the list of them, generated at build time."""
+"""MkDocs hook: pages, models.json and example downloads from model_index/, and the check's outputs under blocks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
-from modelsite.pages import MODELS_DIR, GeneratedPage, generated_pages, load_index_for_build
+from modelsite.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
+from modelsite.verified import CheckReport, ReportError, load_report, with_outputs
 
-
-_pages_of_this_build: list[GeneratedPage] = []
+_this_build: dict[str, GeneratedSite | CheckReport | None] = {}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Rendered once per build (serve reloads the config, and so this, on every change).
-    _pages_of_this_build[:] = _pages(config)
+    root = Path(config.config_file_path).parent
+    report = _report(root)
+    site = generated_site(root, load_index_for_build(root), report, config.site_url)
+    _this_build.update(site=site, report=report)
     # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
-    config.nav = _nav_with_models(config.nav or [], _pages_of_this_build)
+    config.nav = _nav_with_models(config.nav or [], site.pages)
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    for page in _pages_of_this_build:
+    site = _this_build["site"]
+    assert isinstance(site, GeneratedSite)
+    for page in site.pages:
         files.append(File.generated(config, page.src_uri, content=page.markdown))
+    for path, text in site.files.items():
+        files.append(File.generated(config, path, content=text))
     return files
 
 
-def _pages(config: MkDocsConfig) -> list[GeneratedPage]:
-    root = Path(config.config_file_path).parent
-    return generated_pages(root, load_index_for_build(root))
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Under each Python block, what the last check printed there (or that it has not verified it).
+    report = _this_build.get("report")
+    try:
+        return with_outputs(html, page.markdown or "", f"docs/{page.file.src_uri}",
+                            report if isinstance(report, CheckReport) else None)
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+
+
+def _report(root: Path) -> CheckReport | None:
+    try:
+        return load_report(root)
+    except ReportError as error:
+        raise PluginError(str(error)) from None
 
 
 def _nav_with_models(nav: list, pages: list[GeneratedPage]) -> list:
-    """Replace the `models/index.md` entry with a section holding every collection page."""
+    """Replace the `models/index.md` entry with a section holding the explorer and every collection page."""
     section = [{page.title: page.src_uri} for page in pages]
     result = []
     for entry in nav:
         (title, target), = entry.items() if isinstance(entry, dict) else ((None, entry),)
-        result.append({title or "Models": section} if target == f"{MODELS_DIR}/index.md" else entry)
+        result.append({title or "Models": section} if target == EXPLORER_PAGE else entry)
     return result

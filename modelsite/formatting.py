@@ -51,6 +51,11 @@ def given(value: object, shown: str = "not given") -> object:
     return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
 
 
+def technique_list(metadata: dict) -> list[str]:
+    """A variant's training techniques; an empty list when the index gives none."""
+    return list(metadata.get("Training Techniques", []))
+
+
 FILTERS: dict[str, Callable[..., object]] = {
     "given": given,
     "thousands": thousands,
@@ -58,4 +63,5 @@ FILTERS: dict[str, Callable[..., object]] = {
     "mega": mega,
     "megabytes": megabytes,
     "feature_sides": feature_sides,
+    "technique_list": technique_list,
 }

@@ -19,6 +19,8 @@ from modelsite.yaml_source import load_yaml_file
 INDEX_DIR = "model_index"
 # Measurements, synthesized checkpoints and the check's results; never committed.
 CACHE_DIR = ".modelsite-cache"
+# The newest result of every page run and model the check has covered; the build reads it.
+LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 from typing import Any
 
 from modelsite.index import ModelIndex
-from modelsite.pages import install_template_helpers, load_index_for_build
+from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build
 from modelsite.scaffold import entry_yaml
 from modelsite.schema import INDEX_FILE
 from modelsite.schema_types import ListOf, Record
@@ -20,6 +21,24 @@ def define_env(env: Any) -> None:
     env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")
     env.macro(lambda: failure_example(root, env.variables["index"]), "failure_example")
     env.macro(lambda model_id, collection: entry_yaml(model_id, collection, root), "new_entry_example")
+    env.macro(lambda name: runnable_example(root, name, env.page.file.src_uri), "runnable_example")
+
+
+def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
+    """Runnable example NAME embedded whole, with a link to download it; the check runs it alone.
+
+    The marker above the fence tells the check that this block is the file, so it runs once,
+    as `python NAME` would, and the page shows that run's output under it.
+    """
+    path = root / EXAMPLES_DIR / name
+    if not path.is_file():
+        known = ", ".join(p.name for p in sorted((root / EXAMPLES_DIR).glob("*.py")))
+        raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: {known}")
+    code = path.read_text(encoding="utf-8").rstrip("\n")
+    link = posixpath.relpath(f"{EXAMPLES_DIR}/{name}", posixpath.dirname(page_src_uri) or ".")
+    return (f'[:material-download: Download `{name}`]({link}){{ download="{name}" .md-button }}\n\n'
+            f"<!-- modelsite: example {EXAMPLES_DIR}/{name} -->\n"
+            f'```python title="{EXAMPLES_DIR}/{name}"\n{code}\n```\n')
 
 
 def schema_reference() -> str:

@@ -10,13 +10,18 @@ from pathlib import Path
 
 import jinja2
 
+from modelsite.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
 from modelsite.formatting import FILTERS
 from modelsite.index import ModelIndex, load_index
 from modelsite.problems import IndexProblems
 from modelsite.recipe import train_flags
+from modelsite.verified import CheckReport
 
 TEMPLATES_DIR = "templates"
-MODELS_DIR = "models"
+EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
+MODELS_JSON = "models.json"
+# Runnable examples are served from the same folder name as in the repository, for download.
+EXAMPLES_DIR = "runnable_examples"
 
 
 @dataclass(frozen=True)
@@ -46,19 +51,44 @@ def install_template_helpers(filters: dict, globals_: dict) -> None:
     globals_["train_flags"] = train_flags
 
 
-def generated_pages(root: Path, index: ModelIndex | None = None) -> list[GeneratedPage]:
-    """Render every page that the model index implies."""
-    index = index or load_index(root)
+@dataclass(frozen=True)
+class GeneratedSite:
+    """What the build adds to docs/ without writing there: pages, and files served as they are."""
+
+    pages: list[GeneratedPage]
+    # Site path -> text: models.json and the runnable examples offered for download.
+    files: dict[str, str]
+
+
+def generated_site(root: Path, index: ModelIndex, report: CheckReport | None, site_url: str | None) -> GeneratedSite:
+    """The pages the index implies, `models.json`, and each runnable example as a download."""
+    pages, rows = _pages_and_rows(root, index, report)
+    files = {MODELS_JSON: models_json(index, rows, report, site_url)}
+    for path in sorted((root / EXAMPLES_DIR).glob("*.py")):
+        files[f"{EXAMPLES_DIR}/{path.name}"] = path.read_text(encoding="utf-8")
+    return GeneratedSite(pages, files)
+
+
+def generated_pages(root: Path, index: ModelIndex | None = None,
+                    report: CheckReport | None = None) -> list[GeneratedPage]:
+    """Render every page that the model index implies: the explorer, then one page per collection.
+
+    REPORT, the last check's, gives the explorer its verdict per variant.
+    """
+    return _pages_and_rows(root, index or load_index(root), report)[0]
+
+
+def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
-    pages = [GeneratedPage(f"{MODELS_DIR}/index.md", "Collections",
-                           environment.get_template("collections.md.j2").render(index=index))]
     collection_template = environment.get_template("collection.md.j2")
+    collections = []
     for collection in index.collections:
-        # Snippets load the collection's first variant; a collection with none gets no snippets.
-        example = collection.models[0] if collection.models else None
-        markdown = collection_template.render(collection=collection, index=index, model=example)
-        pages.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
-    return pages
+        # Every variant gets its snippets; the first is shown until the reader picks another.
+        markdown = collection_template.render(collection=collection, index=index)
+        collections.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
+    rows = catalog_rows(index, report, {f"docs/{page.src_uri}": page.markdown for page in collections})
+    explorer = environment.get_template("explorer.md.j2").render(index=index, rows=rows, charts=explorer_charts(rows))
+    return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *collections], rows
 
 
 def load_index_for_build(root: Path) -> ModelIndex:

@@ -1,13 +1,25 @@
-"""Shared by the tests: the project root (ROOT), and a scratch copy of the project for builds that change it."""
+"""Shared by the tests: the project root (ROOT), a scratch copy of the project for builds that change it,
+and, once per session, a real `modelsite check` of this checkout and the site built with its report."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
 import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the tests leave for a person to look at (screenshots of the browser tests).
+TEST_OUTPUT = Path(os.environ.get("MODELSITE_TEST_OUTPUT", ROOT / "test-output"))
+SCREENSHOTS = TEST_OUTPUT / "screenshots"
 # What a build reads; a copy of these is a complete project.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite", "fixtures")
 
@@ -24,3 +36,53 @@ def project_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy2(source, target / part)
     return target
+
+
+@dataclass(frozen=True)
+class SiteCheck:
+    returncode: int
+    output: str
+    report: Path
+
+
+@pytest.fixture(scope="session")
+def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
+    """`modelsite check` of this checkout on the CPU, every page run afresh, with its JSON report."""
+    report = tmp_path_factory.mktemp("check") / "report.json"
+    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "2",
+                                "--no-cache", "--report", str(report)], cwd=ROOT, capture_output=True, text=True,
+                               timeout=2400)
+    return SiteCheck(completed.returncode, completed.stdout + completed.stderr, report)
+
+
+@pytest.fixture(scope="session")
+def check_report(real_site_check: SiteCheck) -> Path:
+    assert real_site_check.returncode == 0, real_site_check.output
+    return real_site_check.report
+
+
+@dataclass(frozen=True)
+class ServedSite:
+    folder: Path
+    url: str
+
+
+@pytest.fixture(scope="session")
+def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) -> Iterator[ServedSite]:
+    """The site built with `mkdocs build --strict` and the check's report, served on 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("site") / "site"
+    environment = {**os.environ, "MODELSITE_CHECK_REPORT": str(check_report), "NO_MKDOCS_2_WARNING": "1"}
+    completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
+                               cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/")
+    server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+        pass

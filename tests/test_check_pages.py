@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from modelsite.index import load_index
+from tests.conftest import ROOT, SiteCheck
 
 pytestmark = pytest.mark.check
 
@@ -58,7 +59,7 @@ def messages_for(run: CheckRun, page: str) -> list[str]:
 def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: CheckRun) -> None:
     assert fixture_run.returncode == 1, fixture_run.stderr
     assert fixture_run.report["passed"] is False
-    assert fixture_run.report["format"] == "modelsite-check/1"
+    assert fixture_run.report["format"] == "modelsite-check/2"
     assert fixture_run.report["device"] == "cpu"
     assert set(fixture_run.report["versions"]) == {"python", "torch", "timm"}
     statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
@@ -175,20 +176,24 @@ def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: C
         assert "--device cuda, but torch finds no CUDA device" in run.stderr
 
 
-def test_the_real_site_passes_the_check_on_the_cpu(tmp_path: Path) -> None:
-    report = tmp_path / "report.json"
-    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "2",
-                                "--no-cache", "--report", str(report)], cwd=ROOT, capture_output=True, text=True,
-                               timeout=1800)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+def test_the_real_site_passes_the_check_on_the_cpu(real_site_check: SiteCheck) -> None:
+    # The session's one real check (tests/conftest.py): every page and variant run afresh on the CPU.
+    assert real_site_check.returncode == 0, real_site_check.output
+    report = real_site_check.report
     data = json.loads(report.read_text())
     assert data["passed"] and data["device"] == "cpu" and data["figures"] == []
-    pages = {page["path"]: page for page in data["pages"]}
-    assert {"docs/getting-started.md", "docs/models/tf-efficientnet.md"} <= pages.keys()
+    pages = {(page["path"], page["variant"]): page for page in data["pages"]}
+    # A collection page runs once per variant its switcher offers.
+    index = load_index(ROOT)
+    for collection in index.collections:
+        for model in collection.models:
+            assert (f"docs/models/{collection.slug}.md", model.name) in pages
+    assert ("docs/getting-started.md", None) in pages and ("runnable_examples/classify.py", None) in pages
     for page in pages.values():
         assert page["status"] == "passed" and not page["cached"]
         for block in page["blocks"]:
-            assert block["status"] == "passed", block["messages"]
+            assert block["status"] in ("passed", "example", "skipped"), block["messages"]
+            assert block["status"] != "skipped" or block["skip_reason"]
             # Every block traces to the file a contributor would edit.
             assert block["source"] and block["source"]["path"].startswith(("templates/", "docs/", "runnable_examples/"))
     held = [check["status"] for page in pages.values() for block in page["blocks"] for check in block["checks"]]

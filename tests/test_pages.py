@@ -12,6 +12,8 @@ import jinja2
 import markdown
 import pytest
 
+from modelsite.check.blocks import python_blocks as check_blocks
+from modelsite.check.blocks import variant_runs
 from modelsite.formatting import giga, mega, megabytes, thousands
 from modelsite.index import load_index
 from modelsite.pages import generated_pages, template_environment
@@ -43,14 +45,48 @@ def test_collection_page_shows_every_variant_and_figure(collection) -> None:
 
 
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_snippets_name_a_real_variant_of_the_collection(collection) -> None:
+def test_each_variant_gets_its_own_snippets_in_its_switcher_region(collection) -> None:
     page = PAGES[f"models/{collection.slug}.md"].markdown
-    blocks = python_blocks(page)
-    assert len(blocks) >= 8
-    created = set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', "\n".join(blocks)))
-    assert created == {collection.models[0].pretrained_name}
-    side = collection.models[0].metadata["Image Size"]
-    assert f"# prints: torch.Size([1, 3, {side}, {side}])" in page
+    runs = dict(variant_runs(check_blocks(page)))
+    assert list(runs) == [model.name for model in collection.models]
+    for model in collection.models:
+        code = "\n".join(block.code for block in runs[model.name])
+        assert len(runs[model.name]) >= 8
+        assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.pretrained_name}
+        side = model.metadata["Image Size"]
+        assert f"# prints: torch.Size([1, 3, {side}, {side}])" in code
+
+
+@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
+def test_only_the_first_variant_is_shown_and_searchable_without_javascript(collection) -> None:
+    page = PAGES[f"models/{collection.slug}.md"].markdown
+    openings = re.findall(r'<div class="variant-region" data-variant="([^"]+)" markdown( hidden data-search-exclude)?>', page)
+    first, *others = collection.models
+    assert {name for name, hidden in openings if not hidden} == {first.name}
+    assert {name for name, hidden in openings if hidden} == {model.name for model in others}
+    options = re.findall(r'<option value="([^"]+)"( selected)?>', page)
+    assert options == [(model.name, " selected" if model is first else "") for model in collection.models]
+
+
+def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
+    page = PAGES["models/index.md"].markdown
+    rows = re.findall(r'<tr data-id="([^"]+)" data-collection="([^"]+)"', page)
+    assert rows == [(model.name, model.collection) for model in INDEX.models]
+    for model in INDEX.models:
+        slug = INDEX.collection(model.collection).slug
+        assert f'href="../models/{slug}/?variant={model.name}#{model.anchor}"' in page
+        row = page[page.index(f'<tr data-id="{model.name}"'):]
+        row = row[:row.index("</tr>")]
+        assert f'data-value="{model.metadata["FLOPs"]}"' in row and f'data-value="{model.metadata["Parameters"]}"' in row
+    cost_chart = page[page.index("## FLOPs against parameters"):page.index("## Accuracy against FLOPs")]
+    assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == \
+        sorted(model.name for model in INDEX.models)
+    accuracy_chart = page[page.index("## Accuracy against FLOPs"):]
+    with_results = [m.name for m in INDEX.models if any("Top 1 Accuracy" in r["Metrics"] for r in m.results)]
+    assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_results)
+    for model in INDEX.models:
+        for result in model.results:
+            assert result["Source"] in accuracy_chart
 
 
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
@@ -80,7 +116,7 @@ def test_training_flags_come_from_the_index() -> None:
     assert [f.flag for f in train_flags(INDEX.model("tf_efficientnet_lite0"))] == ["--model"]
 
 
-def test_collections_page_lists_every_collection() -> None:
+def test_the_explorer_lists_every_collection() -> None:
     page = PAGES["models/index.md"].markdown
     for collection in INDEX.collections:
         assert f"[{collection.name}]({collection.slug}.md) | {len(collection.models)} |" in page

@@ -1,19 +1,29 @@
 """Python code blocks of a page's final Markdown, with their place on the page.
 
 A block is what the reader sees and copies: the fenced code after every template, include
-and macro has run. `<!-- modelsite: no-check REASON -->` on the line before a fence
-excludes that block on purpose; the reason is required and every exclusion is reported.
+and macro has run. Three HTML comments, invisible to the reader, tell the check more:
+
+- `<!-- modelsite: no-check REASON -->` on the line before a fence excludes that block on
+  purpose; the reason is required and every exclusion is reported.
+- `<!-- modelsite: example PATH -->` before a fence says the block is the runnable example
+  PATH, embedded whole: it runs alone as that file, not among the page's blocks.
+- `<!-- modelsite: variant ID -->` ... `<!-- modelsite: end variant -->` hold the blocks the
+  variant switcher shows for variant ID. A page with such regions runs once per variant: its
+  blocks outside every region, then that variant's, in page order.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3"})
 
 _OPENING_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _NO_CHECK = re.compile(r"^\s*<!--\s*modelsite:\s*no-check\b\s*(?P<reason>.*?)\s*-->\s*$")
+_EXAMPLE = re.compile(r"^\s*<!--\s*modelsite:\s*example\s+(?P<path>\S+)\s*-->\s*$")
+_VARIANT_START = re.compile(r"^\s*<!--\s*modelsite:\s*variant\s+(?P<variant>\S+)\s*-->\s*$")
+_VARIANT_END = re.compile(r"^\s*<!--\s*modelsite:\s*end variant\s*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -32,7 +42,7 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class CodeBlock:
-    """One Python block of a page; NUMBER counts the page's Python blocks from 1."""
+    """One Python block of a page; NUMBER counts, from 1, the blocks the reader sees in one run of it."""
 
     number: int
     code: str
@@ -40,6 +50,13 @@ class CodeBlock:
     markdown_line: int
     skip_reason: str | None = None
     source: SourceRef | None = None
+    # Counts every Python block of the page's Markdown from 1, all variants' together: the N-th
+    # Python block of the built HTML, where its verified output goes.
+    position: int = 0
+    # The variant whose region holds the block; None outside every region.
+    variant: str | None = None
+    # The runnable example the block embeds whole; it runs alone as that file.
+    example: str | None = None
 
     @property
     def skipped(self) -> bool:
@@ -52,6 +69,8 @@ class Page:
 
     path: str
     blocks: tuple[CodeBlock, ...]
+    # The variant this run of the page shows, on pages with a variant switcher.
+    variant: str | None = None
     # Generated pages have no file of their own under docs/: their text comes from templates and YAML.
     generated: bool = False
     # Runnable examples run as `python FILE` would: `__name__ == "__main__"`.
@@ -60,8 +79,13 @@ class Page:
     models: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def name(self) -> str:
+        """The page's path, and the variant of this run when it has one: what every message names."""
+        return f"{self.path} [{self.variant}]" if self.variant else self.path
+
+    @property
     def runnable_blocks(self) -> tuple[CodeBlock, ...]:
-        return tuple(block for block in self.blocks if not block.skipped)
+        return tuple(block for block in self.blocks if not block.skipped and not block.example)
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,8 @@ class Fence:
     code: str
     first_code_line: int
     marker: str | None
+    example: str | None = None
+    variant: str | None = None
 
 
 def fences(markdown: str) -> list[Fence]:
@@ -79,9 +105,12 @@ def fences(markdown: str) -> list[Fence]:
     lines = markdown.splitlines()
     found: list[Fence] = []
     index = 0
+    variant = None
     while index < len(lines):
         opening = _OPENING_FENCE.match(lines[index])
         if not opening:
+            start, end = _VARIANT_START.match(lines[index]), _VARIANT_END.match(lines[index])
+            variant = start["variant"] if start else None if end else variant
             index += 1
             continue
         indent, fence = opening["indent"], opening["fence"]
@@ -90,8 +119,11 @@ def fences(markdown: str) -> list[Fence]:
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
         body = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines[index + 1:end]]
+        above = _line_above(lines, index)
+        no_check, example = _NO_CHECK.match(above), _EXAMPLE.match(above)
         found.append(Fence(language=_language(opening["info"]), code="\n".join(body) + "\n",
-                           first_code_line=index + 2, marker=_marker_above(lines, index)))
+                           first_code_line=index + 2, marker=no_check["reason"] if no_check else None,
+                           example=example["path"] if example else None, variant=variant))
         index = end + 1
     return found
 
@@ -103,9 +135,25 @@ def python_blocks(markdown: str) -> list[CodeBlock]:
         if fence.language not in PYTHON_LANGUAGES:
             continue
         # An empty reason stays empty: the check fails such a block rather than skip it silently.
-        blocks.append(CodeBlock(number=len(blocks) + 1, code=fence.code,
-                                markdown_line=fence.first_code_line, skip_reason=fence.marker))
+        blocks.append(CodeBlock(number=len(blocks) + 1, code=fence.code, markdown_line=fence.first_code_line,
+                                skip_reason=fence.marker, position=len(blocks) + 1, variant=fence.variant,
+                                example=fence.example))
     return blocks
+
+
+def variant_runs(blocks: list[CodeBlock]) -> list[tuple[str | None, list[CodeBlock]]]:
+    """The runs of a page: one with every block when it has no variant regions, else one per variant.
+
+    Blocks are numbered from 1 within each run, as the reader of that variant counts them.
+    """
+    variants = list(dict.fromkeys(block.variant for block in blocks if block.variant))
+    if not variants:
+        return [(None, blocks)]
+    runs = []
+    for variant in variants:
+        chosen = [block for block in blocks if block.variant in (None, variant)]
+        runs.append((variant, [replace(block, number=number) for number, block in enumerate(chosen, 1)]))
+    return runs
 
 
 def _language(info: str) -> str:
@@ -114,12 +162,9 @@ def _language(info: str) -> str:
     return word.lstrip(".").lower()
 
 
-def _marker_above(lines: list[str], fence_index: int) -> str | None:
-    """The reason of a no-check marker on the nearest non-blank line above the fence, if any."""
+def _line_above(lines: list[str], fence_index: int) -> str:
+    """The nearest non-blank line above the fence, where a marker would be; empty if none."""
     above = fence_index - 1
     while above >= 0 and not lines[above].strip():
         above -= 1
-    if above < 0:
-        return None
-    marker = _NO_CHECK.match(lines[above])
-    return marker["reason"] if marker else None
+    return lines[above] if above >= 0 else ""

@@ -19,7 +19,7 @@ from modelsite.check.blocks import Page, SourceRef
 from modelsite.check.execute import BlockResult, PageResult, RunOptions, as_cached
 from modelsite.files import installed_version, write_text_atomically
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # The files whose code decides how a page runs and is judged.
 _RUNNER_FILES = ("runner.py", "expect.py", "offline.py", "execute.py")
 
@@ -30,6 +30,7 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
     facts = {
         "version": CACHE_VERSION,
         "page": page.path,
+        "variant": page.variant,
         "script": page.script,
         # A runnable example's whole text is its one block.
         "blocks": [(block.code, block.skip_reason) for block in page.blocks],

@@ -15,7 +15,7 @@ from modelsite.check.discover import DiscoveryError, discover
 from modelsite.check.execute import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
 from modelsite.check.figures import FigureProblem, figure_problems
 from modelsite.check.offline import FixtureError, fixture_digest, web_fixtures
-from modelsite.index import CACHE_DIR, Model, index_files, load_index
+from modelsite.index import CACHE_DIR, LATEST_REPORT, Model, index_files, load_index
 from modelsite.measure import cached_measure
 from modelsite.problems import IndexProblems
 
@@ -73,8 +73,12 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     for line in report.summary_lines(results, len(problems), device, args.online):
         print(line, file=err)
     figures = [problem.as_dict() for problem in problems]
+    data = report.report_data(results, figures, [m.name for m in models], device, args.online)
+    # The build shows each block's output from here; see modelsite.verified.
+    latest = root / LATEST_REPORT
+    report.write_json(latest, report.merged_with_latest(latest, data))
     if args.report:
-        report.write_json(args.report, results, figures, device, args.online)
+        report.write_json(args.report, data)
     if args.junit:
         report.write_junit(args.junit, results, figures)
     return 1 if problems or any(result.failed for result in results) else 0
@@ -102,19 +106,19 @@ def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool
         digest = fixture_digest(web_fixtures(options.root))
     except FixtureError as error:
         raise CheckError(str(error)) from None
-    keys = {page.path: cache.page_key(page, options, digest) for page in pages}
+    keys = {page.name: cache.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
     done = 0
 
     def finished(result: PageResult) -> None:
         nonlocal done
         done += 1
-        results[result.path] = result
+        results[result.name] = result
         print(report.progress_line(done, len(pages), result), file=err, flush=True)
 
     to_run = []
     for page in pages:
-        hit = cache.load(options.cache_dir, keys[page.path]) if use_cache else None
+        hit = cache.load(options.cache_dir, keys[page.name]) if use_cache else None
         if hit is not None:
             finished(hit)
         else:
@@ -123,9 +127,9 @@ def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool
         futures = {pool.submit(run_page, page, options): page for page in to_run}
         for future in as_completed(futures):
             result = future.result()
-            cache.store(options.cache_dir, keys[result.path], result)
+            cache.store(options.cache_dir, keys[result.name], result)
             finished(result)
-    return [results[page.path] for page in pages]
+    return [results[page.name] for page in pages]
 
 
 def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: TextIO) -> list[FigureProblem]:

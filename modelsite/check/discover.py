@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
 
-from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks
+from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
 from modelsite.check.trace import SourceTracer
 from modelsite.files import installed_version
 from modelsite.index import ModelIndex
@@ -27,7 +27,7 @@ DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.
 PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
-DISCOVERY_VERSION = 2
+DISCOVERY_VERSION = 3
 
 
 class DiscoveryError(Exception):
@@ -42,7 +42,8 @@ def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> li
         return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
     markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
-    pages = [_site_page(path, markdown, generated, tracer) for path, (markdown, generated) in markdown_by_page.items()]
+    pages = [run for path, (markdown, generated) in markdown_by_page.items()
+             for run in _site_pages(root, path, markdown, generated, tracer)]
     pages = [page for page in pages if page.blocks]
     pages += [_example_page(root, path, tracer) for path in runnable_examples(root)]
     if cached:
@@ -94,25 +95,38 @@ def inputs_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _site_page(path: str, markdown: str, generated: bool, tracer: SourceTracer) -> Page:
-    blocks = []
-    # A block that names no variant works on the one the blocks above it created.
-    current_entry = None
-    for block in python_blocks(markdown):
-        source = tracer.trace(block.code, path)
-        if source is not None:
-            current_entry = source.entry or current_entry
-            source = SourceRef(source.path, source.line, current_entry)
-        blocks.append(CodeBlock(block.number, block.code, block.markdown_line, block.skip_reason, source))
-    models = sorted({name for block in blocks for name in tracer.models_in(block.code)})
-    return Page(path=path, blocks=tuple(blocks), generated=generated, models=tuple(models))
+def _site_pages(root: Path, path: str, markdown: str, generated: bool, tracer: SourceTracer) -> list[Page]:
+    """The runs of one built page: the page itself, or one per variant where it has a switcher."""
+    pages = []
+    for variant, blocks in variant_runs(python_blocks(markdown)):
+        traced = []
+        # A block that names no variant works on the one the blocks above it created.
+        current_entry = tracer.entry_for_model(variant) if variant else None
+        for block in blocks:
+            source = tracer.trace(block.code, path)
+            if source is not None:
+                current_entry = source.entry or current_entry
+                source = SourceRef(source.path, source.line, current_entry)
+            traced.append(replace(block, source=source, example=_embedded_example(root, block)))
+        models = (variant,) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
+        pages.append(Page(path=path, blocks=tuple(traced), variant=variant, generated=generated, models=models))
+    return pages
+
+
+def _embedded_example(root: Path, block: CodeBlock) -> str | None:
+    """The example a block embeds, when its text is that file's whole text; an edited copy runs as page code."""
+    if block.example is None:
+        return None
+    path = root / block.example
+    same = path.is_file() and path.read_text(encoding="utf-8").rstrip("\n") == block.code.rstrip("\n")
+    return block.example if same else None
 
 
 def _example_page(root: Path, path: Path, tracer: SourceTracer) -> Page:
     relative = path.relative_to(root).as_posix()
     code = path.read_text(encoding="utf-8")
     source = SourceRef(relative, 1, tracer.entry_for(code))
-    return Page(path=relative, blocks=(CodeBlock(1, code, 1, None, source),), script=True,
+    return Page(path=relative, blocks=(CodeBlock(1, code, 1, None, source, position=1),), script=True,
                 models=tuple(tracer.models_in(code)))
 
 

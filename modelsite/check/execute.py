@@ -8,6 +8,7 @@ that finished before keep their results, and the other pages run on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,7 @@ _DUMP_MARGIN = 2.0
 
 @dataclass(frozen=True)
 class BlockResult:
-    """One block's outcome: passed, failed, skipped (excluded on purpose) or not-run."""
+    """One block's outcome: passed, failed, skipped (excluded on purpose), example (runs alone) or not-run."""
 
     number: int
     status: str
@@ -41,6 +43,11 @@ class BlockResult:
     markdown_line: int = 0
     source: SourceRef | None = None
     skip_reason: str | None = None
+    # Where the block sits among the page's Python blocks, and a digest of its text: how the
+    # build finds, on a later build, the output that belongs under a block it still shows.
+    position: int = 0
+    code_sha256: str = ""
+    example: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,17 @@ class PageResult:
     generated: bool = False
     script: bool = False
     cached: bool = False
+    variant: str | None = None
+    # When the blocks ran (UTC, ISO 8601); a result reused from the cache keeps its own date.
+    ran_at: str = ""
 
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+    @property
+    def name(self) -> str:
+        return f"{self.path} [{self.variant}]" if self.variant else self.path
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,9 @@ class RunOptions:
 def run_page(page: Page, options: RunOptions) -> PageResult:
     """Run PAGE's blocks in order in a new interpreter."""
     started = time.perf_counter()
+    if not page.runnable_blocks:
+        # Only excluded blocks and embedded examples: nothing to start an interpreter for.
+        return _page_result(page, [], _Ending(None, None, ""), 0.0)
     with tempfile.TemporaryDirectory(prefix="modelsite-check-") as work:
         spec_path, results_path = Path(work) / "spec.json", Path(work) / "results.jsonl"
         spec_path.write_text(json.dumps(_spec(page, options)), encoding="utf-8")
@@ -98,7 +115,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
 
 def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
     return {
-        "page": page.path,
+        "page": page.name,
         "online": options.online,
         "root": str(options.root),
         "cache_dir": str(options.cache_dir),
@@ -112,7 +129,7 @@ def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
 
 def block_filename(page: Page, block: CodeBlock) -> str:
     """What tracebacks show as the file of a block: the page and the block's number."""
-    return page.path if page.script else f"{page.path}, block {block.number}"
+    return page.path if page.script else f"{page.name}, block {block.number}"
 
 
 def _child_environment(options: RunOptions) -> dict[str, str]:
@@ -184,7 +201,7 @@ def _faulthandler_trace(stderr: str) -> str:
 
 def _last_block_line(text: str, page: Page) -> int | None:
     """The line of the page's code that the dump or traceback names last (innermost frame first in dumps)."""
-    pattern = re.compile(rf'File "{re.escape(page.path)}(?:, block \d+)?", line (\d+)')
+    pattern = re.compile(rf'File "{re.escape(page.name)}(?:, block \d+)?", line (\d+)')
     lines = pattern.findall(text)
     return int(lines[0]) if lines else None
 
@@ -196,7 +213,12 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
     blocks: list[BlockResult] = []
     stopped = False
     for block in page.blocks:
-        common = {"number": block.number, "markdown_line": block.markdown_line, "source": block.source}
+        common = {"number": block.number, "markdown_line": block.markdown_line, "source": block.source,
+                  "position": block.position, "example": block.example,
+                  "code_sha256": code_digest(block.code)}
+        if block.example:
+            blocks.append(BlockResult(status="example", **common))
+            continue
         if block.skipped and block.skip_reason:
             blocks.append(BlockResult(status="skipped", skip_reason=block.skip_reason, **common))
             continue
@@ -226,7 +248,13 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
         blocks.append(BlockResult(number=0, status="failed", error={
             "kind": "interpreter", "line": 0, "message": ending.reason, "traceback": ending.trace}))
     return PageResult(path=page.path, status="failed" if failed else "passed", seconds=round(seconds, 3),
-                      blocks=tuple(blocks), environment=environment, generated=page.generated, script=page.script)
+                      blocks=tuple(blocks), environment=environment, generated=page.generated, script=page.script,
+                      variant=page.variant, ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def code_digest(code: str) -> str:
+    """How a block's text is recognised on a later build: trailing newlines do not count."""
+    return hashlib.sha256((code.rstrip("\n") + "\n").encode()).hexdigest()
 
 
 def as_cached(result: PageResult) -> PageResult:

@@ -11,21 +11,22 @@ import json
 import platform
 import xml.etree.ElementTree as ElementTree
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from modelsite.check.execute import BlockResult, PageResult
 from modelsite.files import write_text_atomically
 
-REPORT_FORMAT = "modelsite-check/1"
+REPORT_FORMAT = "modelsite-check/2"
 _SIDE_WIDTH = 48
 
 
 def place(page: PageResult, block: BlockResult, line: int | None) -> str:
     """`PAGE, block N, line L (from SOURCE:LINE; entry INDEX:LINE)`."""
     if block.number == 0:
-        return page.path
-    where = page.path if page.script else f"{page.path}, block {block.number}"
+        return page.name
+    where = page.path if page.script else f"{page.name}, block {block.number}"
     if line:
         where += f", line {line}"
     origins = []
@@ -81,19 +82,21 @@ def progress_line(position: int, total: int, page: PageResult) -> str:
     ran = [b for b in page.blocks if b.status in ("passed", "failed")]
     state = "cached" if page.cached else page.status
     count = f"{len(ran)} block{'s' * (len(ran) != 1)}"
-    return f"[{position}/{total}] {page.path:<48} {state:<7} {count:>9} {page.seconds:7.1f} s"
+    return f"[{position}/{total}] {page.name:<64} {state:<7} {count:>9} {page.seconds:7.1f} s"
 
 
 def summary_lines(pages: list[PageResult], figures_problems: int, device: str, online: bool) -> list[str]:
     blocks = [b for page in pages for b in page.blocks if b.number]
-    counts = {status: sum(b.status == status for b in blocks) for status in ("passed", "failed", "skipped", "not-run")}
+    counts = {status: sum(b.status == status for b in blocks)
+              for status in ("passed", "failed", "skipped", "not-run", "example")}
     held = [c for b in blocks for c in b.checks]
     offline = [c for c in held if c["status"] == "offline"]
     failed_pages = sum(p.failed for p in pages)
     environment = next((p.environment for p in pages if p.environment), {})
     lines = [
-        f"{len(pages)} pages, {len(blocks)} blocks: {counts['passed']} passed, {counts['failed']} failed, "
-        f"{counts['skipped']} excluded, {counts['not-run']} not run; {sum(p.cached for p in pages)} pages reused from the cache",
+        f"{len(pages)} page runs, {len(blocks)} blocks: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped']} excluded, {counts['not-run']} not run, {counts['example']} embedded examples run alone; "
+        f"{sum(p.cached for p in pages)} runs reused from the cache",
         f"`# prints` comments: {sum(c['status'] == 'passed' for c in held)} held, "
         f"{sum(c['status'] == 'failed' for c in held)} differ, "
         f"{sum(c['status'] == 'illustrative' for c in held)} illustrative, {len(offline)} need the released weights"
@@ -103,7 +106,7 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}",
     ]
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
-    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} pages failed, "
+    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} page runs failed, "
                  f"{figures_problems} figure{'s' * (figures_problems != 1)} differ")
     return lines
 
@@ -114,20 +117,53 @@ def excluded_lines(pages: list[PageResult]) -> list[str]:
             for page in pages for block in page.blocks if block.status == "skipped"]
 
 
-def write_json(path: Path, pages: list[PageResult], figures: list[dict[str, Any]], device: str,
-               online: bool) -> None:
+def report_data(pages: list[PageResult], figures: list[dict[str, Any]], models: list[str], device: str,
+                online: bool) -> dict[str, Any]:
+    """The JSON report: every page run with its blocks' outputs, and the figures of every model checked."""
     environment = next((p.environment for p in pages if p.environment), {})
-    data = {
+    return {
         "format": REPORT_FORMAT,
         "passed": not any(p.failed for p in pages) and not figures,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": environment.get("device", device),
         "device_name": environment.get("device_name"),
         "online": online,
         "versions": {key: environment.get(key) for key in ("python", "torch", "timm")},
         "pages": [_page_json(page) for page in pages],
+        "models_checked": models,
         "figures": figures,
     }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
     write_text_atomically(path, json.dumps(data, indent=2) + "\n")
+
+
+def merged_with_latest(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """DATA, plus the runs and models of the report at PATH that this check did not cover (an `--only` run).
+
+    The build shows, under each block, the newest result of its page run; runs of an older
+    report stay until a check covers them again, and each block is matched by its text, so an
+    old result never lands under code that has changed since.
+    """
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return data
+    if not isinstance(previous, dict) or previous.get("format") != REPORT_FORMAT:
+        return data
+    ran = {_run_name(page) for page in data["pages"]}
+    checked = set(data["models_checked"])
+    merged = dict(data)
+    merged["pages"] = data["pages"] + [p for p in previous.get("pages", []) if _run_name(p) not in ran]
+    merged["models_checked"] = data["models_checked"] + [m for m in previous.get("models_checked", []) if m not in checked]
+    merged["figures"] = data["figures"] + [f for f in previous.get("figures", []) if f.get("model") not in checked]
+    merged["passed"] = not any(p["status"] == "failed" for p in merged["pages"]) and not merged["figures"]
+    return merged
+
+
+def _run_name(page: dict[str, Any]) -> str:
+    return f"{page['path']} [{page.get('variant')}]"
 
 
 def _page_json(page: PageResult) -> dict[str, Any]:
@@ -144,17 +180,19 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[dict[str, Any
     suites = ElementTree.Element("testsuites", name="modelsite check")
     for page in pages:
         cases = page.blocks
-        suite = ElementTree.SubElement(suites, "testsuite", name=page.path, tests=str(len(cases)),
+        suite = ElementTree.SubElement(suites, "testsuite", name=page.name, tests=str(len(cases)),
                                        failures=str(sum(b.status == "failed" for b in cases)),
                                        skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
                                        time=f"{page.seconds:.3f}")
         for block in cases:
-            case = ElementTree.SubElement(suite, "testcase", classname=page.path,
+            case = ElementTree.SubElement(suite, "testcase", classname=page.name,
                                           name=f"block {block.number}" if block.number else "interpreter",
                                           time=f"{block.seconds:.3f}")
             if block.status == "failed":
                 message = "\n".join(failure_messages(page, block))
                 ElementTree.SubElement(case, "failure", message=message.splitlines()[0]).text = message
+            elif block.status == "example":
+                ElementTree.SubElement(case, "skipped", message=f"runs alone as {block.example}")
             elif block.status in ("skipped", "not-run"):
                 ElementTree.SubElement(case, "skipped", message=block.skip_reason or "an earlier block failed")
             if block.stdout:

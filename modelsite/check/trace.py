@@ -49,9 +49,16 @@ class SourceTracer:
             return None
         for model in self.index.models:
             if f'"{model.pretrained_name}"' in code or f'"{model.name}"' in code:
-                line, _ = model.where("Name")
-                return f"{model.file}:{line}"
+                return self.entry_for_model(model.name)
         return None
+
+    def entry_for_model(self, name: str) -> str | None:
+        """`model_index/FILE:LINE` of variant NAME's entry."""
+        model = next((m for m in self.index.models if m.name == name), None) if self.index else None
+        if model is None:
+            return None
+        line, _ = model.where("Name")
+        return f"{model.file}:{line}"
 
     def models_in(self, code: str) -> list[str]:
         """IDs of the index's variants that CODE names."""

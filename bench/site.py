@@ -1,0 +1,186 @@
+"""The site at scale: build it with 1,000 synthetic variants, and time the explorer's filter in chromium.
+
+    .venv/bin/python bench/site.py [--variants 1000] [--collections 10] [--repeats 3]
+
+1. Builds a copy of the project whose index holds VARIANTS variants: the 16 real entries, each
+   copied under new names (`tf_efficientnet_b0_s0042`) into COLLECTIONS collections. The names
+   are not registered in timm, so the index's timm-registry check is off for these builds.
+2. Builds, in the same run and alternately, a plain MkDocs project (same theme and Markdown
+   extensions, no hooks, no macros) whose docs/ holds the very Markdown our build produced for each
+   page: the cost of the site without our hook. Goal: our build takes at most 1.5 times as long.
+3. Opens the explorer of our build in Debian's chromium and types filters: the time from the
+   input event to the end of style and layout, and to the next animation frame. Goal: one frame
+   (16.7 ms at 60 Hz) at 1,000 rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite", "fixtures")
+# Run in a child interpreter, so each build starts cold, as `mkdocs build` does.
+BUILD = """
+import sys, time
+import modelsite.index
+modelsite.index._timm_problems = lambda models: []  # synthetic names are not in timm's registry
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+started = time.perf_counter()
+build(load_config(sys.argv[1], site_dir=sys.argv[2]))
+print(time.perf_counter() - started)
+"""
+CAPTURE = """
+import json, sys
+import modelsite.index
+modelsite.index._timm_problems = lambda models: []
+from pathlib import Path
+from modelsite.check.discover import built_markdown
+pages = built_markdown(Path(sys.argv[1]))
+json.dump({path: text for path, (text, _) in pages.items()}, open(sys.argv[2], "w"))
+"""
+FILTER_SCRIPT = """async (text) => {
+  const input = document.querySelector("[data-filter=text]");
+  const started = performance.now();
+  input.value = text;
+  input.dispatchEvent(new Event("input", {bubbles: true}));
+  document.body.offsetHeight;  // style and layout of the new table, forced now
+  const laidOut = performance.now() - started;
+  await new Promise(resolve => requestAnimationFrame(() => resolve()));
+  const frame = performance.now() - started;
+  const shown = document.querySelectorAll("[data-explorer-table] tbody tr:not([hidden])").length;
+  return {laidOut, frame, shown};
+}"""
+
+
+def synthetic_project(folder: Path, variants: int, collections: int) -> Path:
+    project = folder / "ours"
+    project.mkdir()
+    for part in PARTS:
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / part)
+    real = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "model_index").glob("*.yaml"))]
+    headers = [c for data in real for c in data["Collections"]]
+    models = [m for data in real for m in data["Models"]]
+    shutil.rmtree(project / "model_index")
+    (project / "model_index").mkdir()
+    per_collection = -(-variants // collections)
+    made = 0
+    for number in range(collections):
+        header = dict(headers[number % len(headers)], Name=f"Synthetic collection {number:02d}")
+        entries = []
+        for _ in range(min(per_collection, variants - made)):
+            model = dict(models[made % len(models)])
+            model["Name"] = f"{model['Name']}_s{made:04d}"
+            model["In Collection"] = header["Name"]
+            entries.append(model)
+            made += 1
+        text = yaml.safe_dump({"Collections": [header], "Models": entries}, sort_keys=False, allow_unicode=True)
+        (project / "model_index" / f"synthetic-{number:02d}.yaml").write_text(text, encoding="utf-8")
+    # Pages that use real variant names would fail on synthetic ones; the generated pages are the subject.
+    for page in ("getting-started.md", "add-a-variant.md", "checking.md"):
+        (project / "docs" / page).write_text(f"# {page}\n\nLeft out of the scale test.\n", encoding="utf-8")
+    return project
+
+
+def plain_project(folder: Path, ours: Path, markdown: dict[str, str]) -> Path:
+    """The same pages as static Markdown, built by MkDocs and Material alone."""
+    plain = folder / "plain"
+    (plain / "docs").mkdir(parents=True)
+    shutil.copytree(ours / "docs" / "stylesheets", plain / "docs" / "stylesheets")
+    shutil.copytree(ours / "docs" / "javascripts", plain / "docs" / "javascripts")
+    for path, text in markdown.items():
+        target = plain / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    # Same config, less our parts: top-level sections are cut as text to keep its Python tags intact.
+    sections = re.split(r"(?m)^(?=[a-z_]+:)", (ours / "mkdocs.yml").read_text(encoding="utf-8"))
+    kept = [s for s in sections if not s.startswith(("hooks:", "watch:", "nav:", "plugins:"))]
+    (plain / "mkdocs.yml").write_text("".join(kept) + "\nplugins:\n  - search\n", encoding="utf-8")
+    return plain
+
+
+def build_seconds(project: Path, site: Path) -> float:
+    completed = subprocess.run([sys.executable, "-c", BUILD, str(project / "mkdocs.yml"), str(site)],
+                               capture_output=True, text=True, cwd=project)
+    if completed.returncode != 0:
+        raise SystemExit(f"build of {project} failed:\n{completed.stderr[-3000:]}")
+    return float(completed.stdout.strip().splitlines()[-1])
+
+
+def filter_times(site: Path, queries: list[str]) -> list[dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                                 args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/models/")
+            page.wait_for_selector("[data-explorer-filters]:not([hidden])")
+            rows = page.locator("[data-explorer-table] tbody tr").count()
+            results = []
+            for query in queries:
+                results.append({"query": query, "rows": rows, **page.evaluate(FILTER_SCRIPT, query)})
+            browser.close()
+            return results
+    finally:
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=int, default=1000)
+    parser.add_argument("--collections", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="modelsite-bench-site-") as work:
+        folder = Path(work)
+        ours = synthetic_project(folder, args.variants, args.collections)
+        captured = folder / "markdown.json"
+        subprocess.run([sys.executable, "-c", CAPTURE, str(ours), str(captured)], check=True, cwd=ours)
+        markdown = json.loads(captured.read_text())
+        plain = plain_project(folder, ours, markdown)
+        size = sum(len(text) for text in markdown.values())
+        print(f"{args.variants} variants in {args.collections} collections: {len(markdown)} pages, "
+              f"{size / 1e6:.1f} MB of Markdown")
+        ours_times, plain_times = [], []
+        for repeat in range(args.repeats):
+            # Alternate, so that drift in the machine's speed hits both alike.
+            plain_times.append(build_seconds(plain, folder / "plain-site"))
+            ours_times.append(build_seconds(ours, folder / "ours-site"))
+            print(f"  build {repeat + 1}: plain MkDocs {plain_times[-1]:.1f} s, with our hook {ours_times[-1]:.1f} s")
+        ours_best, plain_best = min(ours_times), min(plain_times)
+        overhead = ours_best / plain_best - 1
+        print(f"best of {args.repeats}: plain {plain_best:.1f} s, ours {ours_best:.1f} s: "
+              f"our hook adds {overhead:+.1%} (goal at most +50%): {'met' if overhead <= 0.5 else 'MISSED'}")
+        queries = ["b3", "lite", "cc_b0 8e", "s09", "", "efficientnet", "zzz", ""] * 3
+        times = filter_times(folder / "ours-site", queries)
+        laid_out = [t["laidOut"] for t in times]
+        frames = [t["frame"] for t in times]
+        print(f"explorer filter at {times[0]['rows']} rows, {len(times)} filters: input to layout done "
+              f"median {statistics.median(laid_out):.1f} ms, worst {max(laid_out):.1f} ms; to the next frame "
+              f"median {statistics.median(frames):.1f} ms, worst {max(frames):.1f} ms "
+              f"(goal: one frame, 16.7 ms): {'met' if max(laid_out) <= 16.7 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Every variant of every collection as one list: the explorer's rows, its charts, and `/models.json`.
+
+`models.json` is for other tools. Its format is versioned (`FORMAT`); a change that removes or
+renames a field, or changes a field's meaning, bumps the number. docs/data.md documents it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from modelsite.charts import Axis, Point, scatter_svg
+from modelsite.index import Collection, Model, ModelIndex
+from modelsite.verified import NOT_VERIFIED, CheckReport, variant_verdicts
+
+FORMAT = "modelsite-models/1"
+# Where collection pages live under docs/ (and the site); modelsite.pages renders them there.
+MODELS_DIR = "models"
+EXPLORER_FIGURES = ("Parameters", "FLOPs", "Activations", "Image Size", "Crop Pct", "File Size")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the last check said of a variant: its figures, and its collection page's code run for it."""
+
+    figures: str
+    code: str
+
+    @property
+    def overall(self) -> str:
+        if "failed" in (self.figures, self.code):
+            return "failed"
+        return "passed" if self.figures == self.code == "passed" else NOT_VERIFIED
+
+
+@dataclass(frozen=True)
+class Row:
+    """One variant as the explorer and `models.json` show it."""
+
+    model: Model
+    collection: Collection
+    verdict: Verdict
+
+    @property
+    def page(self) -> str:
+        """The collection page's URL, relative to the site root (directory URLs)."""
+        return f"{MODELS_DIR}/{self.collection.slug}/"
+
+    @property
+    def link(self) -> str:
+        """The variant, chosen in the page's switcher and scrolled to."""
+        return f"{self.page}?variant={self.model.name}#{self.model.anchor}"
+
+    @property
+    def top1(self) -> tuple[float, str] | None:
+        """The reported ImageNet top-1 accuracy and its source, when the index gives one."""
+        for result in self.model.results:
+            if "Top 1 Accuracy" in result.get("Metrics", {}):
+                return float(result["Metrics"]["Top 1 Accuracy"]), str(result.get("Source", ""))
+        return None
+
+
+def catalog_rows(index: ModelIndex, report: CheckReport | None, page_markdown: dict[str, str]) -> list[Row]:
+    """Every variant in index order, with its verdict; PAGE_MARKDOWN maps `docs/...` paths to their Markdown."""
+    rows = []
+    for collection in index.collections:
+        path = f"docs/{MODELS_DIR}/{collection.slug}.md"
+        code = variant_verdicts(report, path, page_markdown.get(path, ""))
+        for model in collection.models:
+            figures = report.figures_verdict(model.name) if report else NOT_VERIFIED
+            rows.append(Row(model, collection, Verdict(figures=figures, code=code.get(model.name, NOT_VERIFIED))))
+    return rows
+
+
+def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, site_url: str | None) -> str:
+    """The whole index as `modelsite-models/1` JSON."""
+    data = {
+        "format": FORMAT,
+        "site_url": site_url,
+        "check": {"report_finished_at": report.finished_at if report else None},
+        "collections": [
+            {"name": c.name, "page": f"{MODELS_DIR}/{c.slug}/", "paper": dict(c.paper), "code": c.code,
+             "variants": [m.name for m in c.models]}
+            for c in index.collections
+        ],
+        "models": [_model_json(row) for row in rows],
+    }
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _model_json(row: Row) -> dict[str, Any]:
+    meta = row.model.metadata
+    return {
+        "id": row.model.name,
+        "pretrained": row.model.pretrained_name,
+        "collection": row.collection.name,
+        "page": row.link,
+        "figures": {
+            "flops": meta["FLOPs"],
+            "activations": meta.get("Activations"),
+            "parameters": meta["Parameters"],
+            "file_size": meta["File Size"],
+            "image_size": meta["Image Size"],
+            "crop_pct": meta["Crop Pct"],
+            "interpolation": meta["Interpolation"],
+            "mean": meta.get("Mean"),
+            "std": meta.get("Std"),
+        },
+        "architecture": list(meta.get("Architecture", [])),
+        "training_techniques": list(meta.get("Training Techniques", [])),
+        "training_data": meta.get("Training Data"),
+        "reported": dict(row.model.reported),
+        "results": [dict(result) for result in row.model.results],
+        "weights": dict(row.model.weights),
+        "code": row.model.code,
+        "check": {"figures": row.verdict.figures, "code": row.verdict.code, "overall": row.verdict.overall},
+    }
+
+
+def explorer_charts(rows: list[Row]) -> dict[str, str]:
+    """The explorer's two charts as SVG: FLOPs against parameters, and reported top-1 against FLOPs."""
+    names = list(dict.fromkeys(row.collection.name for row in rows))
+    series = {name: number for number, name in enumerate(names)}
+    # Links are relative to the explorer at /models/.
+    cost = [Point(x=row.model.metadata["Parameters"] / 1e6, y=row.model.metadata["FLOPs"] / 1e9,
+                  label=row.model.name, href=f"../{row.link}", series=series[row.collection.name],
+                  detail=f"{row.model.metadata['Parameters'] / 1e6:.2f} M parameters, "
+                         f"{row.model.metadata['FLOPs'] / 1e9:.3f} G MACs at {row.model.metadata['Image Size']} px",
+                  key=row.model.name)
+            for row in rows]
+    accuracy = [Point(x=row.model.metadata["FLOPs"] / 1e9, y=top1[0], label=row.model.name, href=f"../{row.link}",
+                      series=series[row.collection.name], detail=f"top-1 {top1[0]} %, {top1[1]}", key=row.model.name)
+                for row in rows if (top1 := row.top1) is not None]
+    return {
+        "cost": scatter_svg(cost, Axis("Parameters (millions, log scale)", log=True),
+                            Axis("FLOPs (G MACs, log scale)", log=True),
+                            "FLOPs against parameters, one point per variant", names),
+        "accuracy": scatter_svg(accuracy, Axis("FLOPs (G MACs, log scale)", log=True),
+                                Axis("Reported top-1 (%)", log=False),
+                                "Reported ImageNet top-1 accuracy against measured FLOPs", names),
+    }

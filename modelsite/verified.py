@@ -1,0 +1,213 @@
+"""What the last `modelsite check` found, as the build shows it: outputs under blocks, verdicts per variant.
+
+The check writes its newest results to `.modelsite-cache/check-report.json` (or wherever
+`MODELSITE_CHECK_REPORT` points, for a report CI downloaded). The build reads that file: under
+each Python block it puts the output the check captured, with a stamp saying what ran it, and it
+gives `models.json` and the explorer a verdict per variant. A block is matched by its page, its
+place on the page and a digest of its text, so an output never lands under code that changed
+since; such a block, like every block when there is no report, says "not yet verified".
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from modelsite.check.blocks import CodeBlock, python_blocks, variant_runs
+from modelsite.check.execute import code_digest
+from modelsite.check.report import REPORT_FORMAT
+from modelsite.index import LATEST_REPORT
+
+REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
+NOT_VERIFIED = "not yet verified"
+# Longer outputs are cut on the page; the report keeps them whole.
+SHOWN_LINES = 40
+
+_PYTHON_DIV = re.compile(r'<div class="language-(?:python|py|python3) highlight">')
+_BLOCK_END = "</code></pre></div>"
+
+
+class ReportError(Exception):
+    """The check report exists but cannot be read; the message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What ran a page: where, with which versions, when, and whether the released weights were used."""
+
+    device: str
+    torch: str
+    timm: str
+    ran_at: str
+    online: bool
+
+    def text(self) -> str:
+        weights = ("released weights" if self.online
+                   else "offline: weights synthesized with seed 0, so class names and probabilities are not the released model's")
+        return (f"modelsite check, {self.ran_at[:10]} · {self.device} · "
+                f"torch {self.torch} · timm {self.timm} · {weights}")
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    """One block's result in the report: its status, output, what went wrong, and what ran it."""
+
+    status: str
+    stdout: str
+    problem: str
+    stamp: Stamp
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The blocks and models of the newest check report, indexed for the build."""
+
+    path: Path
+    # (page path, position on the page, code digest) -> outcome.
+    blocks: dict[tuple[str, int, str], BlockOutcome]
+    # (page path, variant) -> (run status, digests of the run's blocks in order).
+    runs: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]]
+    models_checked: frozenset[str]
+    figure_problems: dict[str, tuple[str, ...]]
+    finished_at: str
+
+    def outcome(self, page_path: str, block: CodeBlock) -> BlockOutcome | None:
+        """BLOCK's result; an embedded example's is that of the example run alone."""
+        if block.example:
+            return self.blocks.get((block.example, 1, code_digest(block.code)))
+        return self.blocks.get((page_path, block.position, code_digest(block.code)))
+
+    def figures_verdict(self, model: str) -> str:
+        if model in self.figure_problems:
+            return "failed"
+        return "passed" if model in self.models_checked else NOT_VERIFIED
+
+    def run_verdict(self, page_path: str, variant: str | None, blocks: list[CodeBlock]) -> str:
+        """The status of the page run showing VARIANT, if the report ran exactly these blocks."""
+        run = self.runs.get((page_path, variant))
+        if run is None or run[1] != tuple(code_digest(block.code) for block in blocks):
+            return NOT_VERIFIED
+        return run[0]
+
+
+def report_path(root: Path) -> Path:
+    override = os.environ.get(REPORT_ENVIRONMENT_VARIABLE)
+    return Path(override) if override else root / LATEST_REPORT
+
+
+def load_report(root: Path) -> CheckReport | None:
+    """The newest check report, or None when no check has run here yet."""
+    path = report_path(root)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != REPORT_FORMAT:
+            raise ReportError(f"{path}: format {data.get('format')!r}, but this build reads {REPORT_FORMAT!r}; "
+                              "run `modelsite check` again to replace it")
+        return _indexed(path, data)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ReportError(f"{path}: not a check report this build can read ({error}); delete it or run "
+                          "`modelsite check` again") from None
+
+
+def _indexed(path: Path, data: dict[str, Any]) -> CheckReport:
+    blocks: dict[tuple[str, int, str], BlockOutcome] = {}
+    runs: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {}
+    for page in data["pages"]:
+        environment = page.get("environment") or {}
+        stamp = Stamp(device=environment.get("device") or data["device"],
+                      torch=environment.get("torch") or data["versions"]["torch"] or "?",
+                      timm=environment.get("timm") or data["versions"]["timm"] or "?",
+                      ran_at=page.get("ran_at") or data["finished_at"], online=bool(data["online"]))
+        digests = []
+        for block in page["blocks"]:
+            if not block.get("number"):
+                continue
+            digests.append(block["code_sha256"])
+            key = (page["path"], block["position"], block["code_sha256"])
+            # A block outside every variant region runs once per variant; the first run's output is shown.
+            blocks.setdefault(key, BlockOutcome(status=block["status"], stdout=block.get("stdout", ""),
+                                                problem="\n".join(block.get("messages", [])) or (block.get("skip_reason") or ""),
+                                                stamp=stamp))
+        runs[(page["path"], page.get("variant"))] = (page["status"], tuple(digests))
+    problems: dict[str, list[str]] = {}
+    for problem in data["figures"]:
+        problems.setdefault(problem["model"], []).append(problem["message"])
+    return CheckReport(path=path, blocks=blocks, runs=runs, models_checked=frozenset(data["models_checked"]),
+                       figure_problems={model: tuple(found) for model, found in problems.items()},
+                       finished_at=data["finished_at"])
+
+
+def variant_verdicts(report: CheckReport | None, page_path: str, markdown: str) -> dict[str | None, str]:
+    """For each run of a page (each variant, or None), the check's verdict on its current code."""
+    runs = variant_runs(python_blocks(markdown))
+    if report is None:
+        return {variant: NOT_VERIFIED for variant, _ in runs}
+    return {variant: report.run_verdict(page_path, variant, blocks) for variant, blocks in runs}
+
+
+def with_outputs(page_html: str, markdown: str, page_path: str, report: CheckReport | None) -> str:
+    """PAGE_HTML with, under each Python block, its output from REPORT or a "not yet verified" note.
+
+    The N-th Python block of the HTML is the N-th Python fence of MARKDOWN, the text the check ran.
+    """
+    blocks = python_blocks(markdown)
+    starts = [match.start() for match in _PYTHON_DIV.finditer(page_html)]
+    if len(starts) != len(blocks):
+        raise ValueError(f"{page_path}: {len(blocks)} Python blocks in the Markdown but {len(starts)} in the HTML; "
+                         "a fence the check reads is not rendered as code (is it inside raw HTML?)")
+    pieces, done = [], 0
+    for start, block in zip(starts, blocks):
+        end = page_html.index(_BLOCK_END, start) + len(_BLOCK_END)
+        end = _after_annotations(page_html, end)
+        pieces.append(page_html[done:end])
+        unverified = ("no check report was found when this page was built" if report is None
+                      else "the last check did not run this block as it reads now")
+        pieces.append(output_html(report.outcome(page_path, block) if report else None, unverified))
+        done = end
+    pieces.append(page_html[done:])
+    return "".join(pieces)
+
+
+def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
+    """The box under a block: its output and stamp, what went wrong, or (UNVERIFIED says why) that it is not verified."""
+    if outcome is None:
+        return _box("unverified", f"<strong>Not yet verified</strong>: {unverified}. "
+                    "Run <code>modelsite check</code>, then build again.", None)
+    stamp = html.escape(outcome.stamp.text())
+    if outcome.status == "passed":
+        body = _pre(outcome.stdout) if outcome.stdout.strip() else None
+        head = f"<strong>{'Output' if body else 'Ran without printing anything'}</strong> · {stamp}"
+        return _box("passed", head, body)
+    if outcome.status == "failed":
+        return _box("failed", f"<strong>Failed in the last check</strong> · {stamp}", _pre(outcome.problem or outcome.stdout))
+    if outcome.status == "skipped":
+        return _box("unverified", f"Not run by the check on purpose: {html.escape(outcome.problem)}", None)
+    return _box("unverified", f"Not run in the last check, because an earlier block failed · {stamp}", None)
+
+
+def _box(kind: str, head: str, body: str | None) -> str:
+    return (f'<div class="verified-output verified-output--{kind}" data-verified="{kind}">'
+            f'<div class="verified-output__stamp">{head}</div>{body or ""}</div>')
+
+
+def _pre(text: str) -> str:
+    lines = text.rstrip("\n").splitlines()
+    if len(lines) > SHOWN_LINES:
+        lines = lines[:SHOWN_LINES] + [f"… {len(lines) - SHOWN_LINES} more lines in the check report"]
+    return f"<pre><code>{html.escape(chr(10).join(lines))}</code></pre>"
+
+
+def _after_annotations(page_html: str, end: int) -> int:
+    """Past the code annotations list, which Material needs right after its block."""
+    rest = page_html[end:]
+    stripped = rest.lstrip()
+    if stripped.startswith("<ol>"):
+        return end + (len(rest) - len(stripped)) + stripped.index("</ol>") + len("</ol>")
+    return end

@@ -1,0 +1,292 @@
+"""The built site in a real browser: Debian's chromium, driven by Playwright, on 127.0.0.1.
+
+Covers the variant switcher (code, copy button, figures card, URL, keyboard, no JavaScript), the
+explorer (sort, filter, charts, links), search, verified outputs, example downloads, both colour
+schemes, and that no page logs an error or asks for anything outside 127.0.0.1. The site is built
+once with the report of a real `modelsite check` of this checkout (tests/conftest.py). Screenshots
+of the main pages go to test-output/screenshots/. Marker: `browser` (all of `make test` runs it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright import sync_api as playwright_sync
+
+from tests.conftest import ROOT, SCREENSHOTS, ServedSite
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SWITCHER_PAGE = "models/tf-efficientnet/"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """A browser page that records console errors and any request leaving 127.0.0.1."""
+
+    def __init__(self, browser: object, site: ServedSite, **context_options: object) -> None:
+        self.site = site
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route: object) -> None:
+        url = route.request.url
+        if url.startswith(self.site.url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, path: str) -> object:
+        self.page.goto(self.site.url + path)
+        self.page.wait_for_load_state("load")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+        assert not self.errors, f"console errors: {self.errors}"
+        assert not self.outside, f"requests outside 127.0.0.1: {self.outside}"
+
+
+@pytest.fixture
+def visit(browser: object, served_site: ServedSite) -> Iterator[Visit]:
+    visit = Visit(browser, served_site)
+    yield visit
+    visit.close()
+
+
+def visible_code(page: object) -> str:
+    return "\n".join(page.locator(".variant-region:not([hidden]) pre code").all_inner_texts())
+
+
+def card(page: object) -> dict[str, str]:
+    terms = page.locator(".variant-region:not([hidden]) dl.figures-card dt").all_inner_texts()
+    values = page.locator(".variant-region:not([hidden]) dl.figures-card dd").all_inner_texts()
+    return dict(zip(terms, values))
+
+
+def shoot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+def test_the_switcher_rewrites_every_snippet_and_the_figures_card(visit: Visit) -> None:
+    page = visit.open(SWITCHER_PAGE)
+    assert "tf_efficientnet_b0.aa_in1k" in visible_code(page)
+    assert card(page)["Input size"] == "224×224 px"
+    page.select_option("#variant-choice", "tf_efficientnet_b3")
+    code = visible_code(page)
+    assert code.count("tf_efficientnet_b3.aa_in1k") >= 3
+    assert "tf_efficientnet_b0" not in code
+    assert "torch.Size([1, 3, 300, 300])" in code
+    figures = card(page)
+    assert figures["Input size"] == "300×300 px" and figures["Crop pct"] == "0.904"
+    assert figures["Interpolation"] == "bicubic"
+    assert figures["Parameters"].endswith(" M") and figures["FLOPs"].endswith(" G MACs")
+    page.locator("#use-a-variant").scroll_into_view_if_needed()
+    shoot(page, "collection-switched-to-b3")
+
+
+def test_the_url_keeps_the_variant_and_a_link_opens_it(visit: Visit) -> None:
+    page = visit.open(SWITCHER_PAGE)
+    page.select_option("#variant-choice", "tf_efficientnet_b5")
+    assert page.url.endswith("?variant=tf_efficientnet_b5")
+    again = visit.open(SWITCHER_PAGE + "?variant=tf_efficientnet_b5")
+    assert again.locator("#variant-choice").input_value() == "tf_efficientnet_b5"
+    assert "tf_efficientnet_b5.aa_in1k" in visible_code(again)
+    # An ID the page does not have falls back to the default rather than showing nothing.
+    unknown = visit.open(SWITCHER_PAGE + "?variant=resnet50")
+    assert unknown.locator("#variant-choice").input_value() == "tf_efficientnet_b0"
+    assert "tf_efficientnet_b0.aa_in1k" in visible_code(unknown)
+
+
+def test_the_copy_button_copies_the_switched_code(browser: object, served_site: ServedSite) -> None:
+    visit = Visit(browser, served_site, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = visit.open(SWITCHER_PAGE + "?variant=tf_efficientnet_b2")
+        block = page.locator(".variant-region:not([hidden]) .highlight").first
+        block.hover()
+        block.locator("button.md-clipboard").click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert 'timm.create_model("tf_efficientnet_b2.aa_in1k", pretrained=True)' in copied
+        assert "tf_efficientnet_b0" not in copied
+    finally:
+        visit.close()
+
+
+def test_the_switcher_works_from_the_keyboard(visit: Visit) -> None:
+    page = visit.open(SWITCHER_PAGE)
+    page.focus("#variant-choice")
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#variant-choice").input_value() == "tf_efficientnet_b1"
+    assert "tf_efficientnet_b1.aa_in1k" in visible_code(page)
+    assert page.url.endswith("?variant=tf_efficientnet_b1")
+
+
+def test_without_javascript_the_first_variant_is_shown_whole(browser: object, served_site: ServedSite) -> None:
+    visit = Visit(browser, served_site, java_script_enabled=False)
+    try:
+        page = visit.open(SWITCHER_PAGE)
+        shown = page.locator(".variant-region:visible")
+        variants = set(shown.evaluate_all("regions => regions.map(r => r.dataset.variant)"))
+        assert variants == {"tf_efficientnet_b0"}
+        assert "tf_efficientnet_b0.aa_in1k" in "\n".join(page.locator(".variant-region:visible pre code").all_inner_texts())
+        assert page.locator("[data-variant-default-note]").is_visible()
+        assert not page.locator("[data-variant-switcher]").is_visible()
+    finally:
+        visit.close()
+
+
+def explorer_ids(page: object) -> list[str]:
+    return page.locator("[data-explorer-table] tbody tr:not([hidden])").evaluate_all(
+        "rows => rows.map(r => r.dataset.id)")
+
+
+def test_the_explorer_sorts_by_a_figure_both_ways(visit: Visit) -> None:
+    page = visit.open("models/")
+    header = page.locator("[data-explorer-table] th", has_text="FLOPs (G)")
+    header.locator("button").click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    flops = page.locator("[data-explorer-table] tbody tr td:nth-child(4)").evaluate_all(
+        "cells => cells.map(c => Number(c.dataset.value))")
+    assert flops == sorted(flops) and len(flops) >= 16
+    header.locator("button").click()
+    flops = page.locator("[data-explorer-table] tbody tr td:nth-child(4)").evaluate_all(
+        "cells => cells.map(c => Number(c.dataset.value))")
+    assert flops == sorted(flops, reverse=True)
+    assert explorer_ids(page)[0] == "tf_efficientnet_b7"
+    shoot(page, "explorer-sorted-by-flops")
+
+
+def test_the_explorer_filters_by_collection_tag_technique_and_text(visit: Visit) -> None:
+    page = visit.open("models/")
+    every = explorer_ids(page)
+    page.select_option("[data-filter=collection]", "TF EfficientNet Lite")
+    assert explorer_ids(page) == [f"tf_efficientnet_lite{n}" for n in range(5)]
+    assert page.locator("[data-explorer-count]").inner_text() == f"5 of {len(every)} variants"
+    # The charts follow the table.
+    shown_points = page.locator(".chart-point:not(.chart-point--filtered)").evaluate_all(
+        "points => points.map(p => p.dataset.id)")
+    assert set(shown_points) == {f"tf_efficientnet_lite{n}" for n in range(5)}
+    page.select_option("[data-filter=collection]", "")
+    page.select_option("[data-filter=tag]", "CondConv")
+    assert explorer_ids(page) == ["tf_efficientnet_cc_b0_4e", "tf_efficientnet_cc_b0_8e", "tf_efficientnet_cc_b1_8e"]
+    page.select_option("[data-filter=tag]", "")
+    page.fill("[data-filter=text]", "b0 8e")
+    assert explorer_ids(page) == ["tf_efficientnet_cc_b0_8e"]
+    page.fill("[data-filter=text]", "")
+    techniques = page.locator("[data-filter=technique] option").all_inner_texts()[1:]
+    assert techniques
+    page.select_option("[data-filter=technique]", techniques[0])
+    assert 0 < len(explorer_ids(page)) <= len(every)
+    page.select_option("[data-filter=technique]", "")
+    assert explorer_ids(page) == every
+    shoot(page, "explorer")
+
+
+def test_an_explorer_row_and_a_chart_point_open_their_variant(visit: Visit) -> None:
+    page = visit.open("models/")
+    page.locator("[data-explorer-table] tr[data-id=tf_efficientnet_lite3] a").click()
+    page.wait_for_load_state("load")
+    assert "/models/tf-efficientnet-lite/?variant=tf_efficientnet_lite3" in page.url
+    assert page.locator("#variant-choice").input_value() == "tf_efficientnet_lite3"
+    page = visit.open("models/")
+    page.locator(".chart-point[data-id=tf_efficientnet_cc_b1_8e]").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("#variant-choice").input_value() == "tf_efficientnet_cc_b1_8e"
+
+
+def search(page: object, text: str) -> list[str]:
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.fill(".md-search__input", text)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15_000)
+    return results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_search_finds_a_variant_by_its_id_and_a_collection_by_its_name(visit: Visit) -> None:
+    page = visit.open("")
+    hrefs = search(page, "tf_efficientnet_cc_b1_8e")
+    assert any("models/tf-efficientnet-condconv/" in href for href in hrefs), hrefs
+    shoot(page, "search-variant-id")
+    page = visit.open("")
+    hrefs = search(page, "EfficientNet Lite")
+    assert any("models/tf-efficientnet-lite/" in href for href in hrefs), hrefs
+
+
+def test_blocks_show_the_output_the_check_captured_with_its_stamp(visit: Visit, check_report: Path) -> None:
+    page = visit.open(SWITCHER_PAGE + "?variant=tf_efficientnet_b4")
+    boxes = page.locator(".variant-region:not([hidden]) .verified-output")
+    texts = boxes.all_inner_texts()
+    assert texts and all("modelsite check" in text for text in texts)
+    report = json.loads(check_report.read_text())
+    stamp = texts[0]
+    assert f"torch {report['versions']['torch']}" in stamp and f"timm {report['versions']['timm']}" in stamp
+    assert report["finished_at"][:10] in stamp and "cpu" in stamp
+    assert any("torch.Size([1, 3, 380, 380])" in text for text in texts)
+    assert page.locator(".variant-region:not([hidden]) .verified-output--passed").count() == len(texts)
+    page.locator(".variant-region:not([hidden]) .verified-output").first.scroll_into_view_if_needed()
+    shoot(page, "verified-output")
+
+
+def test_a_runnable_example_downloads_as_its_file(visit: Visit) -> None:
+    page = visit.open("getting-started/")
+    link = page.locator("a[download='classify.py']")
+    with page.expect_download() as download:
+        link.click()
+    saved = Path(download.value.path())
+    assert saved.read_text(encoding="utf-8") == (ROOT / "runnable_examples" / "classify.py").read_text(encoding="utf-8")
+
+
+def test_models_json_is_served_with_its_format_and_verdicts(visit: Visit) -> None:
+    page = visit.open("models.json")
+    data = json.loads(page.locator("body").inner_text())
+    assert data["format"] == "modelsite-models/1"
+    assert {model["check"]["overall"] for model in data["models"]} == {"passed"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_both_colour_schemes_render_and_the_toggle_switches(browser: object, served_site: ServedSite, scheme: str) -> None:
+    visit = Visit(browser, served_site, color_scheme=scheme)
+    try:
+        page = visit.open("models/")
+        expected = "slate" if scheme == "dark" else "default"
+        assert page.locator("body").get_attribute("data-md-color-scheme") == expected
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        dark = sum(int(v) for v in re.findall(r"\d+", background)[:3]) < 200
+        assert dark == (scheme == "dark"), background
+        shoot(page, f"explorer-{scheme}")
+        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        assert page.locator("body").get_attribute("data-md-color-scheme") != expected
+    finally:
+        visit.close()
+
+
+def test_every_page_loads_with_no_error_and_nothing_from_outside(visit: Visit, served_site: ServedSite) -> None:
+    pages = sorted(p.parent.relative_to(served_site.folder).as_posix() + "/"
+                   for p in served_site.folder.rglob("index.html"))
+    assert len(pages) >= 8
+    for path in pages:
+        page = visit.open("" if path == "./" else path)
+        assert page.locator("h1").count() == 1, path
+    shoot(visit.open(""), "home")
+    shoot(visit.open("getting-started/"), "getting-started")
