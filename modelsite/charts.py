@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 720, 420
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 16, 16, 52
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 72, 16, 52  # the right margin leaves room for labels
 # Below this many points each point also gets a label beside it.
 LABEL_LIMIT = 40
 
@@ -35,12 +35,26 @@ class Axis:
     unit_format: str = "{:g}"
 
 
-def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, series_names: list[str]) -> str:
-    """An accessible SVG scatter chart of POINTS; an empty list gives an empty string."""
+@dataclass(frozen=True)
+class Line:
+    """A series drawn as a polyline through its points, solid or dashed, in the colour of SERIES."""
+
+    name: str
+    points: tuple[tuple[float, float], ...]
+    series: int
+    dashed: bool = False
+
+
+def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, series_names: list[str],
+                lines: list[Line] | None = None) -> str:
+    """An accessible SVG scatter chart of POINTS, with LINES under them; no points gives an empty string."""
     if not points:
         return ""
-    x_scale = _Scale([p.x for p in points], x_axis.log, _LEFT, WIDTH - _RIGHT)
-    y_scale = _Scale([p.y for p in points], y_axis.log, HEIGHT - _BOTTOM, _TOP)
+    lines = lines or []
+    every_x = [p.x for p in points] + [x for line in lines for x, _ in line.points]
+    every_y = [p.y for p in points] + [y for line in lines for _, y in line.points]
+    x_scale = _Scale(every_x, x_axis.log, _LEFT, WIDTH - _RIGHT)
+    y_scale = _Scale(every_y, y_axis.log, HEIGHT - _BOTTOM, _TOP)
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>']
     for tick in x_scale.ticks():
@@ -57,6 +71,10 @@ def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, ser
                  f'{html.escape(x_axis.title)}</text>'
                  f'<text class="chart-axis" transform="translate(14 {(HEIGHT - _BOTTOM) / 2:.0f}) rotate(-90)" '
                  f'text-anchor="middle">{html.escape(y_axis.title)}</text>')
+    for line in lines:
+        coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
+        parts.append(f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
+                     f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>')
     labelled = len(points) <= LABEL_LIMIT
     for point in points:
         x, y = x_scale(point.x), y_scale(point.y)

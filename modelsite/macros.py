@@ -6,6 +6,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from modelsite import story_markdown
 from modelsite.index import ModelIndex
 from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build
 from modelsite.scaffold import entry_yaml
@@ -22,6 +23,22 @@ def define_env(env: Any) -> None:
     env.macro(lambda: failure_example(root, env.variables["index"]), "failure_example")
     env.macro(lambda model_id, collection: entry_yaml(model_id, collection, root), "new_entry_example")
     env.macro(lambda name: runnable_example(root, name, env.page.file.src_uri), "runnable_example")
+    # The EfficientNet story pages: tables and charts read from the models at build time.
+    for function in story_markdown.MACROS:
+        env.macro(_with_index(function, env), function.__name__)
+
+
+def _with_index(function: Any, env: Any) -> Any:
+    """FUNCTION with the index (and, for tables, the page's way back to the site root) filled in."""
+    if function.__name__ in ("scaling_constants", "structure_facts", "channel_round_limit"):
+        return function
+    if function.__name__ in ("scaling_summary", "condconv_summary"):
+        return lambda: function(env.variables["index"])
+
+    def macro() -> str:
+        depth = env.page.file.src_uri.count("/")
+        return function(env.variables["index"], prefix="../" * depth)
+    return macro
 
 
 def runnable_example(root: Path, name: str, page_src_uri: str) -> str:

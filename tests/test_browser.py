@@ -125,7 +125,7 @@ def test_the_copy_button_copies_the_switched_code(browser: object, served_site: 
         page = visit.open(SWITCHER_PAGE + "?variant=tf_efficientnet_b2")
         block = page.locator(".variant-region:not([hidden]) .highlight").first
         block.hover()
-        block.locator("button.md-clipboard").click()
+        block.locator("button[data-clipboard-target]").click()
         copied = page.evaluate("navigator.clipboard.readText()")
         assert 'timm.create_model("tf_efficientnet_b2.aa_in1k", pretrained=True)' in copied
         assert "tf_efficientnet_b0" not in copied

@@ -1,7 +1,15 @@
 // Model explorer at /models/: sort the table by any column, filter it, and keep the charts in step.
 // Rows and charts are HTML from the build; without JavaScript the full table is still there.
+// Laying out a table costs time in proportion to its visible rows (about a quarter of a millisecond
+// each, measured by bench/site.py), so a filter shows the first ROWS_SHOWN matches and answers
+// within a frame at any size; "Show more" adds MORE_ROWS at a time.
 (function () {
   "use strict";
+
+  var ROWS_SHOWN = 25;
+  var MORE_ROWS = 100;
+  // Chart points that change per animation frame; a cleared filter at 1,000 variants spreads over a few.
+  var POINTS_PER_FRAME = 100;
 
   function start() {
     var root = document.querySelector("[data-explorer]");
@@ -20,9 +28,12 @@
         tags: row.getAttribute("data-tags"),
         techniques: row.getAttribute("data-techniques"),
         text: row.getAttribute("data-text"),
-        shown: true
+        match: true,
+        visible: !row.hidden,
+        plotted: true
       };
     });
+    var limit = ROWS_SHOWN;
     var points = {};
     document.querySelectorAll("[data-explorer-chart] .chart-point").forEach(function (point) {
       var id = point.getAttribute("data-id");
@@ -30,6 +41,7 @@
     });
     var form = root.querySelector("[data-explorer-filters]");
     var count = root.querySelector("[data-explorer-count]");
+    var more = root.querySelector("[data-explorer-more]");
     var controls = {};
     form.querySelectorAll("[data-filter]").forEach(function (control) {
       controls[control.getAttribute("data-filter")] = control;
@@ -40,23 +52,61 @@
       var collection = controls.collection.value;
       var tag = controls.tag.value ? "|" + controls.tag.value + "|" : "";
       var technique = controls.technique.value ? "|" + controls.technique.value + "|" : "";
-      var shown = 0;
       for (var i = 0; i < records.length; i++) {
         var r = records[i];
-        var keep = (!collection || r.collection === collection) &&
+        r.match = (!collection || r.collection === collection) &&
           (!tag || r.tags.indexOf(tag) >= 0) &&
           (!technique || r.techniques.indexOf(technique) >= 0) &&
           words.every(function (word) { return r.text.indexOf(word) >= 0; });
-        if (keep !== r.shown) {
-          r.shown = keep;
-          r.row.hidden = !keep;
+      }
+      limit = ROWS_SHOWN;
+      render();
+      schedulePoints();
+    }
+
+    // Shows the first `limit` matching rows in table order; only rows that change are touched.
+    function render() {
+      var matches = 0;
+      for (var i = 0; i < records.length; i++) {
+        var r = records[i];
+        var visible = r.match && matches < limit;
+        matches += r.match ? 1 : 0;
+        if (visible !== r.visible) {
+          r.visible = visible;
+          r.row.hidden = !visible;
+        }
+      }
+      var shown = Math.min(matches, limit);
+      count.textContent = (shown < matches ? "showing " + shown + " of " : "") + matches + " of " +
+        records.length + " variants";
+      more.hidden = shown >= matches;
+      more.textContent = "Show " + Math.min(MORE_ROWS, matches - shown) + " more";
+    }
+
+    var pending = 0;
+    function schedulePoints() {
+      if (!pending) {
+        pending = window.requestAnimationFrame(updatePoints);
+      }
+    }
+
+    // Chart points follow the filter in the frames after the table, a bounded number per frame.
+    function updatePoints() {
+      pending = 0;
+      var changed = 0;
+      for (var i = 0; i < records.length && changed < POINTS_PER_FRAME; i++) {
+        var r = records[i];
+        if (r.plotted !== r.match) {
+          r.plotted = r.match;
+          changed += 1;
           (points[r.id] || []).forEach(function (point) {
-            point.classList.toggle("chart-point--filtered", !keep);
+            point.classList.toggle("chart-point--filtered", !r.match);
           });
         }
-        shown += keep ? 1 : 0;
       }
-      count.textContent = shown + " of " + records.length + " variants";
+      if (changed >= POINTS_PER_FRAME) {
+        schedulePoints();
+      }
     }
 
     function sortBy(header) {
@@ -83,10 +133,15 @@
       var fragment = document.createDocumentFragment();
       records = keyed.map(function (k) { fragment.appendChild(k.record.row); return k.record; });
       body.appendChild(fragment);
+      render();
     }
 
     form.addEventListener("input", filter);
     form.addEventListener("change", filter);
+    more.addEventListener("click", function () {
+      limit += MORE_ROWS;
+      render();
+    });
     table.tHead.querySelectorAll("th button").forEach(function (button) {
       button.addEventListener("click", function () { sortBy(button.parentNode); });
     });

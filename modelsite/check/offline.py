@@ -27,6 +27,8 @@ import yaml
 
 WEB_FIXTURES = Path("fixtures") / "web" / "fixtures.yaml"
 CHECKPOINTS_DIR = "checkpoints"
+# Bumped whenever the way checkpoints are synthesized changes, so that old files are not reused.
+SYNTHESIS_VERSION = "s2"
 
 
 class FixtureError(ValueError):
@@ -241,12 +243,18 @@ def checkpoint_name(model_name: str) -> str:
 
 def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
                            create_model: Callable[..., Any] | None = None) -> Path:
-    """A state dict with MODEL_NAME's released shapes (seeded random values), made once and cached."""
+    """A state dict with MODEL_NAME's released shapes, made once and cached.
+
+    Weights are timm's random initialization with seed 0. Batch-norm statistics are then measured
+    on seeded random images, as training would leave them measured on its data: with the initial
+    statistics (mean 0, variance 1) every block of an evaluation-mode network shrinks its input,
+    and a deep one hands its head features a million times too small to learn from.
+    """
     import timm
     import torch
 
     name = checkpoint_name(model_name)
-    folder = checkpoint_dir / CHECKPOINTS_DIR / f"timm-{timm.__version__}"
+    folder = checkpoint_dir / CHECKPOINTS_DIR / f"timm-{timm.__version__}-{SYNTHESIS_VERSION}"
     path = folder / f"{name}.pth"
     if path.is_file():
         return path
@@ -256,9 +264,30 @@ def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
     torch.manual_seed(0)  # The same file whichever page makes it first.
     try:
         model = create(name, pretrained=False)
+        _measure_batch_norm_statistics(model)
     finally:
         torch.random.set_rng_state(state)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     torch.save(model.state_dict(), partial)
     os.replace(partial, path)  # Atomic: parallel pages never read half a file.
     return path
+
+
+def _measure_batch_norm_statistics(model: Any) -> None:
+    """Batch-norm running statistics of MODEL set to those of its activations on random images."""
+    import torch
+
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    size = getattr(model, "pretrained_cfg", {}).get("input_size", (3, 224, 224))
+    momenta = [norm.momentum for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # A plain average over the batches seen.
+    model.train()
+    with torch.no_grad():
+        model(torch.randn(4, *size))
+    for norm, momentum in zip(norms, momenta):
+        norm.momentum = momentum
+    model.eval()
