@@ -46,8 +46,11 @@ class Line:
 
 
 def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, series_names: list[str],
-                lines: list[Line] | None = None) -> str:
-    """An accessible SVG scatter chart of POINTS, with LINES under them; no points gives an empty string."""
+                lines: list[Line] | None = None, labels: bool | None = None) -> str:
+    """An accessible SVG scatter chart of POINTS, with LINES under them; no points gives an empty string.
+
+    LABELS says whether each point gets its name beside it; by default, when there are few points.
+    """
     if not points:
         return ""
     lines = lines or []
@@ -75,7 +78,7 @@ def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, ser
         coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
         parts.append(f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
                      f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>')
-    labelled = len(points) <= LABEL_LIMIT
+    labelled = len(points) <= LABEL_LIMIT if labels is None else labels
     for point in points:
         x, y = x_scale(point.x), y_scale(point.y)
         tooltip = html.escape(f"{point.label}: {point.detail}" if point.detail else point.label)

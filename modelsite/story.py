@@ -22,8 +22,9 @@ from modelsite.index import Model, ModelIndex
 # The paper's grid-searched constants (Tan & Le, 2019, section 3.3): depth, width and resolution.
 ALPHA, BETA, GAMMA = 1.2, 1.1, 1.15
 BASE_RESOLUTION = 224
-# timm's generators for the three families; each receives the multipliers a variant is built with.
-_GENERATORS = ("_gen_efficientnet", "_gen_efficientnet_condconv", "_gen_efficientnet_lite")
+# timm's EfficientNet generators (`_gen_efficientnet`, `_gen_efficientnet_lite`, ...) each receive the
+# multipliers a variant is built with; every one of them is recorded, so any family can join the index.
+_GENERATOR_PREFIX = "_gen_"
 _B_VARIANT = re.compile(r"^tf_efficientnet_b(\d)$")
 
 
@@ -55,7 +56,8 @@ class Structure:
 def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
     from timm.models import efficientnet
 
-    originals = {name: getattr(efficientnet, name) for name in _GENERATORS}
+    originals = {name: function for name, function in vars(efficientnet).items()
+                 if name.startswith(_GENERATOR_PREFIX) and callable(function)}
 
     def recorder(name: str) -> Any:
         def record(variant: str, *args: Any, **kwargs: Any) -> Any:
@@ -64,7 +66,7 @@ def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[N
         return record
 
     try:
-        for name in _GENERATORS:
+        for name in originals:
             setattr(efficientnet, name, recorder(name))
         yield
     finally:
@@ -105,6 +107,14 @@ def structure(model_name: str) -> Structure:
         squeeze_excitation=sum(isinstance(m, SqueezeExcite) for m in model.modules()),
         activations=tuple(activation_names),
     )
+
+
+def _efficientnet_structure(model_name: str) -> Structure | None:
+    """The structure of MODEL_NAME, or None when timm does not build it with an EfficientNet generator."""
+    try:
+        return structure(model_name)
+    except ValueError:
+        return None
 
 
 # Compound scaling ---------------------------------------------------------------------------
@@ -198,18 +208,26 @@ class CondConvPair:
 
 def condconv_pairs(index: ModelIndex) -> list[CondConvPair]:
     """Each CondConv variant with the B variant whose multipliers and image size it shares."""
+    return [CondConvPair(model, twin, built)
+            for model, built, twin, _ in _with_b_twins(index, "_gen_efficientnet_condconv", same_image_size=True)]
+
+
+def _with_b_twins(index: ModelIndex, generator: str,
+                  same_image_size: bool) -> list[tuple[Model, Structure, Model, Structure]]:
+    """The index's variants built by GENERATOR, each with the B variant built with the same multipliers."""
     plain = [(structure(m.name), m) for m in index.models if _B_VARIANT.match(m.name)]
-    pairs = []
+    found = []
     for model in index.models:
-        built = structure(model.name)
-        if built.generator != "_gen_efficientnet_condconv":
+        built = _efficientnet_structure(model.name)
+        if built is None or built.generator != generator:
             continue
-        twin = next((m for s, m in plain if (s.width, s.depth) == (built.width, built.depth)
-                     and m.metadata["Image Size"] == model.metadata["Image Size"]), None)
+        twin = next(((s, m) for s, m in plain if (s.width, s.depth) == (built.width, built.depth)
+                     and (not same_image_size or m.metadata["Image Size"] == model.metadata["Image Size"])), None)
         if twin is None:
-            raise ValueError(f"no plain B variant of the index has the width, depth and image size of {model.name}")
-        pairs.append(CondConvPair(model, twin, built))
-    return pairs
+            raise ValueError(f"no B variant of the index is built with the multipliers"
+                             f"{' and image size' if same_image_size else ''} of {model.name}")
+        found.append((model, built, twin[1], twin[0]))
+    return found
 
 
 # Lite ----------------------------------------------------------------------------------------
@@ -226,14 +244,6 @@ class LitePair:
 
 
 def lite_pairs(index: ModelIndex) -> list[LitePair]:
-    plain = [(structure(m.name), m) for m in index.models if _B_VARIANT.match(m.name)]
-    pairs = []
-    for model in index.models:
-        built = structure(model.name)
-        if built.generator != "_gen_efficientnet_lite":
-            continue
-        twin = next(((s, m) for s, m in plain if (s.width, s.depth) == (built.width, built.depth)), None)
-        if twin is None:
-            raise ValueError(f"no B variant of the index is built with the multipliers of {model.name}")
-        pairs.append(LitePair(model, twin[1], built, twin[0]))
-    return pairs
+    """Each Lite variant with the B variant of the same multipliers (image sizes may differ)."""
+    return [LitePair(model, twin, built, twin_built)
+            for model, built, twin, twin_built in _with_b_twins(index, "_gen_efficientnet_lite", same_image_size=False)]

@@ -23,6 +23,12 @@ def _compact(table: str) -> str:
     return f'<div class="compact-table" markdown>\n\n{table}\n\n</div>'
 
 
+def _chart_href(model: Model, index: ModelIndex, prefix: str) -> str:
+    """A chart point's link: raw HTML, so relative to the page's URL, one folder below its source."""
+    slug = index.collection(model.collection).slug
+    return f"../{prefix}models/{slug}/?variant={model.name}#{model.anchor}"
+
+
 def _departure(chosen: float, formula: float) -> str:
     return f"{(chosen / formula - 1):+.0%}"
 
@@ -58,18 +64,16 @@ def multipliers_chart(index: ModelIndex, prefix: str = "../") -> str:
     points, lines = [], []
     for series, (kind, built, formula) in enumerate(kinds):
         for row in rows:
-            slug = index.collection(row.model.collection).slug
             points.append(Point(x=row.phi, y=built(row), label=f"{row.model.name} {kind}",
-                                href=f"../{prefix}models/{slug}/?variant={row.model.name}#{row.model.anchor}",
+                                href=_chart_href(row.model, index, prefix),
                                 series=series, detail=f"{built(row):.3g} built, {formula(row):.3g} by the formula",
                                 key=f"{row.model.name}-{kind}"))
         lines.append(Line(f"{kind} by the formula", tuple((r.phi, formula(r)) for r in rows), series, dashed=True))
         lines.append(Line(f"{kind} as built", tuple((r.phi, built(r)) for r in rows), series))
-    svg = scatter_svg([p for p in points], Axis("φ (B0 to B7)", log=False), Axis("multiplier of B0", log=False),
-                      "Depth, width and resolution multipliers of B0 to B7: as built (solid) and by the formula (dashed)",
-                      ["depth", "width", "resolution / 224"], lines=lines)
-    # Points are labelled by series in the legend; per-point labels would crowd 24 points.
-    return svg.replace('<text class="chart-label"', '<text class="chart-label" visibility="hidden"')
+    # The legend names the series; a label per point would crowd 24 points on 8 columns.
+    return scatter_svg(points, Axis("φ (B0 to B7)", log=False), Axis("multiplier of B0", log=False),
+                       "Depth, width and resolution multipliers of B0 to B7: as built (solid) and by the formula (dashed)",
+                       ["depth", "width", "resolution / 224"], lines=lines, labels=False)
 
 
 def rounding_table(index: ModelIndex, prefix: str = "../") -> str:
@@ -189,9 +193,8 @@ def condconv_chart(index: ModelIndex, prefix: str = "../") -> str:
             if model.name in seen:
                 continue
             seen.add(model.name)
-            slug = index.collection(model.collection).slug
             points.append(Point(x=model.metadata["Parameters"] / 1e6, y=model.metadata["FLOPs"] / 1e9, label=model.name,
-                                href=f"../{prefix}models/{slug}/?variant={model.name}#{model.anchor}", series=series,
+                                href=_chart_href(model, index, prefix), series=series,
                                 detail=f"{mega(model.metadata['Parameters'])} M parameters, {giga(model.metadata['FLOPs'])} G MACs"))
     return scatter_svg(points, Axis("Parameters (millions)", log=True), Axis("FLOPs (G MACs)", log=False),
                        "CondConv variants beside their plain twins: parameters move right, FLOPs barely rise",

@@ -198,6 +198,7 @@ def test_the_explorer_filters_by_collection_tag_technique_and_text(visit: Visit)
     assert techniques
     page.select_option("[data-filter=technique]", techniques[0])
     assert 0 < len(explorer_ids(page)) <= len(every)
+    assert page.locator("[data-explorer-more]").is_hidden()  # 16 variants: every match fits
     page.select_option("[data-filter=technique]", "")
     assert explorer_ids(page) == every
     shoot(page, "explorer")
@@ -262,6 +263,7 @@ def test_models_json_is_served_with_its_format_and_verdicts(visit: Visit) -> Non
     data = json.loads(page.locator("body").inner_text())
     assert data["format"] == "modelsite-models/1"
     assert {model["check"]["overall"] for model in data["models"]} == {"passed"}
+    assert len(data["models"]) == 16 and all(model["figures"]["flops"] > 0 for model in data["models"])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -290,3 +292,25 @@ def test_every_page_loads_with_no_error_and_nothing_from_outside(visit: Visit, s
         assert page.locator("h1").count() == 1, path
     shoot(visit.open(""), "home")
     shoot(visit.open("getting-started/"), "getting-started")
+
+
+@pytest.mark.parametrize("path, rows, points", [("efficientnet/compound-scaling/", 8, 24),
+                                                ("efficientnet/condconv/", 3, 5),
+                                                ("efficientnet/lite/", 5, 0)])
+def test_story_pages_show_their_tables_and_charts(visit: Visit, path: str, rows: int, points: int) -> None:
+    page = visit.open(path)
+    first_table = page.locator(".compact-table table").first
+    assert first_table.locator("tbody tr").count() == rows
+    assert page.locator(".chart-point").count() == points
+    # Every block on the page ran in the last check, and says so.
+    assert page.locator(".verified-output").count() == page.locator(".language-python.highlight").count() > 0
+    assert page.locator(".verified-output--unverified, .verified-output--failed").count() == 0
+    shoot(page, "story-" + path.strip("/").split("/")[-1])
+
+
+def test_every_runnable_example_is_offered_for_download(visit: Visit) -> None:
+    offered = set()
+    for path in ("getting-started/", "efficientnet/compound-scaling/", "efficientnet/condconv/"):
+        page = visit.open(path)
+        offered |= set(page.locator("a[download]").evaluate_all("links => links.map(a => a.getAttribute('download'))"))
+    assert offered == {p.name for p in (ROOT / "runnable_examples").glob("*.py")}

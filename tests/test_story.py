@@ -54,9 +54,9 @@ def test_resolution_rounding_figures() -> None:
 
 def test_the_tables_show_each_variant_and_the_measured_figures() -> None:
     table = multipliers_table(INDEX)
-    assert len(table.splitlines()) == 2 + len(ROWS)
+    assert sum(line.startswith("| [`tf_efficientnet_b") for line in table.splitlines()) == len(ROWS)
     b7 = ROWS[7]
-    assert f"| {b7.built.depth:g} | {b7.formula_depth:.2f}" in table
+    assert f"| {b7.built.depth:g} / {b7.formula_depth:.2f}" in table
     costs = cost_table(INDEX)
     for row in ROWS:
         assert f"{row.model.reported['FLOPs (billions)']} G" in costs
@@ -88,3 +88,10 @@ def test_lite_variants_show_each_change_from_their_b_twin() -> None:
         assert lite.blocks_per_stage[0] == lite.blocks_per_stage[-1] == 1
         assert lite.blocks_per_stage[1:-1] == plain.blocks_per_stage[1:-1]
     assert pairs[-1].plain_built.head_channels > 1280
+
+
+def test_a_variant_of_another_family_is_left_out_not_an_error() -> None:
+    from modelsite.story import _efficientnet_structure
+
+    assert _efficientnet_structure("resnet18") is None
+    assert _efficientnet_structure("tf_efficientnet_es").generator == "_gen_efficientnet_edge"
