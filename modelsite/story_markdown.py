@@ -202,16 +202,17 @@ def condconv_chart(index: ModelIndex, prefix: str = "../") -> str:
 
 
 def lite_changes_table(index: ModelIndex, prefix: str = "../") -> str:
-    rows = ["| Lite variant | B twin | Activation | Squeeze-and-excitation modules | Stem channels | Head channels | Blocks per stage |",
+    rows = ["| Lite variant | B twin | Activation | SE modules | Stem channels | Head channels | Blocks per stage |",
             "| --- | --- | --- | ---: | ---: | ---: | --- |"]
     for pair in lite_pairs(index):
         lite, plain = pair.lite_built, pair.plain_built
         rows.append(f"| {_link(pair.lite, index, prefix)} | {_link(pair.plain, index, prefix)} | "
-                    f"{', '.join(lite.activations)} vs {', '.join(plain.activations)} | "
-                    f"{lite.squeeze_excitation} vs {plain.squeeze_excitation} | {lite.stem_channels} vs {plain.stem_channels} | "
-                    f"{lite.head_channels} vs {plain.head_channels} | {' · '.join(map(str, lite.blocks_per_stage))} vs "
-                    f"{' · '.join(map(str, plain.blocks_per_stage))} |")
-    return _compact("\n".join(rows))
+                    f"{', '.join(lite.activations)}<br>{', '.join(plain.activations)} | "
+                    f"{lite.squeeze_excitation}<br>{plain.squeeze_excitation} | "
+                    f"{lite.stem_channels}<br>{plain.stem_channels} | {lite.head_channels}<br>{plain.head_channels} | "
+                    f"{'·'.join(map(str, lite.blocks_per_stage))}<br>{'·'.join(map(str, plain.blocks_per_stage))} |")
+    return (_compact("\n".join(rows)) + "\n\nIn each cell, the Lite variant's value above its B twin's. "
+            "SE: squeeze-and-excitation.")
 
 
 def lite_cost_table(index: ModelIndex, prefix: str = "../") -> str:
