@@ -242,7 +242,10 @@ def test_blocks_show_the_output_the_check_captured_with_its_stamp(visit: Visit, 
     report = json.loads(check_report.read_text())
     stamp = texts[0]
     assert f"torch {report['versions']['torch']}" in stamp and f"timm {report['versions']['timm']}" in stamp
-    assert report["finished_at"][:10] in stamp and "cpu" in stamp
+    # The stamp dates the run of this page and variant (a check may finish on a later day).
+    (run,) = [p for p in report["pages"]
+              if p["path"] == "docs/models/tf-efficientnet.md" and p["variant"] == "tf_efficientnet_b4"]
+    assert f"modelsite check, {run['ran_at'][:10]} · cpu" in stamp
     assert any("torch.Size([1, 3, 380, 380])" in text for text in texts)
     assert page.locator(".variant-region:not([hidden]) .verified-output--passed").count() == len(texts)
     page.locator(".variant-region:not([hidden]) .verified-output").first.scroll_into_view_if_needed()
