@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -12,7 +13,16 @@ from mkdocs.structure.pages import Page
 from modelsite.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
 from modelsite.verified import CheckReport, ReportError, load_report, with_outputs
 
-_this_build: dict[str, GeneratedSite | CheckReport | None] = {}
+
+@dataclass
+class _Build:
+    """What on_config prepares for the later events of the same build."""
+
+    site: GeneratedSite | None = None
+    report: CheckReport | None = None
+
+
+_this_build = _Build()
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -20,15 +30,15 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).parent
     report = _report(root)
     site = generated_site(root, load_index_for_build(root), report, config.site_url)
-    _this_build.update(site=site, report=report)
+    _this_build.site, _this_build.report = site, report
     # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
     config.nav = _nav_with_models(config.nav or [], site.pages)
     return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    site = _this_build["site"]
-    assert isinstance(site, GeneratedSite)
+    site = _this_build.site
+    assert site is not None, "on_config runs before on_files"
     for page in site.pages:
         files.append(File.generated(config, page.src_uri, content=page.markdown))
     for path, text in site.files.items():
@@ -38,10 +48,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # Under each Python block, what the last check printed there (or that it has not verified it).
-    report = _this_build.get("report")
     try:
-        return with_outputs(html, page.markdown or "", f"docs/{page.file.src_uri}",
-                            report if isinstance(report, CheckReport) else None)
+        return with_outputs(html, page.markdown or "", f"docs/{page.file.src_uri}", _this_build.report)
     except ValueError as error:
         raise PluginError(str(error)) from None
 

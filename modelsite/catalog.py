@@ -20,6 +20,11 @@ MODELS_DIR = "models"
 EXPLORER_FIGURES = ("Parameters", "FLOPs", "Activations", "Image Size", "Crop Pct", "File Size")
 
 
+def variant_url(model: Model, collection: Collection) -> str:
+    """The variant on its collection page, chosen in the switcher and scrolled to; relative to the site root."""
+    return f"{MODELS_DIR}/{collection.slug}/?variant={model.name}#{model.anchor}"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the last check said of a variant: its figures, and its collection page's code run for it."""
@@ -43,14 +48,9 @@ class Row:
     verdict: Verdict
 
     @property
-    def page(self) -> str:
-        """The collection page's URL, relative to the site root (directory URLs)."""
-        return f"{MODELS_DIR}/{self.collection.slug}/"
-
-    @property
     def link(self) -> str:
-        """The variant, chosen in the page's switcher and scrolled to."""
-        return f"{self.page}?variant={self.model.name}#{self.model.anchor}"
+        """The variant on its page, relative to the site root."""
+        return variant_url(self.model, self.collection)
 
     @property
     def top1(self) -> tuple[float, str] | None:

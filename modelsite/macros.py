@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import posixpath
 from pathlib import Path
 from typing import Any
 
 from modelsite import story_markdown
 from modelsite.index import ModelIndex
-from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build
+from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build, runnable_examples
 from modelsite.scaffold import entry_yaml
 from modelsite.schema import INDEX_FILE
 from modelsite.schema_types import ListOf, Record
@@ -29,15 +30,16 @@ def define_env(env: Any) -> None:
 
 
 def _with_index(function: Any, env: Any) -> Any:
-    """FUNCTION with the index (and, for tables, the page's way back to the site root) filled in."""
-    if function.__name__ in ("scaling_constants", "structure_facts", "channel_round_limit"):
-        return function
-    if function.__name__ in ("scaling_summary", "condconv_summary"):
-        return lambda: function(env.variables["index"])
+    """FUNCTION with what its parameters ask for filled in: `index`, and `prefix`, the page's way back to the root."""
+    wants = inspect.signature(function).parameters
 
-    def macro() -> str:
-        depth = env.page.file.src_uri.count("/")
-        return function(env.variables["index"], prefix="../" * depth)
+    def macro(*args: Any) -> Any:
+        given = {}
+        if "index" in wants:
+            given["index"] = env.variables["index"]
+        if "prefix" in wants:
+            given["prefix"] = "../" * env.page.file.src_uri.count("/")
+        return function(*args, **given)
     return macro
 
 
@@ -49,7 +51,7 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
     """
     path = root / EXAMPLES_DIR / name
     if not path.is_file():
-        known = ", ".join(p.name for p in sorted((root / EXAMPLES_DIR).glob("*.py")))
+        known = ", ".join(p.name for p in runnable_examples(root))
         raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: {known}")
     code = path.read_text(encoding="utf-8").rstrip("\n")
     link = posixpath.relpath(f"{EXAMPLES_DIR}/{name}", posixpath.dirname(page_src_uri) or ".")

@@ -64,9 +64,14 @@ def generated_site(root: Path, index: ModelIndex, report: CheckReport | None, si
     """The pages the index implies, `models.json`, and each runnable example as a download."""
     pages, rows = _pages_and_rows(root, index, report)
     files = {MODELS_JSON: models_json(index, rows, report, site_url)}
-    for path in sorted((root / EXAMPLES_DIR).glob("*.py")):
+    for path in runnable_examples(root):
         files[f"{EXAMPLES_DIR}/{path.name}"] = path.read_text(encoding="utf-8")
     return GeneratedSite(pages, files)
+
+
+def runnable_examples(root: Path) -> list[Path]:
+    """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
+    return sorted(p for p in (root / EXAMPLES_DIR).glob("*.py") if p.is_file())
 
 
 def generated_pages(root: Path, index: ModelIndex | None = None,

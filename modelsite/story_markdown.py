@@ -6,6 +6,7 @@ pages is typed in by hand, and the figures they quote are the index's, held by t
 
 from __future__ import annotations
 
+from modelsite.catalog import variant_url
 from modelsite.charts import Axis, Line, Point, scatter_svg
 from modelsite.formatting import giga, mega
 from modelsite.index import Model, ModelIndex
@@ -25,8 +26,7 @@ def _compact(table: str) -> str:
 
 def _chart_href(model: Model, index: ModelIndex, prefix: str) -> str:
     """A chart point's link: raw HTML, so relative to the page's URL, one folder below its source."""
-    slug = index.collection(model.collection).slug
-    return f"../{prefix}models/{slug}/?variant={model.name}#{model.anchor}"
+    return f"../{prefix}{variant_url(model, index.collection(model.collection))}"
 
 
 def _departure(chosen: float, formula: float) -> str:

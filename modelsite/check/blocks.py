@@ -80,12 +80,16 @@ class Page:
 
     @property
     def name(self) -> str:
-        """The page's path, and the variant of this run when it has one: what every message names."""
-        return f"{self.path} [{self.variant}]" if self.variant else self.path
+        return run_name(self.path, self.variant)
 
     @property
     def runnable_blocks(self) -> tuple[CodeBlock, ...]:
         return tuple(block for block in self.blocks if not block.skipped and not block.example)
+
+
+def run_name(path: str, variant: str | None) -> str:
+    """A page's path, and the variant of the run when it has one: what every message and report names."""
+    return f"{path} [{variant}]" if variant else path
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks, va
 from modelsite.check.trace import SourceTracer
 from modelsite.files import installed_version
 from modelsite.index import ModelIndex
+from modelsite.pages import runnable_examples
 
-EXAMPLES_DIR = "runnable_examples"
 DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.
 PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
@@ -50,11 +50,6 @@ def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> li
         cached.parent.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps([asdict(page) for page in pages]), encoding="utf-8")
     return pages
-
-
-def runnable_examples(root: Path) -> list[Path]:
-    """The scripts of runnable_examples/, in name order."""
-    return sorted(p for p in (root / EXAMPLES_DIR).glob("*.py") if p.is_file())
 
 
 def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelsite.check.blocks import CodeBlock, Page, SourceRef
+from modelsite.check.blocks import CodeBlock, Page, SourceRef, run_name
 
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
@@ -72,7 +72,7 @@ class PageResult:
 
     @property
     def name(self) -> str:
-        return f"{self.path} [{self.variant}]" if self.variant else self.path
+        return run_name(self.path, self.variant)
 
 
 @dataclass(frozen=True)

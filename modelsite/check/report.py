@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from modelsite.check.blocks import run_name
 from modelsite.check.execute import BlockResult, PageResult
 from modelsite.files import write_text_atomically
 
@@ -152,18 +153,14 @@ def merged_with_latest(path: Path, data: dict[str, Any]) -> dict[str, Any]:
         return data
     if not isinstance(previous, dict) or previous.get("format") != REPORT_FORMAT:
         return data
-    ran = {_run_name(page) for page in data["pages"]}
+    ran = {run_name(page["path"], page.get("variant")) for page in data["pages"]}
     checked = set(data["models_checked"])
     merged = dict(data)
-    merged["pages"] = data["pages"] + [p for p in previous.get("pages", []) if _run_name(p) not in ran]
+    merged["pages"] = data["pages"] + [p for p in previous.get("pages", []) if run_name(p["path"], p.get("variant")) not in ran]
     merged["models_checked"] = data["models_checked"] + [m for m in previous.get("models_checked", []) if m not in checked]
     merged["figures"] = data["figures"] + [f for f in previous.get("figures", []) if f.get("model") not in checked]
     merged["passed"] = not any(p["status"] == "failed" for p in merged["pages"]) and not merged["figures"]
     return merged
-
-
-def _run_name(page: dict[str, Any]) -> str:
-    return f"{page['path']} [{page.get('variant')}]"
 
 
 def _page_json(page: PageResult) -> dict[str, Any]:
