@@ -1,15 +1,24 @@
-"""MkDocs hook: pages, models.json and example downloads from model_index/, and the check's outputs under blocks."""
+"""MkDocs hook: pages, models.json and example downloads from model_index/, and the check's outputs under blocks.
+
+Index files and pages are contributors' data. The hook keeps them so: generated pages are never
+rendered by mkdocs-macros (whatever their front matter says), the Jinja that renders hand-written
+pages is sandboxed and escaping, and every page's HTML passes the allow-list sanitizer last.
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from modelsite.escape import sanitize_html
+from modelsite.macros import lock_down
 from modelsite.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
 from modelsite.verified import CheckReport, ReportError, load_report, with_outputs
 
@@ -33,7 +42,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _this_build.site, _this_build.report = site, report
     # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
     config.nav = _nav_with_models(config.nav or [], site.pages)
+    if "macros" in config.plugins:  # Its on_config, which builds its Jinja environment, ran before this one.
+        lock_down(config.plugins["macros"])
     return config
+
+
+@event_priority(100)  # Before mkdocs-macros reads the page's meta.
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.generated_by is not None:
+        page.meta["render_macros"] = False  # Index text is data: never a template.
+    return markdown
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -49,9 +67,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     # Under each Python block, what the last check printed there (or that it has not verified it).
     try:
-        return with_outputs(html, page.markdown or "", f"docs/{page.file.src_uri}", _this_build.report)
+        html = with_outputs(html, page.markdown or "", f"docs/{page.file.src_uri}", _this_build.report)
     except ValueError as error:
         raise PluginError(str(error)) from None
+    return sanitize_html(html)
 
 
 def _report(root: Path) -> CheckReport | None:
@@ -62,8 +81,11 @@ def _report(root: Path) -> CheckReport | None:
 
 
 def _nav_with_models(nav: list, pages: list[GeneratedPage]) -> list:
-    """Replace the `models/index.md` entry with a section holding the explorer and every collection page."""
-    section = [{page.title: page.src_uri} for page in pages]
+    """Replace the `models/index.md` entry with a section holding the explorer and every collection page.
+
+    MkDocs and Material print navigation titles as they are: a collection's Name is HTML-escaped here.
+    """
+    section = [{html.escape(page.title): page.src_uri} for page in pages]
     result = []
     for entry in nav:
         (title, target), = entry.items() if isinstance(entry, dict) else ((None, entry),)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelsite.charts import Axis, Point, scatter_svg
+from modelsite.escape import Markup
 from modelsite.index import Collection, Model, ModelIndex
 from modelsite.verified import NOT_VERIFIED, CheckReport, variant_verdicts
 
@@ -118,7 +119,7 @@ def _model_json(row: Row) -> dict[str, Any]:
     }
 
 
-def explorer_charts(rows: list[Row]) -> dict[str, str]:
+def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
     """The explorer's two charts as SVG: FLOPs against parameters, and reported top-1 against FLOPs."""
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
@@ -132,6 +133,7 @@ def explorer_charts(rows: list[Row]) -> dict[str, str]:
     accuracy = [Point(x=row.model.metadata["FLOPs"] / 1e9, y=top1[0], label=row.model.name, href=f"../{row.link}",
                       series=series[row.collection.name], detail=f"top-1 {top1[0]} %, {top1[1]}", key=row.model.name)
                 for row in rows if (top1 := row.top1) is not None]
+    # The charts escape their own labels: Markup, printed as they are.
     return {
         "cost": scatter_svg(cost, Axis("Parameters (millions, log scale)", log=True),
                             Axis("FLOPs (G MACs, log scale)", log=True),

@@ -10,6 +10,8 @@ import html
 import math
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 WIDTH, HEIGHT = 720, 420
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 72, 16, 52  # the right margin leaves room for labels
 # Below this many points each point also gets a label beside it.
@@ -46,13 +48,13 @@ class Line:
 
 
 def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, series_names: list[str],
-                lines: list[Line] | None = None, labels: bool | None = None) -> str:
+                lines: list[Line] | None = None, labels: bool | None = None) -> Markup:
     """An accessible SVG scatter chart of POINTS, with LINES under them; no points gives an empty string.
 
     LABELS says whether each point gets its name beside it; by default, when there are few points.
     """
     if not points:
-        return ""
+        return Markup("")
     lines = lines or []
     every_x = [p.x for p in points] + [x for line in lines for x, _ in line.points]
     every_y = [p.y for p in points] + [y for line in lines for _, y in line.points]
@@ -90,7 +92,8 @@ def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, ser
     parts.append("</svg>")
     legend = "".join(f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
                      for number, name in enumerate(series_names))
-    return "".join(parts) + f'<div class="chart-legend">{legend}</div>'
+    # Every label, title and link above went through html.escape: the chart is safe to print as it is.
+    return Markup("".join(parts) + f'<div class="chart-legend">{legend}</div>')
 
 
 def _short(label: str) -> str:

@@ -5,25 +5,32 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from markupsafe import Markup
 
-def thousands(value: int) -> str:
+from modelsite import escape
+
+
+# Each filter writes digits and units only: its output is Markup, never escaped again.
+
+
+def thousands(value: int) -> Markup:
     """13314116 -> '13,314,116': exact figures stay exact but readable."""
-    return f"{value:,}"
+    return Markup(f"{int(value):,}")
 
 
-def giga(value: int) -> str:
+def giga(value: int) -> Markup:
     """396513888 -> '0.397' (G): three significant figures."""
-    return _significant(value / 1e9)
+    return Markup(_significant(value / 1e9))
 
 
-def mega(value: int) -> str:
+def mega(value: int) -> Markup:
     """13314116 -> '13.3' (M)."""
-    return _significant(value / 1e6)
+    return Markup(_significant(value / 1e6))
 
 
-def megabytes(value: int) -> str:
+def megabytes(value: int) -> Markup:
     """53490940 -> '53.5 MB' (decimal megabytes, as file browsers show them)."""
-    return f"{_significant(value / 1e6)} MB"
+    return Markup(f"{_significant(value / 1e6)} MB")
 
 
 def feature_sides(image_size: int, levels: int = 5) -> list[int]:
@@ -43,12 +50,22 @@ def _significant(value: float, digits: int = 3) -> str:
 
 
 def given(value: object, shown: str = "not given") -> object:
-    """VALUE (a list joined with commas), or SHOWN while it is still a `TODO` placeholder of `modelsite new`."""
+    """VALUE (a list joined with commas), or SHOWN while it is still a `TODO` placeholder of `modelsite new`.
+
+    SHOWN is the template's own Markdown; VALUE stays data, escaped where it is printed.
+    """
     from modelsite.scaffold import is_placeholder
 
     if is_placeholder(value):
-        return shown
+        return Markup(shown)
     return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+
+
+def placeholder(value: object) -> bool:
+    """Jinja test: VALUE is still a `TODO` placeholder of `modelsite new`."""
+    from modelsite.scaffold import is_placeholder
+
+    return is_placeholder(value)
 
 
 def technique_list(metadata: dict) -> list[str]:
@@ -58,6 +75,9 @@ def technique_list(metadata: dict) -> list[str]:
 
 FILTERS: dict[str, Callable[..., object]] = {
     "given": given,
+    "url": escape.url,
+    "prose": escape.prose,
+    "literal_block": escape.literal_block,
     "thousands": thousands,
     "giga": giga,
     "mega": mega,

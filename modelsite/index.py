@@ -7,6 +7,7 @@ hook and the tests all go through it, so they agree on what a valid index is.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from modelsite.schema_types import INVALID, KeyPath, Walk
 from modelsite.yaml_source import load_yaml_file
 
 INDEX_DIR = "model_index"
+# A collection file's name becomes its page's address: lowercase words joined by hyphens.
+FILE_STEM = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Measurements, synthesized checkpoints and the check's results; never committed.
 CACHE_DIR = ".modelsite-cache"
 # The newest result of every page run and model the check has covered; the build reads it.
@@ -121,11 +124,15 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     models: list[Model] = []
     for path in paths:
         shown_as = display_path(path, base)
+        if not FILE_STEM.match(path.stem):
+            problems.append(Problem(shown_as, 1, 1, f"the file name {path.name!r} becomes the page's address: use "
+                                    "lowercase letters, digits, '-' and '_' (e.g. my-family.yaml)"))
+            continue
         loaded = load_yaml_file(path, shown_as)
         problems.extend(loaded.problems)
         if loaded.root is None:
             continue
-        walk = Walk(shown_as)
+        walk = Walk(shown_as, loaded.text)
         data = INDEX_FILE.read(loaded.root, (), walk)
         problems.extend(walk.problems)
         if data is INVALID:
@@ -229,7 +236,7 @@ def _timm_problems(models: list[Model]) -> list[Problem]:
             continue
         tag = model.weights.get("Tag")
         tags = [name.split(".", 1)[1] for name in timm.list_pretrained(f"{model.name}.*")]
-        if tag and tag not in tags:
+        if isinstance(tag, str) and tag not in tags:
             line, col = model.where("Weights", "Tag")
             problems.append(Problem(model.file, line, col, f"timm {timm.__version__} has no weights {model.name}.{tag};"
                                     f" its tags are: {', '.join(tags) or 'none'}"))

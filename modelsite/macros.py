@@ -1,4 +1,10 @@
-"""mkdocs-macros pluglet: hand-written pages get the model index, the partials' filters and the schema."""
+"""mkdocs-macros pluglet: hand-written pages get the model index, the partials' filters and the schema.
+
+Pages are contributors' text, so the Jinja that mkdocs-macros runs over them is locked down by
+`lock_down` (called from the hook once mkdocs-macros has built its environment): a sandboxed
+environment that escapes every printed value as generated pages do, with no variable that reaches
+MkDocs' configuration or plugins (from which unsandboxed template engines can be had).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 
 from modelsite import story_markdown
 from modelsite.index import ModelIndex
+from modelsite.escape import Markup, finalize
 from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build, runnable_examples
 from modelsite.scaffold import entry_yaml
 from modelsite.schema import INDEX_FILE
@@ -18,15 +25,36 @@ from modelsite.schema_types import ListOf, Record
 def define_env(env: Any) -> None:
     root = Path(env.project_dir)
     env.variables["index"] = load_index_for_build(root)
-    install_template_helpers(env.filters, env.variables)
-    env.macro(schema_reference)
-    env.macro(lambda yaml_text: validation_example(root, yaml_text), "validation_example")
-    env.macro(lambda: failure_example(root, env.variables["index"]), "failure_example")
-    env.macro(lambda model_id, collection: entry_yaml(model_id, collection, root), "new_entry_example")
-    env.macro(lambda name: runnable_example(root, name, env.page.file.src_uri), "runnable_example")
+    # Each macro writes Markdown of its own (its data escaped inside): Markup, printed as it is.
+    env.macro(lambda: Markup(schema_reference()), "schema_reference")
+    env.macro(lambda: Markup(environment_table()), "environment_table")
+    env.macro(lambda yaml_text: Markup(validation_example(root, str(yaml_text))), "validation_example")
+    env.macro(lambda: Markup(failure_example(root, env.variables["index"])), "failure_example")
+    env.macro(lambda model_id, collection: Markup(entry_yaml(model_id, collection, root)), "new_entry_example")
+    env.macro(lambda name: Markup(runnable_example(root, name, env.page.file.src_uri)), "runnable_example")
     # The EfficientNet story pages: tables and charts read from the models at build time.
     for function in story_markdown.MACROS:
         env.macro(_with_index(function, env), function.__name__)
+
+
+# Variables mkdocs-macros defines that pages do not need: `config` leads to MkDocs' theme, whose
+# `get_env()` is an unsandboxed Jinja environment; the others describe the machine that builds.
+UNSAFE_VARIABLES = ("config", "plugin", "environment", "git", "macros", "filters", "filters_builtin")
+
+
+def lock_down(plugin: Any) -> None:
+    """Replace mkdocs-macros' Jinja environment by a sandboxed, escaping one with the same loader and globals."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    original = plugin.env
+    sandboxed = SandboxedEnvironment(loader=original.loader, undefined=original.undefined, finalize=finalize,
+                                     keep_trailing_newline=original.keep_trailing_newline)
+    sandboxed.globals.update({k: v for k, v in original.globals.items() if k not in UNSAFE_VARIABLES})
+    sandboxed.filters.update(original.filters)
+    install_template_helpers(sandboxed)
+    plugin._env = sandboxed
+    for name in UNSAFE_VARIABLES:
+        plugin.variables.pop(name, None)
 
 
 def _with_index(function: Any, env: Any) -> Any:
@@ -39,7 +67,9 @@ def _with_index(function: Any, env: Any) -> Any:
             given["index"] = env.variables["index"]
         if "prefix" in wants:
             given["prefix"] = "../" * env.page.file.src_uri.count("/")
-        return function(*args, **given)
+        result = function(*args, **given)
+        # Tables and charts are Markdown the story module wrote, escaping its data: printed as they are.
+        return Markup(result) if isinstance(result, str) else result
     return macro
 
 
@@ -49,15 +79,29 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
     The marker above the fence tells the check that this block is the file, so it runs once,
     as `python NAME` would, and the page shows that run's output under it.
     """
-    path = root / EXAMPLES_DIR / name
-    if not path.is_file():
-        known = ", ".join(p.name for p in runnable_examples(root))
-        raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: {known}")
+    # Only the files of the folder, by name: a page cannot embed (and publish) any other file.
+    examples = {p.name: p for p in runnable_examples(root)}
+    path = examples.get(name)
+    if path is None:
+        raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: "
+                         f"{', '.join(examples)}")
     code = path.read_text(encoding="utf-8").rstrip("\n")
     link = posixpath.relpath(f"{EXAMPLES_DIR}/{name}", posixpath.dirname(page_src_uri) or ".")
     return (f'[:material-download: Download `{name}`]({link}){{ download="{name}" .md-button }}\n\n'
             f"<!-- modelsite: example {EXAMPLES_DIR}/{name} -->\n"
             f'```python title="{EXAMPLES_DIR}/{name}"\n{code}\n```\n')
+
+
+def environment_table() -> str:
+    """The environment a page runs with, from the tables in modelsite.check.execute."""
+    from modelsite.check.execute import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
+
+    rows = ["| Variable | Comes from | What for |", "| --- | --- | --- |"]
+    rows += [f"| `{name}` | the caller, when set | {why} |" for name, why in PASSED_VARIABLES.items()]
+    rows += [f"| `{prefix}*` | the caller, when set | {why} |" for prefix, why in PASSED_PREFIXES.items()]
+    rows += [f"| `{name}` | the check | {why} |" for name, why in SET_VARIABLES.items()]
+    rows.append("| `NAME` of `--pass-env NAME` | the caller | whatever the runner hands on, one variable at a time |")
+    return "\n".join(rows)
 
 
 def schema_reference() -> str:

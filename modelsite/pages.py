@@ -8,10 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import html
+
 import jinja2
 
 from modelsite.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
-from modelsite.formatting import FILTERS
+from modelsite.escape import finalize, front_matter
+from modelsite.formatting import FILTERS, placeholder
 from modelsite.index import ModelIndex, load_index
 from modelsite.problems import IndexProblems
 from modelsite.recipe import train_flags
@@ -34,21 +37,26 @@ class GeneratedPage:
 
 
 def template_environment(root: Path) -> jinja2.Environment:
-    """The Jinja environment of generated pages; undefined names fail instead of rendering empty."""
-    environment = jinja2.Environment(
+    """The Jinja environment of generated pages: sandboxed, strict about undefined names, and escaping
+    every printed value that is not already Markup (see modelsite.escape)."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(root / TEMPLATES_DIR),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=finalize,
     )
-    install_template_helpers(environment.filters, environment.globals)
+    install_template_helpers(environment)
     return environment
 
 
-def install_template_helpers(filters: dict, globals_: dict) -> None:
-    """Filters and functions that every template may use, in both Jinja environments."""
-    filters.update(FILTERS)
-    globals_["train_flags"] = train_flags
+def install_template_helpers(environment: jinja2.Environment, globals_: dict | None = None) -> None:
+    """Filters, tests and functions that every template may use, in both Jinja environments."""
+    environment.filters.update(FILTERS)
+    environment.tests["placeholder"] = placeholder
+    (environment.globals if globals_ is None else globals_)["train_flags"] = train_flags
 
 
 @dataclass(frozen=True)
@@ -89,11 +97,27 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
     collections = []
     for collection in index.collections:
         # Every variant gets its snippets; the first is shown until the reader picks another.
-        markdown = collection_template.render(collection=collection, index=index)
+        header = page_header(collection.name, f"{collection.name}: {len(collection.models)} timm variants with "
+                             "measured figures and tested code.")
+        markdown = header + collection_template.render(collection=collection, index=index)
         collections.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
     rows = catalog_rows(index, report, {f"docs/{page.src_uri}": page.markdown for page in collections})
-    explorer = environment.get_template("explorer.md.j2").render(index=index, rows=rows, charts=explorer_charts(rows))
+    header = page_header("Models", "Every timm variant of the site in one table and two charts: measured FLOPs, "
+                         "parameters and reported accuracy.", hide=["toc"])
+    explorer = header + environment.get_template("explorer.md.j2").render(index=index, rows=rows,
+                                                                          charts=explorer_charts(rows))
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *collections], rows
+
+
+def page_header(title: str, description: str, **more: object) -> str:
+    """A generated page's front matter, written by the YAML serializer.
+
+    MkDocs and Material print `title` (in the navigation and headings) and `description` (in a
+    `content` attribute) without escaping, so both are HTML-escaped here. `render_macros: false`
+    keeps mkdocs-macros away from the page's text; the hook enforces it whatever the front matter says.
+    """
+    return front_matter({"render_macros": False, "title": html.escape(title), "description": html.escape(description),
+                         **more})
 
 
 def load_index_for_build(root: Path) -> ModelIndex:

@@ -7,7 +7,7 @@ Field names follow the model-index format of timm's old docs (`Collections:`, `M
 from __future__ import annotations
 
 from modelsite.measure import ARCHITECTURE_TAGS
-from modelsite.schema_types import Choice, Field, Integer, ListOf, Number, Record, Text, Url
+from modelsite.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Text, Url
 
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
 
@@ -17,11 +17,14 @@ PAPER = Record(name="Paper", fields={
 })
 
 COLLECTION = Record(name="a collection", fields={
-    "Name": Field(Text(), doc="Display name of the collection; models join it through `In Collection`."),
+    "Name": Field(Text(single_line=True), doc="Display name of the collection, plain text on one line; models "
+                  "join it through `In Collection`."),
     "Paper": Field(PAPER, doc="The paper behind the collection."),
-    "Summary": Field(Text(), doc="Ours. Markdown prose introducing the collection; `$...$` renders as math."),
-    "Citation": Field(Text(), doc="Ours. BibTeX entry of the paper, shown verbatim with a copy button."),
-    "Weights Source": Field(Text(), doc="Ours. Markdown: where the released weights come from."),
+    "Summary": Field(Text(markup="prose"), doc="Ours. Markdown prose introducing the collection: emphasis, "
+                     "`code`, links to http(s) or relative addresses, and `$...$` math; no raw HTML."),
+    "Citation": Field(Text(markup="literal"), doc="Ours. BibTeX entry of the paper, shown verbatim with a copy button."),
+    "Weights Source": Field(Text(markup="prose"), doc="Ours. Markdown, as Summary: where the released weights "
+                            "come from."),
     "Code": Field(Url(), required=False, doc="Link to the module in timm that implements the family."),
 })
 
@@ -43,8 +46,8 @@ METADATA = Record(name="Metadata", fields={
     "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
     "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
                                  doc="Named techniques of the training recipe."),
-    "Architecture": Field(ListOf(Text(), unique=True), doc="Building blocks of the network, each one the check "
-                          "finds in the module graph: " + ", ".join(ARCHITECTURE_TAGS) + "."),
+    "Architecture": Field(ListOf(Choice(values=ARCHITECTURE_TAGS), unique=True), doc="Building blocks of the "
+                          "network, each one the check finds in the module graph: " + ", ".join(ARCHITECTURE_TAGS) + "."),
     "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
     "Epochs": Field(Integer(), required=False, doc="Training epochs."),
     "Batch Size": Field(Integer(), required=False, doc="Global training batch size."),
@@ -58,7 +61,7 @@ METADATA = Record(name="Metadata", fields={
 })
 
 WEIGHTS = Record(name="Weights", fields={
-    "Tag": Field(Text(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
+    "Tag": Field(Name(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
     "URL": Field(Url(), doc="The weights' home: the Hugging Face Hub repository timm loads them from."),
     "Original": Field(Url(), required=False, doc="Where the weights were first released, when elsewhere."),
 })
@@ -91,8 +94,8 @@ SOURCES = Record(name="Sources", fields={
 })
 
 MODEL = Record(name="a model", fields={
-    "Name": Field(Text(), doc="timm's model ID, as `timm.create_model` takes it."),
-    "In Collection": Field(Text(), doc="`Name` of the collection the model belongs to."),
+    "Name": Field(Name(), doc="timm's model ID, as `timm.create_model` takes it."),
+    "In Collection": Field(Text(single_line=True), doc="`Name` of the collection the model belongs to."),
     "Metadata": Field(METADATA, doc="Figures, training data, recipe and architecture."),
     "Code": Field(Url(), doc="Link to the line of timm's source that defines the variant."),
     "Weights": Field(WEIGHTS, doc="Which released weights the page describes."),

@@ -7,11 +7,14 @@ sits, so that later checks can point at the exact line and column of a figure.
 from __future__ import annotations
 
 import difflib
+import re
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import yaml
 
+from modelsite.escape import IDENTIFIER
 from modelsite.problems import Problem
 
 KeyPath = tuple[Union[str, int], ...]
@@ -37,12 +40,22 @@ class Walk:
     """What reading one file collects: problems, and the position of every key and value."""
 
     shown_as: str
+    # The file's text, so that a problem inside a long value points at its own line and column.
+    source: str = ""
     problems: list[Problem] = field(default_factory=list)
     value_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
 
-    def report(self, node: yaml.Node, message: str) -> None:
-        self.problems.append(Problem(self.shown_as, node.start_mark.line + 1, node.start_mark.column + 1, message))
+    def report(self, node: yaml.Node, message: str, snippet: str | None = None) -> None:
+        """A problem at NODE, or at SNIPPET's first place inside NODE's text when it is found there."""
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if snippet and self.source:
+            start, end = node.start_mark.index, node.end_mark.index
+            found = self.source.find(snippet, start, max(end, start + len(snippet)))
+            if found >= 0:
+                before = self.source[:found]
+                line, col = before.count("\n") + 1, found - (before.rfind("\n") + 1) + 1
+        self.problems.append(Problem(self.shown_as, line, col, message))
 
 
 def dotted(path: KeyPath) -> str:
@@ -82,10 +95,26 @@ class Spec:
         return INVALID
 
 
+# Raw HTML: a tag, a closing tag, a comment, a declaration or a processing instruction.
+RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|/[A-Za-z]|!|\?)")
+# Addresses that run or embed content in the reader's browser, wherever they stand.
+UNSAFE_ADDRESS = re.compile(r"(?i)\b(?:java|vb|live)script\s*:|\bdata\s*:\s*[a-z]+/[\w.+-]+")
+# A Markdown inline link or image `[text](destination ...)`, or a reference definition `[id]: destination`.
+MARKDOWN_LINK = re.compile(r"\]\(\s*<?(?P<inline>[^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(?P<reference>\S+?)>?(?:\s|$)", re.M)
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+
+
 @dataclass(frozen=True)
 class Text(Spec):
-    """A non-empty string."""
+    """A non-empty string; plain text unless MARKUP says otherwise.
 
+    MARKUP is "plain" (data shown as it is: raw HTML and script addresses are refused, they can
+    only be mistakes or attacks), "prose" (Markdown: emphasis, code, math, links to http(s) or
+    relative addresses; raw HTML refused), or "literal" (shown verbatim in a code block: anything).
+    """
+
+    markup: str = "plain"
+    single_line: bool = False
     expects = "text"
 
     def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
@@ -95,7 +124,46 @@ class Text(Spec):
         if not node.value.strip():
             walk.report(node, f"{dotted(path)} is empty; write {self.expects}")
             return INVALID
+        if self.markup != "literal" and not self._safe(node, path, walk):
+            return INVALID
         return node.value
+
+    def _safe(self, node: yaml.Node, path: KeyPath, walk: Walk) -> bool:
+        value: str = node.value
+        outside_code = CODE_SPAN.sub(lambda m: " " * len(m.group()), value) if self.markup == "prose" else value
+        if self.single_line and re.search(r"[\r\n\x85\u2028\u2029]", value):
+            walk.report(node, f"{dotted(path)} holds a line break; write it on one line")
+            return False
+        tag = RAW_HTML.search(outside_code)
+        if tag:
+            shown = value[tag.start():tag.start() + 24].split("\n")[0]
+            advice = ("write Markdown instead: *emphasis*, `code`, [a link](https://...)" if self.markup == "prose"
+                      else "this field is plain text: remove the markup")
+            walk.report(node, f"{dotted(path)} holds raw HTML ({shown!r}); {advice}", snippet=value[tag.start():tag.end()])
+            return False
+        unsafe = UNSAFE_ADDRESS.search(value)
+        if unsafe:
+            walk.report(node, f"{dotted(path)} holds a {unsafe.group().split(':')[0].strip().lower()}: address "
+                        f"({unsafe.group()!r}); links may lead to http(s) or relative addresses only", snippet=unsafe.group())
+            return False
+        if self.markup == "prose":
+            for link in MARKDOWN_LINK.finditer(outside_code):
+                destination = link["inline"] if link["inline"] is not None else link["reference"]
+                if destination and not _relative_or_web(destination):
+                    walk.report(node, f"{dotted(path)} links to {destination!r}; links may lead to http(s) or "
+                                "relative addresses only", snippet=destination)
+                    return False
+        return True
+
+
+def _relative_or_web(address: str) -> bool:
+    """An http(s) URL, or an address with no scheme (relative, or an anchor)."""
+    scheme = urllib.parse.urlsplit(address).scheme.lower()
+    return scheme in ("", "http", "https") and not address.startswith("//")
+
+
+# What an absolute URL may hold: RFC 3986's characters, nothing that could end a link or an attribute.
+_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(?::\d+)?(?:[/?#][A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]*)?$")
 
 
 @dataclass(frozen=True)
@@ -106,15 +174,37 @@ class Url(Text):
 
     def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
         value = super().check(node, path, walk)
-        if value is not INVALID and not value.startswith(("https://", "http://")):
+        if value is INVALID:
+            return value
+        if not value.startswith(("https://", "http://")):
             walk.report(node, f"{dotted(path)} must be an absolute URL starting with https://, got {value!r}")
+            return INVALID
+        if not _URL.match(value):
+            walk.report(node, f"{dotted(path)} is not a plain URL ({value!r}); percent-encode spaces, quotes, "
+                        "angle brackets and other characters a URL may not hold")
+            return INVALID
+        return value
+
+
+@dataclass(frozen=True)
+class Name(Text):
+    """An identifier: letters, digits, `_`, `.` and `-`, as timm's model IDs and tags are written."""
+
+    expects = "an identifier (letters, digits, _ . -)"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        value = super().check(node, path, walk)
+        if value is INVALID:
+            return value
+        if not IDENTIFIER.match(value):
+            walk.report(node, f"{dotted(path)} is {value!r}; write {self.expects}")
             return INVALID
         return value
 
 
 @dataclass(frozen=True)
 class Choice(Text):
-    """One word out of a fixed set."""
+    """One value out of a fixed set."""
 
     values: tuple[str, ...] = ()
 

@@ -30,6 +30,8 @@ class LoadedYaml:
 
     root: yaml.Node | None
     problems: tuple[Problem, ...]
+    # The decoded text, whose character offsets the nodes' marks refer to.
+    text: str = ""
 
 
 def load_yaml_file(path: Path, shown_as: str) -> LoadedYaml:
@@ -66,7 +68,7 @@ def load_yaml_bytes(data: bytes, shown_as: str) -> LoadedYaml:
         return LoadedYaml(None, (_yaml_error(error, shown_as, text),))
     if root is None:
         return _failed(shown_as, 1, 1, "the file holds no YAML document; write `Collections:` and/or `Models:`")
-    return LoadedYaml(root, ())
+    return LoadedYaml(root, (), text)
 
 
 def _scan_events(text: str, shown_as: str) -> list[Problem]:

@@ -3,6 +3,7 @@ and, once per session, a real `modelsite check` of this checkout and the site bu
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -75,12 +76,21 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
     completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
                                cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
+    with serve(folder) as site:
+        yield site
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[ServedSite]:
+    """FOLDER served over HTTP on 127.0.0.1, on a free port, while the block runs."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/")
-    server.shutdown()
+    try:
+        yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/")
+    finally:
+        server.shutdown()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright import sync_api as playwright_sync
 
-from tests.conftest import ROOT, SCREENSHOTS, ServedSite
+from tests.conftest import ROOT, SCREENSHOTS, ServedSite, serve
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +43,16 @@ class Visit:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **context_options)
         self.errors: list[str] = []
         self.outside: list[str] = []
+        self.dialogs: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog: object) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def _route(self, route: object) -> None:
         url = route.request.url
@@ -65,6 +71,7 @@ class Visit:
         self.context.close()
         assert not self.errors, f"console errors: {self.errors}"
         assert not self.outside, f"requests outside 127.0.0.1: {self.outside}"
+        assert not self.dialogs, f"dialogs opened: {self.dialogs}"
 
 
 @pytest.fixture
@@ -317,3 +324,40 @@ def test_every_runnable_example_is_offered_for_download(visit: Visit) -> None:
         page = visit.open(path)
         offered |= set(page.locator("a[download]").evaluate_all("links => links.map(a => a.getAttribute('download'))"))
     assert offered == {p.name for p in (ROOT / "runnable_examples").glob("*.py")}
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
+    """The site built with every inert attack of tests/hostile/ in its index, served on 127.0.0.1."""
+    from tests.test_build import build
+    from tests.test_hostile import hostile_project
+
+    project = hostile_project(tmp_path_factory.mktemp("hostile") / "project")
+    result = build(project, project.parent / "site")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with serve(project.parent / "site") as site:
+        yield site
+
+
+def test_a_hostile_index_raises_no_dialog_and_runs_no_script(browser: object, hostile_site: ServedSite) -> None:
+    from tests.test_hostile import INERT
+
+    visit = Visit(browser, hostile_site)
+    try:
+        paths = ["", "models/", *(f"models/{case.slug}/" for case in INERT)]
+        for path in paths:
+            page = visit.open(path)
+            # What a reader's pointer and keyboard do, to every element, where the attacks aimed handlers.
+            page.evaluate("""() => document.querySelectorAll("body *").forEach(element => {
+                for (const type of ["mouseover", "mouseenter", "focus", "load", "error"]) {
+                    element.dispatchEvent(new Event(type, {bubbles: true}));
+                }
+            })""")
+            page.locator("h1").first.hover()
+            assert page.evaluate("typeof window.__pwned") == "undefined", path
+        page = visit.open("")
+        search(page, "Hostile")
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        shoot(visit.open("models/hostile-collection-name-quotes/"), "hostile-collection")
+    finally:
+        visit.close()

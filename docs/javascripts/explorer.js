@@ -136,6 +136,8 @@
       render();
     }
 
+    // The filters never submit (the sanitizer removes inline handlers, so this is done here).
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("input", filter);
     form.addEventListener("change", filter);
     more.addEventListener("click", function () {
