@@ -164,9 +164,12 @@ def cached_measure(model_id: str, cache_dir: Path | None) -> Measurement:
              hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
     path = cache_dir / "measure" / f"{hashlib.sha256(json.dumps(facts).encode()).hexdigest()}.json"
     if path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"]),
-                              "architecture": tuple(data["architecture"])})
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"]),
+                                  "architecture": tuple(data["architecture"])})
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # An unreadable entry is measured again and replaced.
     measured = measure(model_id)
     write_text_atomically(path, json.dumps(measured.as_dict()))
     return measured

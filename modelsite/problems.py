@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
 
-class IndexProblems(Exception):
+class IndexProblems(ModelsiteError):
     """Raised when the model index cannot be used; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:

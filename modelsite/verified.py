@@ -10,6 +10,7 @@ since; such a block, like every block when there is no report, says "not yet ver
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 import html
 import json
 import os
@@ -20,7 +21,7 @@ from typing import Any
 
 from modelsite.check.blocks import CodeBlock, python_blocks, variant_runs
 from modelsite.check.execute import code_digest
-from modelsite.check.report import REPORT_FORMAT
+from modelsite.check.report import report_problem
 from modelsite.index import LATEST_REPORT
 
 REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
@@ -32,7 +33,7 @@ _PYTHON_DIV = re.compile(r'<div class="language-(?:python|py|python3) highlight"
 _BLOCK_END = "</code></pre></div>"
 
 
-class ReportError(Exception):
+class ReportError(ModelsiteError):
     """The check report exists but cannot be read; the message says which file and what to do."""
 
 
@@ -61,6 +62,8 @@ class BlockOutcome:
     stdout: str
     problem: str
     stamp: Stamp
+    # It ran after an earlier block of its page failed.
+    after_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,13 @@ def load_report(root: Path) -> CheckReport | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != REPORT_FORMAT:
-            raise ReportError(f"{path}: format {data.get('format')!r}, but this build reads {REPORT_FORMAT!r}; "
-                              "run `modelsite check` again to replace it")
-        return _indexed(path, data)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ReportError(f"{path}: not a check report this build can read ({error}); delete it or run "
-                          "`modelsite check` again") from None
+        problem = report_problem(data)
+        if problem is None:
+            return _indexed(path, data)
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        problem = f"{type(error).__name__}: {error}"
+    raise ReportError(f"{path} is not a check report this build can read ({problem}); delete it, or run "
+                      "`modelsite check`, which sets such a file aside and writes a new one")
 
 
 def _indexed(path: Path, data: dict[str, Any]) -> CheckReport:
@@ -134,7 +137,7 @@ def _indexed(path: Path, data: dict[str, Any]) -> CheckReport:
             # A block outside every variant region runs once per variant; the first run's output is shown.
             blocks.setdefault(key, BlockOutcome(status=block["status"], stdout=block.get("stdout", ""),
                                                 problem="\n".join(block.get("messages", [])) or (block.get("skip_reason") or ""),
-                                                stamp=stamp))
+                                                stamp=stamp, after_failure=bool(block.get("after_failure"))))
         runs[(page["path"], page.get("variant"))] = (page["status"], tuple(digests))
     problems: dict[str, list[str]] = {}
     for problem in data["figures"]:
@@ -181,12 +184,15 @@ def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
         return _box("unverified", f"<strong>Not yet verified</strong>: {unverified}. "
                     "Run <code>modelsite check</code>, then build again.", None)
     stamp = html.escape(outcome.stamp.text())
+    # A result that may follow from an earlier failure says so.
+    after = " · <em>ran after an earlier block of this page failed</em>" if outcome.after_failure else ""
     if outcome.status == "passed":
         body = _pre(outcome.stdout) if outcome.stdout.strip() else None
-        head = f"<strong>{'Output' if body else 'Ran without printing anything'}</strong> · {stamp}"
+        head = f"<strong>{'Output' if body else 'Ran without printing anything'}</strong>{after} · {stamp}"
         return _box("passed", head, body)
     if outcome.status == "failed":
-        return _box("failed", f"<strong>Failed in the last check</strong> · {stamp}", _pre(outcome.problem or outcome.stdout))
+        return _box("failed", f"<strong>Failed in the last check</strong>{after} · {stamp}",
+                    _pre(outcome.problem or outcome.stdout))
     if outcome.status == "skipped":
         return _box("unverified", f"Not run by the check on purpose: {html.escape(outcome.problem)}", None)
     return _box("unverified", f"Not run in the last check, because an earlier block failed · {stamp}", None)

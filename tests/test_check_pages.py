@@ -8,6 +8,7 @@ Marker `check`: each test starts real interpreters (tens of seconds); `make test
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,10 +36,14 @@ class CheckRun:
     folder: Path
 
 
+# A variable of the caller's that no page may see unless it is handed on with --pass-env.
+SECRET = {"MODELSITE_TEST_SECRET": "hunter2"}
+
+
 def run_check(folder: Path, *arguments: str) -> CheckRun:
     completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--report", "report.json",
                                 "--junit", "junit.xml", *arguments], cwd=folder, capture_output=True,
-                               text=True, timeout=900)
+                               text=True, timeout=900, env={**os.environ, **SECRET})
     report = json.loads((folder / "report.json").read_text()) if (folder / "report.json").exists() else {}
     junit = ElementTree.parse(folder / "junit.xml").getroot() if (folder / "junit.xml").exists() else None
     return CheckRun(completed.returncode, completed.stdout, completed.stderr, report, junit, folder)
@@ -65,7 +70,8 @@ def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: 
     statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
     assert statuses == {"docs/passing.md": "passed", "docs/exception.md": "failed", "docs/wrong-output.md": "failed",
                         "docs/timeout.md": "failed", "docs/crash.md": "failed", "docs/download.md": "failed",
-                        "docs/excluded.md": "failed", "runnable_examples/standalone.py": "passed"}
+                        "docs/excluded.md": "failed", "docs/environment.md": "passed", "docs/exit.md": "failed",
+                        "docs/threads.md": "failed", "runnable_examples/standalone.py": "passed"}
 
 
 def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> None:
@@ -87,14 +93,26 @@ def test_an_exception_names_page_block_line_and_source(fixture_run: CheckRun) ->
                               "NameError: name 'undefined_name' is not defined")
     assert "print(undefined_name)" in message
     (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/exception.md"]
-    assert [b["status"] for b in page["blocks"]] == ["passed", "failed", "not-run"]
+    # The page goes on after the failure, in the same interpreter, and says so.
+    assert [b["status"] for b in page["blocks"]] == ["passed", "failed", "passed"]
+    assert [b["after_failure"] for b in page["blocks"]] == [False, False, True]
+    assert page["blocks"][2]["stdout"] == "runs after the failure\n"
+
+
+def test_every_problem_of_a_page_is_reported_in_one_run(fixture_run: CheckRun) -> None:
+    single, table = messages_for(fixture_run, "docs/wrong-output.md")
+    assert not single.startswith(table.splitlines()[0])
+    assert "[after an earlier failure on this page]" in table and "[after an earlier failure" not in single
+    # exception.md's block 3 and wrong-output.md's block 2, counted in the summary.
+    assert "2 ran after an earlier failure on their page" in fixture_run.stderr
 
 
 def test_wrong_output_shows_expected_against_actual(fixture_run: CheckRun) -> None:
     single, table = messages_for(fixture_run, "docs/wrong-output.md")
     assert single == "docs/wrong-output.md, block 1, line 2 (from docs/wrong-output.md:5): expected '8', got '7'"
     assert table.splitlines() == [
-        "docs/wrong-output.md, block 2, line 4 (from docs/wrong-output.md:12): printed output differs",
+        "docs/wrong-output.md, block 2, line 4 (from docs/wrong-output.md:12) [after an earlier failure on this page]: "
+        "printed output differs",
         "      expected | got",
         "      [1, 2]   | [1, 2]",
         "    ! [3, 5]   | [3, 4]",
@@ -114,7 +132,7 @@ def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture
     assert message.startswith("docs/crash.md, block 1, line 4 (from docs/crash.md:7): "
                               "the page's interpreter crashed: killed by SIGSEGV")
     assert 'File "docs/crash.md, block 1", line 4' in message
-    assert len(fixture_run.report["pages"]) == 8
+    assert len(fixture_run.report["pages"]) == 11
 
 
 def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:
@@ -128,6 +146,51 @@ def test_exclusions_are_listed_and_one_without_reason_fails(fixture_run: CheckRu
     assert "docs/excluded.md, block 1 (from docs/excluded.md:5): excluded: needs ImageNet on disk" in fixture_run.stderr
     (message,) = messages_for(fixture_run, "docs/excluded.md")
     assert message.startswith("docs/excluded.md, block 2 (from docs/excluded.md:10): the no-check marker gives no reason")
+
+
+def test_a_page_sees_only_the_allowed_environment(fixture_run: CheckRun) -> None:
+    # The check ran with MODELSITE_TEST_SECRET set; the page printed "absent".
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/environment.md"]
+    assert page["status"] == "passed", messages_for(fixture_run, "docs/environment.md")
+    assert "hunter2" not in json.dumps(fixture_run.report)
+
+
+def test_pass_env_hands_one_variable_on(fixture_run: CheckRun, tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    shutil.copytree(fixture_run.folder, folder)
+    run = run_check(folder, "--only", "docs/environment.md", "--pass-env", "MODELSITE_TEST_SECRET", "--no-cache")
+    assert run.returncode == 1
+    assert messages_for(run, "docs/environment.md") == [
+        "docs/environment.md, block 1, line 3 (from docs/environment.md:8): expected 'absent', got 'hunter2'"]
+
+
+def test_sys_exit_ends_the_page_there_and_fails_it(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/exit.md")
+    assert message.startswith("docs/exit.md, block 2, line 3 (from docs/exit.md:10): sys.exit(0) ends the page here")
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/exit.md"]
+    assert [b["status"] for b in page["blocks"]] == ["passed", "failed", "not-run"]
+
+
+def test_threads_left_running_are_named_and_stopped_after_a_grace(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/threads.md")
+    assert message.startswith("docs/threads.md: the last block finished, but threads it started still ran 5 s later: "
+                              "'worker' (started in block 1); they were stopped")
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/threads.md"]
+    # Both blocks passed; the page fails for the thread (stopped after the grace, not at the 20 s timeout).
+    assert [b["status"] for b in page["blocks"][:2]] == ["passed", "passed"]
+
+
+def test_an_unreadable_report_is_set_aside_and_named(fixture_run: CheckRun, tmp_path: Path) -> None:
+    folder = tmp_path / "site"
+    shutil.copytree(fixture_run.folder, folder)
+    latest = folder / ".modelsite-cache" / "check-report.json"
+    latest.write_text("{not json")
+    run = run_check(folder, "--only", "docs/passing.md")
+    assert run.returncode == 0, run.stderr
+    assert f"{latest} could not be read (it is not JSON" in run.stderr and "moved it to check-report.json.unreadable-" in run.stderr
+    assert json.loads(latest.read_text())["format"] == "modelsite-check/2"
+    assert len(list(latest.parent.glob("check-report.json.unreadable-*"))) == 1
+    assert "Traceback" not in run.stderr
 
 
 def test_junit_has_a_case_per_block_with_failures_marked(fixture_run: CheckRun) -> None:

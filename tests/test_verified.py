@@ -123,10 +123,16 @@ def test_an_unreadable_report_is_an_error_naming_the_file(project: Path) -> None
     path = project / ".modelsite-cache" / "check-report.json"
     path.parent.mkdir()
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ReportError, match="check-report.json: not a check report"):
+    with pytest.raises(ReportError, match=r"check-report.json is not a check report this build can read \(JSONDecodeError"):
         load_report(project)
     path.write_text(json.dumps({"format": "modelsite-check/1"}), encoding="utf-8")
-    with pytest.raises(ReportError, match="run `modelsite check` again"):
+    with pytest.raises(ReportError, match="its format is 'modelsite-check/1'.*run `modelsite check`, which sets such a "
+                                          "file aside"):
+        load_report(project)
+    # Well-formed JSON of the right format whose pages are not what a report holds.
+    path.write_text(json.dumps({"format": "modelsite-check/2", "pages": [1], "figures": [], "models_checked": [],
+                                "versions": {}, "finished_at": "", "device": "cpu"}), encoding="utf-8")
+    with pytest.raises(ReportError, match="a page run lacks its path, status or blocks"):
         load_report(project)
 
 

@@ -52,7 +52,7 @@ def load(cache_dir: Path, key: str) -> PageResult | None:
         return None
     try:
         return as_cached(_page_result(json.loads(path.read_text(encoding="utf-8"))))
-    except (ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None  # An unreadable entry is a miss, never an error.
 
 

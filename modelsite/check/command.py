@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 import argparse
 import fnmatch
+import math
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -21,7 +24,7 @@ from modelsite.problems import IndexProblems
 
 
 
-class CheckError(Exception):
+class CheckError(ModelsiteError):
     """The check cannot start (no CUDA device, a broken index, an --only that matches nothing)."""
 
 
@@ -33,26 +36,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(tf_efficientnet_cc_*, docs/getting-started.md)")
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the full result as JSON to PATH")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH, for CI")
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="pages run in parallel (default 1)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="pages run in parallel (default 1)")
+    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"per page; a page running longer fails (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--pass-env", action="append", default=[], type=_variable_name, metavar="NAME",
+                        help="hand the caller's environment variable NAME on to the pages (repeatable); pages see "
+                             "only an allow-list of variables otherwise")
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument("--online", action="store_true",
                         help="use the network: real released weights and URLs, and hold `# prints[online]:` lines")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of seconds (e.g. 600)")
+    return value
+
+
+def _variable_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an environment variable's name")
+    return text
+
+
 def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     root = Path.cwd()
-    if args.jobs < 1 or args.timeout <= 0:
-        raise CheckError("--jobs and --timeout must be positive")
     cache_dir = root / CACHE_DIR
+    # A report the build cannot read would stop the discovery build itself: set it aside first.
+    moved = report.set_aside_if_unreadable(root / LATEST_REPORT)
+    if moved:
+        print(f"modelsite check: {moved}", file=err)
     device = resolve_device(args.device)
     try:
         index = load_index(root, check_timm=False) if index_files(root) else None
     except IndexProblems as problems:
         raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
 
-    models = [m for m in (index.models if index else ()) if _selected(m.name, args.only)]
+    models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
     try:
         pages = [page for page in discover(root, None if args.no_cache else cache_dir, index) if _page_selected(page, args.only)]
     except DiscoveryError as error:
@@ -64,7 +98,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     for problem in problems:
         print(problem, file=out)
 
-    options = RunOptions(root=root, cache_dir=cache_dir, device=device, timeout=args.timeout, online=args.online)
+    options = RunOptions(root=root, cache_dir=cache_dir, device=device, timeout=args.timeout, online=args.online,
+                         pass_env=tuple(args.pass_env))
     results = run_pages(pages, options, jobs=args.jobs, use_cache=not args.no_cache, err=err)
     for message in report.failures(results):
         print(message, file=out)
@@ -144,6 +179,11 @@ def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: Te
 
 def _selected(name: str, patterns: list[str]) -> bool:
     return not patterns or any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _model_selected(model: Model, patterns: list[str]) -> bool:
+    """By its ID or by `ID.tag`, as `modelsite new` prints it."""
+    return _selected(model.name, patterns) or (bool(patterns) and _selected(model.pretrained_name, patterns))
 
 
 def _page_selected(page: Page, patterns: list[str]) -> bool:

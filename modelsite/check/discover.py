@@ -8,8 +8,10 @@ everything that can change a page, so a rerun with nothing changed does not buil
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 import hashlib
 import json
+import logging
 import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -19,7 +21,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
 from modelsite.check.trace import SourceTracer
-from modelsite.files import installed_version
+from modelsite.files import installed_version, write_text_atomically
 from modelsite.index import ModelIndex
 from modelsite.pages import runnable_examples
 
@@ -27,10 +29,10 @@ DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.
 PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
-DISCOVERY_VERSION = 3
+DISCOVERY_VERSION = 4
 
 
-class DiscoveryError(Exception):
+class DiscoveryError(ModelsiteError):
     """The site could not be built, so its pages cannot be checked."""
 
 
@@ -39,7 +41,10 @@ def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> li
     digest = inputs_digest(root)
     cached = cache_dir / "discovery" / f"{digest}.json" if cache_dir else None
     if cached and cached.is_file():
-        return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
+        try:
+            return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # An unreadable entry is discovered again and replaced.
     markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
     pages = [run for path, (markdown, generated) in markdown_by_page.items()
@@ -47,8 +52,7 @@ def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> li
     pages = [page for page in pages if page.blocks]
     pages += [_example_page(root, path, tracer) for path in runnable_examples(root)]
     if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps([asdict(page) for page in pages]), encoding="utf-8")
+        write_text_atomically(cached, json.dumps([asdict(page) for page in pages]))
     return pages
 
 
@@ -59,6 +63,9 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
     from mkdocs.exceptions import MkDocsException
 
     capture = _MarkdownCapture()
+    errors = _ErrorLog()
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(errors)
     with tempfile.TemporaryDirectory() as site_dir:
         try:
             config = load_config(str(root / "mkdocs.yml"), site_dir=site_dir, strict=True)
@@ -67,9 +74,12 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
         except _PagesComplete:
             pass
         except MkDocsException as error:
-            raise DiscoveryError(f"the site does not build: {error}") from None
+            # MkDocs logs the cause (a plugin's message) and raises a bare "Aborted": show the cause.
+            raise DiscoveryError(f"the site does not build: {errors.text() or error}") from None
         except SystemExit as error:  # mkdocs' own abort on a config error.
-            raise DiscoveryError(f"the site does not build (mkdocs exited with {error.code})") from None
+            raise DiscoveryError(f"the site does not build (mkdocs exited with {error.code}): {errors.text()}") from None
+        finally:
+            logger.removeHandler(errors)
     if not capture.pages:
         raise DiscoveryError("the build produced no pages")
     return capture.pages
@@ -103,7 +113,7 @@ def _site_pages(root: Path, path: str, markdown: str, generated: bool, tracer: S
                 current_entry = source.entry or current_entry
                 source = SourceRef(source.path, source.line, current_entry)
             traced.append(replace(block, source=source, example=_embedded_example(root, block)))
-        models = (variant,) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
+        models = tracer.ids_of(variant) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
         pages.append(Page(path=path, blocks=tuple(traced), variant=variant, generated=generated, models=models))
     return pages
 
@@ -129,6 +139,20 @@ def _page_from_dict(entry: dict[str, Any]) -> Page:
     blocks = tuple(CodeBlock(**{**block, "source": SourceRef(**block["source"]) if block["source"] else None})
                    for block in entry["blocks"])
     return Page(**{**entry, "blocks": blocks, "models": tuple(entry["models"])})
+
+
+class _ErrorLog(logging.Handler):
+    """Collects the errors MkDocs logs during the discovery build."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def text(self) -> str:
+        return "\n".join(self.messages)
 
 
 class _PagesComplete(Exception):

@@ -1,9 +1,14 @@
 """Run a page in a fresh interpreter and turn what happened into a `PageResult`.
 
-Each page gets its own subprocess and working folder. A timeout kills the process group; a
-crash (segfault, abort, the kernel killing it for memory) fails the page with the signal
-named, and `faulthandler` output tells which block line was running. Either way the blocks
-that finished before keep their results, and the other pages run on.
+Each page gets its own subprocess, process group and working folder, and an environment made of
+an allow-list: the caller's variables named in PASSED_VARIABLES (or starting with
+PASSED_PREFIXES), those named with `--pass-env`, and what the check sets itself. A page cannot
+read, print or publish any other variable of the runner, such as a CI secret.
+
+A timeout kills the process group; a crash (segfault, abort, the kernel killing it for memory)
+fails the page with the signal named, and `faulthandler` output tells which block line was
+running. Either way the blocks that finished before keep their results, and the other pages run
+on. Whatever the page leaves running in its process group is killed when its interpreter ends.
 """
 
 from __future__ import annotations
@@ -28,6 +33,26 @@ DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
 _DUMP_MARGIN = 2.0
 
+# The caller's variables a page sees: what Python, torch, CUDA and the caches they read need.
+# Each with why; docs/checking.md shows this table.
+PASSED_VARIABLES = {
+    "PATH": "finding programs", "HOME": "the user's folder (caches, configuration)",
+    "USER": "the user's name", "LOGNAME": "the user's name", "LANG": "the locale", "LANGUAGE": "the locale",
+    "TZ": "the time zone", "TERM": "the terminal", "TMPDIR": "temporary files",
+    "LD_LIBRARY_PATH": "shared libraries (CUDA)", "TORCH_HOME": "torch's cache of downloads",
+    "HF_HOME": "the Hugging Face cache (with --online)", "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
+    "XDG_CACHE_HOME": "caches", "SSL_CERT_FILE": "certificates (with --online)",
+    "SSL_CERT_DIR": "certificates (with --online)",
+}
+PASSED_PREFIXES = {"LC_": "the locale", "CUDA_": "CUDA's settings", "NVIDIA_": "the NVIDIA driver's settings"}
+# Set by the check for every page, whatever the caller's environment says.
+SET_VARIABLES = {
+    "PYTHONPATH": "this project's root, then the caller's PYTHONPATH (where its packages may be)",
+    "PYTHONUNBUFFERED": "1: output arrives in order",
+    "MPLBACKEND": "Agg: plots render without a display",
+    "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
+}
+
 
 @dataclass(frozen=True)
 class BlockResult:
@@ -48,6 +73,8 @@ class BlockResult:
     position: int = 0
     code_sha256: str = ""
     example: str | None = None
+    # The block ran after an earlier block of the same run had failed: its result may follow from that.
+    after_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +111,8 @@ class RunOptions:
     device: str = "cpu"
     timeout: float = DEFAULT_TIMEOUT
     online: bool = False
+    # Variables of the caller's environment handed on to pages beyond the allow-list (`--pass-env`).
+    pass_env: tuple[str, ...] = ()
 
 
 def run_page(page: Page, options: RunOptions) -> PageResult:
@@ -97,19 +126,25 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         spec_path.write_text(json.dumps(_spec(page, options)), encoding="utf-8")
         workdir = Path(work) / "cwd"
         workdir.mkdir()
-        process = subprocess.Popen(
-            [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.runner", str(spec_path), str(results_path)],
-            cwd=workdir, env=_child_environment(options), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        timed_out = False
-        try:
-            _, stderr = process.communicate(timeout=options.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(process)
-            _, stderr = process.communicate()
+        # Files, not pipes: a process the page leaves behind could hold a pipe open past the timeout.
+        stderr_path = Path(work) / "stderr.txt"
+        with open(stderr_path, "wb") as stderr_file:
+            process = subprocess.Popen(
+                [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.runner", str(spec_path),
+                 str(results_path)],
+                cwd=workdir, env=child_environment(options), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
+            timed_out = False
+            try:
+                process.wait(timeout=options.timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(process)
+                process.wait()
+            _kill_group(process)  # Whatever the page started and left running.
+        stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
         records = _records(results_path)
-    ending = _ending(process.returncode, timed_out, options.timeout, stderr.decode(errors="replace"), page)
+    ending = _ending(process.returncode, timed_out, options.timeout, stderr, page, records)
     return _page_result(page, records, ending, time.perf_counter() - started)
 
 
@@ -132,14 +167,17 @@ def block_filename(page: Page, block: CodeBlock) -> str:
     return page.path if page.script else f"{page.name}, block {block.number}"
 
 
-def _child_environment(options: RunOptions) -> dict[str, str]:
-    environment = dict(os.environ)
+def child_environment(options: RunOptions, caller: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a page runs with: the allow-listed part of CALLER's (os.environ), and ours."""
+    caller = dict(os.environ) if caller is None else caller
+    environment = {name: value for name, value in caller.items()
+                   if name in PASSED_VARIABLES or name.startswith(tuple(PASSED_PREFIXES)) or name in options.pass_env}
     if options.device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = ""  # cpu hides every GPU from the page.
     environment["MPLBACKEND"] = "Agg"
     environment["PYTHONUNBUFFERED"] = "1"
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
-                                                              environment.get("PYTHONPATH", "")]))
+                                                              caller.get("PYTHONPATH", "")]))
     return environment
 
 
@@ -170,11 +208,20 @@ class _Ending:
     reason: str | None
     line: int | None
     trace: str
+    # The problem came after every block had run (threads left running), not in one of them.
+    after_blocks: bool = False
 
 
-def _ending(returncode: int, timed_out: bool, timeout: float, stderr: str, page: Page) -> _Ending:
+def _ending(returncode: int, timed_out: bool, timeout: float, stderr: str, page: Page,
+            records: list[dict[str, Any]]) -> _Ending:
     trace = _faulthandler_trace(stderr)
     line = _last_block_line(trace or stderr, page)
+    threads = next((r for r in records if r.get("event") == "threads"), None)
+    if threads is not None:
+        names = ", ".join(f"{t['name']!r} (started in block {t['block']})" for t in threads["threads"])
+        return _Ending(f"the last block finished, but threads it started still ran {threads['grace']:g} s later: "
+                       f"{names}; they were stopped. A reader's `python` would wait for them forever: join them, "
+                       "or make them daemon threads", None, "", after_blocks=True)
     if timed_out:
         return _Ending(f"timed out after {timeout:g} s; the page's interpreter was stopped "
                        "(raise --timeout if the page is only slow)", line, trace)
@@ -211,7 +258,8 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
     environment = {k: v for k, v in environment.items() if k != "event"}
     by_number = {r["number"]: r for r in records if r.get("event") == "block"}
     blocks: list[BlockResult] = []
-    stopped = False
+    # Once the interpreter has ended (sys.exit, a crash, the timeout), later blocks did not run.
+    stopped = ending_shown = False
     for block in page.blocks:
         common = {"number": block.number, "markdown_line": block.markdown_line, "source": block.source,
                   "position": block.position, "example": block.example,
@@ -232,21 +280,24 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
         if record is not None:
             blocks.append(BlockResult(status=record["status"], seconds=record.get("seconds", 0.0),
                                       stdout=record["stdout"], stderr=record["stderr"],
-                                      checks=tuple(record["checks"]), error=record["error"], **common))
-            stopped = stopped or record["error"] is not None
+                                      checks=tuple(record["checks"]), error=record["error"],
+                                      after_failure=bool(record.get("after_failure")), **common))
+            stopped = stopped or (record["error"] or {}).get("kind") == "exit"
         elif not stopped:
             reason = ending.reason or "the page's interpreter ended before this block finished"
             blocks.append(BlockResult(status="failed", error={
                 "kind": "interpreter", "line": ending.line or 0, "message": reason,
                 "traceback": ending.trace}, **common))
-            stopped = True
+            stopped = ending_shown = True
         else:
             blocks.append(BlockResult(status="not-run", **common))
-    failed = any(b.status == "failed" for b in blocks) or (ending.reason is not None and not stopped)
-    if ending.reason and not stopped:
-        # The interpreter died outside any block (at start-up): the page fails as a whole.
+    if ending.reason and not ending_shown:
+        # The interpreter failed outside every block (at start-up, or threads left running after the
+        # last one): the page fails as a whole.
         blocks.append(BlockResult(number=0, status="failed", error={
-            "kind": "interpreter", "line": 0, "message": ending.reason, "traceback": ending.trace}))
+            "kind": "threads" if ending.after_blocks else "interpreter", "line": 0, "message": ending.reason,
+            "traceback": ending.trace}))
+    failed = any(b.status == "failed" for b in blocks)
     return PageResult(path=page.path, status="failed" if failed else "passed", seconds=round(seconds, 3),
                       blocks=tuple(blocks), environment=environment, generated=page.generated, script=page.script,
                       variant=page.variant, ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

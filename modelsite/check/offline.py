@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 import email.message
 import hashlib
 import io
@@ -31,7 +32,7 @@ CHECKPOINTS_DIR = "checkpoints"
 SYNTHESIS_VERSION = "s2"
 
 
-class FixtureError(ValueError):
+class FixtureError(ModelsiteError, ValueError):
     """fixtures/web/fixtures.yaml lists something that cannot be served."""
 
 

@@ -38,13 +38,20 @@ def place(page: PageResult, block: BlockResult, line: int | None) -> str:
     return f"{where} ({'; '.join(origins)})" if origins else where
 
 
+AFTER_FAILURE = " [after an earlier failure on this page]"
+
+
 def failure_messages(page: PageResult, block: BlockResult) -> list[str]:
-    """One message per thing wrong with BLOCK: each output that differs, then the error that stopped it."""
+    """One message per thing wrong with BLOCK: each output that differs, then the error that stopped it.
+
+    A block that ran after an earlier one had failed says so: its problem may follow from that one.
+    """
     messages = []
+    marker = AFTER_FAILURE if block.after_failure else ""
     for check in block.checks:
         if check["status"] != "failed":
             continue
-        head = place(page, block, check["line"])
+        head = place(page, block, check["line"]) + marker
         expected, actual = check["expected"], check["actual"]
         if "\n" not in expected and "\n" not in actual and len(expected) + len(actual) < 100:
             messages.append(f"{head}: expected {expected!r}, got {actual!r}")
@@ -52,7 +59,7 @@ def failure_messages(page: PageResult, block: BlockResult) -> list[str]:
             messages.append(f"{head}: printed output differs\n{side_by_side(expected, actual)}")
     error = block.error
     if error is not None:
-        message = f"{place(page, block, error.get('line') or None)}: {error['message']}"
+        message = f"{place(page, block, error.get('line') or None)}{marker}: {error['message']}"
         if error.get("blocked"):
             message += "\n    network access refused: " + ", ".join(error["blocked"])
         trace = error.get("traceback", "").strip()
@@ -94,10 +101,11 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
     offline = [c for c in held if c["status"] == "offline"]
     failed_pages = sum(p.failed for p in pages)
     environment = next((p.environment for p in pages if p.environment), {})
+    after = sum(b.after_failure for b in blocks)
     lines = [
         f"{len(pages)} page runs, {len(blocks)} blocks: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['skipped']} excluded, {counts['not-run']} not run, {counts['example']} embedded examples run alone; "
-        f"{sum(p.cached for p in pages)} runs reused from the cache",
+        f"{after} ran after an earlier failure on their page; {sum(p.cached for p in pages)} runs reused from the cache",
         f"`# prints` comments: {sum(c['status'] == 'passed' for c in held)} held, "
         f"{sum(c['status'] == 'failed' for c in held)} differ, "
         f"{sum(c['status'] == 'illustrative' for c in held)} illustrative, {len(offline)} need the released weights"
@@ -136,6 +144,48 @@ def report_data(pages: list[PageResult], figures: list[dict[str, Any]], models: 
     }
 
 
+def report_problem(data: Any) -> str | None:
+    """What makes DATA (a parsed report) unreadable to the build, or None when it is readable."""
+    if not isinstance(data, dict):
+        return "it is not a JSON object"
+    if data.get("format") != REPORT_FORMAT:
+        return f"its format is {data.get('format')!r}, and this version reads {REPORT_FORMAT!r}"
+    for key, kind in (("pages", list), ("figures", list), ("models_checked", list), ("versions", dict),
+                      ("finished_at", str), ("device", str)):
+        if not isinstance(data.get(key), kind):
+            return f"its {key!r} is not a {kind.__name__}"
+    for page in data["pages"]:
+        if not isinstance(page, dict) or not isinstance(page.get("path"), str) or \
+                not isinstance(page.get("blocks"), list) or not isinstance(page.get("status"), str):
+            return "a page run lacks its path, status or blocks"
+        for block in page["blocks"]:
+            if not isinstance(block, dict) or not isinstance(block.get("status"), str) or \
+                    not isinstance(block.get("position", 0), int) or not isinstance(block.get("code_sha256", ""), str):
+                return f"a block of {page['path']} lacks its status, position or digest"
+    for problem in data["figures"]:
+        if not isinstance(problem, dict) or not isinstance(problem.get("model"), str) or \
+                not isinstance(problem.get("message"), str):
+            return "a figure problem lacks its model or message"
+    return None
+
+
+def set_aside_if_unreadable(path: Path) -> str | None:
+    """Move the report at PATH aside when the build could not read it; say where it went, or None."""
+    if not path.is_file():
+        return None
+    try:
+        problem = report_problem(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        problem = f"it is not JSON ({error})"
+    if problem is None:
+        return None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.unreadable-{stamp}")
+    path.replace(aside)
+    return (f"{path} could not be read ({problem}); moved it to {aside.name} beside it and went on. "
+            "Delete that file once you no longer need it.")
+
+
 def write_json(path: Path, data: dict[str, Any]) -> None:
     write_text_atomically(path, json.dumps(data, indent=2) + "\n")
 
@@ -151,7 +201,7 @@ def merged_with_latest(path: Path, data: dict[str, Any]) -> dict[str, Any]:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return data
-    if not isinstance(previous, dict) or previous.get("format") != REPORT_FORMAT:
+    if report_problem(previous) is not None:
         return data
     ran = {run_name(page["path"], page.get("variant")) for page in data["pages"]}
     checked = set(data["models_checked"])

@@ -5,6 +5,17 @@ outcome is appended to RESULTS as one JSON line the moment it is known, so a cra
 a timeout still leaves every earlier block's result. Top-level statements run one at a time in
 one namespace, as a reader pasting the page into a session would, so that the output of each
 statement can be held to its `# prints:` comment.
+
+The interpreter behaves as the reader's would:
+
+- A failing block does not stop the page: the blocks after it run on in the same namespace (a
+  reader would go on too), and their results are marked as coming after a failure.
+- `sys.exit()`, `exit()` or `quit()`, whatever the code, ends the page there and fails it: the
+  reader's session would end at that line. A runnable example is a script, where exit code 0
+  (or None) is how a script ends well.
+- Threads the page started that are still running after its last block are given
+  THREAD_GRACE_SECONDS to finish, then reported by name with the block that started them, and
+  the interpreter is stopped: a reader's `python page.py` would hang on them.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import linecache
 import os
 import platform
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -27,6 +39,10 @@ from modelsite.check.expect import Expectation, ExpectationError, expectations, 
 
 # Output kept per block in the report; a progress bar could otherwise fill it.
 MAX_OUTPUT_CHARS = 20_000
+# How long threads a page leaves running get to finish once its last block has.
+THREAD_GRACE_SECONDS = 5.0
+# The exit status that tells the parent the interpreter was stopped for leftover threads.
+LEFTOVER_THREADS_STATUS = 3
 
 
 def main(argv: list[str]) -> int:
@@ -44,16 +60,38 @@ def main(argv: list[str]) -> int:
         if spec["script"]:
             namespace["__file__"] = spec["script_path"]
             sys.argv = [spec["script_path"]]
+        failed_before = False
+        started_by: dict[int, int] = {}  # thread ident -> number of the block that started it
         for block in spec["blocks"]:
-            outcome = run_block(block, namespace, online=spec["online"])
+            outcome = run_block(block, namespace, online=spec["online"], script=spec["script"])
+            outcome["after_failure"] = failed_before
             if runtime is not None and runtime.blocked and outcome["status"] == "failed":
                 outcome["error"]["blocked"] = sorted(set(runtime.blocked))
             if runtime is not None:
                 outcome["checkpoints"] = {name: str(path) for name, path in runtime.checkpoints.items()}
+            for thread in threading.enumerate():
+                started_by.setdefault(thread.ident or 0, block["number"])
+            exited = outcome.pop("exited", False)
             _emit(results, outcome)
-            if outcome["error"] is not None:
-                break  # Later blocks build on this one; wrong output alone leaves them able to run.
+            if exited:
+                break  # The reader's interpreter has ended: nothing after this line runs.
+            failed_before = failed_before or outcome["status"] == "failed"
+        leftover = _leftover_threads(THREAD_GRACE_SECONDS)
+        if leftover:
+            _emit(results, {"event": "threads", "grace": THREAD_GRACE_SECONDS,
+                            "threads": [{"name": t.name, "block": started_by.get(t.ident or 0, 0)} for t in leftover]})
+            results.close()
+            os._exit(LEFTOVER_THREADS_STATUS)  # A normal exit would wait for them forever.
     return 0
+
+
+def _leftover_threads(grace: float) -> list[threading.Thread]:
+    """Non-daemon threads still alive after GRACE seconds: what would keep `python page.py` from ending."""
+    deadline = time.monotonic() + grace
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
 
 
 def environment() -> dict[str, Any]:
@@ -71,8 +109,11 @@ def environment() -> dict[str, Any]:
     }
 
 
-def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool) -> dict[str, Any]:
-    """Run one block's statements in NAMESPACE; return its outcome as the report records it."""
+def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, script: bool = False) -> dict[str, Any]:
+    """Run one block's statements in NAMESPACE; return its outcome as the report records it.
+
+    An outcome with `exited` set ended the interpreter (SystemExit): the page runs no further.
+    """
     code, filename = block["code"], block["filename"]
     linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
     started = time.perf_counter()
@@ -89,11 +130,14 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool) ->
     for statement in tree.body:
         printed = io.StringIO()
         failure = None
+        exit_code: object = None
+        exited = False
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(stderr_buffer):
             try:
                 exec(compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec"), namespace)
             except SystemExit as error:
-                if error.code not in (None, 0):
+                exited, exit_code = True, error.code
+                if not (script and error.code in (None, 0)):
                     failure = error
             except BaseException as error:  # noqa: BLE001 - any error fails the block, reported in full.
                 failure = error
@@ -104,7 +148,15 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool) ->
             outcome["stdout"] = _clip("".join(stdout_parts))
             outcome["stderr"] = _clip(stderr_buffer.getvalue())
             line, trace = _error_line(failure, filename, statement.lineno)
+            if exited:
+                outcome["exited"] = True
+                return _failed(outcome, started, line, f"sys.exit({exit_code!r}) ends the page here: a reader's "
+                               "interpreter would quit at this line and run none of what follows; remove the "
+                               "exit", trace, kind="exit")
             return _failed(outcome, started, line, f"{type(failure).__name__}: {failure}", trace)
+        if exited:  # A script that ends with status 0: as `python script.py` would.
+            outcome["exited"] = True
+            break
     outcome["stdout"] = _clip("".join(stdout_parts))
     outcome["stderr"] = _clip(stderr_buffer.getvalue())
     outcome["seconds"] = round(time.perf_counter() - started, 4)
@@ -130,10 +182,11 @@ def _held(expectation: Expectation, printed: str, online: bool) -> dict[str, Any
             "expected": normalized(expectation.text), "actual": normalized(printed), "options": options}
 
 
-def _failed(outcome: dict[str, Any], started: float, line: int, message: str, trace: str) -> dict[str, Any]:
+def _failed(outcome: dict[str, Any], started: float, line: int, message: str, trace: str,
+            kind: str = "exception") -> dict[str, Any]:
     outcome["status"] = "failed"
     outcome["seconds"] = round(time.perf_counter() - started, 4)
-    outcome["error"] = {"kind": "exception", "line": line, "message": message, "traceback": trace}
+    outcome["error"] = {"kind": kind, "line": line, "message": message, "traceback": trace}
     return outcome
 
 

@@ -61,10 +61,16 @@ class SourceTracer:
         return f"{model.file}:{line}"
 
     def models_in(self, code: str) -> list[str]:
-        """IDs of the index's variants that CODE names."""
+        """IDs of the index's variants that CODE names, each also as `ID.tag` (what `--only` matches)."""
         if self.index is None:
             return []
-        return [model.name for model in self.index.models if f'"{model.name}' in code]
+        return [name for model in self.index.models if f'"{model.name}' in code
+                for name in (model.name, model.pretrained_name)]
+
+    def ids_of(self, name: str) -> tuple[str, ...]:
+        """Variant NAME as `--only` may name it: its ID, and `ID.tag`."""
+        model = next((m for m in self.index.models if m.name == name), None) if self.index else None
+        return (name, model.pretrained_name) if model else (name,)
 
 
 def written_fences(root: Path) -> list[WrittenFence]:
