@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import yaml
 
-from modelsite.check.command import CheckError
 from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
+from modelsite.errors import ModelsiteError, parse_model_id
 from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
 from modelsite.problems import Problem, display_path
 from modelsite.scaffold import count_placeholders
@@ -21,9 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except CheckError as error:
-        print(f"modelsite check: {error}", file=sys.stderr)
-        return 2
+    except ModelsiteError as error:
+        print(f"modelsite {args.command}: {error}", file=sys.stderr)
+        return error.exit_status
     except KeyboardInterrupt:
         print("modelsite: interrupted", file=sys.stderr)
         return 130
@@ -32,9 +33,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, answering a bad argument with one line (and where to read more), not the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="modelsite", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="modelsite", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     validate = commands.add_parser("validate", help="check model-index YAML files against the schema",
                                     description="Check model-index files; print PATH:LINE:COL: message per problem.")
@@ -99,16 +107,10 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 
 def _measure(args: argparse.Namespace) -> int:
-    import timm
-
     from modelsite.measure import measure
 
-    name = args.model_id.split(".")[0]
-    if not timm.is_model(name):
-        print(f"modelsite measure: timm {timm.__version__} has no model {name!r}; "
-              "see timm.list_models() for the IDs", file=sys.stderr)
-        return 1
-    result = measure(args.model_id)
+    name, tag = parse_model_id(args.model_id)
+    result = measure(f"{name}.{tag}" if tag else name)
     print(f"# {args.model_id}, measured with timm {result.timm_version} and torch {result.torch_version}")
     print(f"# FLOPs: multiply-accumulates for one {result.image_size}x{result.image_size} image "
           "(FlopCounterMode total, halved)")
@@ -122,18 +124,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from modelsite.scaffold import ScaffoldError, new_entry
+    from modelsite.scaffold import new_entry
 
-    try:
-        done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
-    except ScaffoldError as error:
-        print(f"modelsite new: {error}", file=sys.stderr)
-        return 1
+    done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
     action = "created with collection" if done.created else "appended to collection"
     print(f"{done.model_id}: {display_path(done.path)} {action} {done.collection!r}")
     if done.placeholders:
         print(f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
               f"(the page shows them as not given)")
-    name = done.model_id.split(".")[0]
-    print(f"next: mkdocs build --strict, then modelsite check --only {name}")
+    print(f"next: mkdocs build --strict, then modelsite check --only {done.model_id}")
     return 0

@@ -8,13 +8,15 @@ a new collection its paper, summary and citation) is written as a placeholder st
 
 from __future__ import annotations
 
+from modelsite.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from modelsite.files import write_text_atomically
-from modelsite.index import CACHE_DIR, index_files, read_index
+from modelsite.errors import parse_model_id
+from modelsite.index import CACHE_DIR, FILE_STEM, INDEX_DIR, index_files, read_index
 from modelsite.measure import cached_measure
 from modelsite.problems import display_path
 
@@ -37,8 +39,10 @@ def count_placeholders(data: object) -> int:
     return int(is_placeholder(data))
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(ModelsiteError):
     """The entry cannot be written; nothing was changed."""
+
+    exit_status = 1
 
 
 @dataclass(frozen=True)
@@ -52,16 +56,14 @@ class Scaffolded:
 
 def new_entry(model_id: str, collection_path: Path, root: Path, collection_name: str | None = None) -> Scaffolded:
     """Measure MODEL_ID and append its entry to COLLECTION_PATH (created with its collection when absent)."""
+    collection_path = index_file_path(collection_path, root)  # Before importing timm: a wrong path answers at once.
     import timm
 
-    name, _, tag = model_id.partition(".")
-    if not timm.is_model(name):
-        raise ScaffoldError(f"timm {timm.__version__} has no model {name!r}; see timm.list_models() for the IDs")
-    config = timm.models.get_pretrained_cfg(model_id)
-    if config is None:
+    name, tag = parse_model_id(model_id)
+    config = timm.models.get_pretrained_cfg(f"{name}.{tag}" if tag else name)
+    if config is None or not tag:
         raise ScaffoldError(f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents "
                             "released weights")
-    tag = tag or getattr(config, "tag", "")
     index, problems = read_index(index_files(root), base=root, check_timm=False)
     if problems:
         raise ScaffoldError("the model index has problems; fix them first (modelsite validate)")
@@ -96,6 +98,19 @@ class _IndexDumper(yaml.SafeDumper):
 
 _IndexDumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
     "tag:yaml.org,2002:seq", data, flow_style=bool(data) and all(isinstance(x, (int, float)) for x in data)))
+
+
+def index_file_path(path: Path, root: Path) -> Path:
+    """PATH when it is a file the index reads (`model_index/NAME.yaml`, no subfolder); else a ScaffoldError."""
+    folder = (root / INDEX_DIR).resolve()
+    target = path if path.is_absolute() else root / path
+    where = f"write to {INDEX_DIR}/NAME.yaml, NAME in lowercase letters, digits, '-' and '_' (e.g. {INDEX_DIR}/my-family.yaml)"
+    if target.resolve().parent != folder or target.suffix not in (".yaml", ".yml"):
+        raise ScaffoldError(f"{path}: the index reads only the .yaml files directly in {INDEX_DIR}/, so an entry "
+                            f"there would never appear on the site; {where}")
+    if not FILE_STEM.match(target.stem):
+        raise ScaffoldError(f"{path}: the file name becomes the page's address; {where}")
+    return folder / target.name
 
 
 def entry_yaml(model_id: str, collection: str, root: Path) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from modelsite.check.figures import figure_problems
 from modelsite.index import load_index
+from modelsite.problems import IndexProblems
 from modelsite.measure import measure
 
 MODEL = "tf_efficientnet_lite0"
@@ -67,10 +68,15 @@ def test_a_tag_the_model_lacks_fails_at_its_item(project_copy: Path) -> None:
                               "'Squeeze-and-Excitation Block', but timm 1.0.31 builds tf_efficientnet_lite0 without it")
 
 
-def test_an_unknown_tag_fails_naming_the_known_ones(project_copy: Path) -> None:
-    (problem,) = _problems_after(project_copy, "    - RELU6\n", "    - RELU6\n    - Attention\n")
-    assert "lists 'Attention', but modelsite cannot find 'Attention' in a module graph" in problem
-    assert "CondConv" in problem
+def test_an_unknown_tag_is_refused_by_validate_naming_the_known_ones(project_copy: Path) -> None:
+    # The vocabulary is closed, so validate refuses a tag no module graph can show (and text that is not a tag).
+    path = project_copy / FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("    - RELU6\n", "    - RELU6\n    - Attention\n", 1))
+    with pytest.raises(IndexProblems) as refused:
+        load_index(project_copy, check_timm=False)
+    (problem,) = refused.value.problems
+    assert (problem.line, problem.col) == (_line_of(project_copy, "- Attention"), 7)
+    assert "is 'Attention', which is not one of 1x1 Convolution" in problem.message and "CondConv" in problem.message
 
 
 def test_a_block_no_tag_names_fails(project_copy: Path) -> None:
