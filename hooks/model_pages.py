@@ -17,10 +17,10 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from modelsite.escape import sanitize_html
-from modelsite.macros import lock_down
-from modelsite.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
-from modelsite.verified import CheckReport, ReportError, load_report, with_outputs
+from modelsite.site.escape import sanitize_html
+from modelsite.site.macros import lock_down
+from modelsite.site.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
+from modelsite.site.outputs import CheckReport, ReportError, load_report, with_outputs
 
 
 @dataclass

@@ -11,10 +11,11 @@ import yaml
 
 from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
-from modelsite.errors import ModelsiteError, parse_model_id
+from modelsite.core.errors import ModelsiteError
+from modelsite.measure.ids import parse_model_id
 from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
-from modelsite.problems import Problem, display_path
-from modelsite.scaffold import count_placeholders
+from modelsite.core.problems import Problem, display_path
+from modelsite.measure.scaffold import count_placeholders
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +125,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from modelsite.scaffold import new_entry
+    from modelsite.measure.scaffold import new_entry
 
     done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
     action = "created with collection" if done.created else "appended to collection"

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from modelsite.check.blocks import python_blocks
+from modelsite.core.blocks import python_blocks
 from modelsite.check.expect import Expectation, ExpectationError, expectations, matches
 from modelsite.check.trace import SourceTracer
 from modelsite.index import load_index
-from modelsite.pages import generated_pages
+from modelsite.site.pages import generated_pages
 from tests.conftest import ROOT
 
 

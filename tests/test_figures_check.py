@@ -16,7 +16,7 @@ import pytest
 
 from modelsite.check.figures import figure_problems
 from modelsite.index import load_index
-from modelsite.problems import IndexProblems
+from modelsite.core.problems import IndexProblems
 from modelsite.measure import measure
 
 MODEL = "tf_efficientnet_lite0"

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from mkdocs.utils.meta import get_data
 
 from modelsite.index import index_files, read_index
-from modelsite.pages import page_header
+from modelsite.site.pages import page_header
 from tests.conftest import ROOT
 from tests.test_build import build, page_text
 

@@ -11,7 +11,7 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from modelsite.formatting import feature_sides, giga, mega, megabytes, thousands
+from modelsite.site.formatting import feature_sides, giga, mega, megabytes, thousands
 from modelsite.measure import architecture_tags, measure
 from tests.conftest import ROOT
 

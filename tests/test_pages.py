@@ -12,13 +12,13 @@ import jinja2
 import markdown
 import pytest
 
-from modelsite.check.blocks import python_blocks as check_blocks
-from modelsite.check.blocks import variant_runs
-from modelsite.escape import literal_block, text
-from modelsite.formatting import giga, mega, megabytes, thousands
+from modelsite.core.blocks import python_blocks as check_blocks
+from modelsite.core.blocks import variant_runs
+from modelsite.site.escape import literal_block, text
+from modelsite.site.formatting import giga, mega, megabytes, thousands
 from modelsite.index import load_index
-from modelsite.pages import generated_pages, template_environment
-from modelsite.recipe import train_flags
+from modelsite.site.pages import generated_pages, template_environment
+from modelsite.site.recipe import train_flags
 from tests.conftest import ROOT
 
 INDEX = load_index(ROOT)
@@ -138,6 +138,6 @@ def test_undefined_names_fail_the_render() -> None:
 
 def test_math_becomes_mathml_and_code_keeps_its_dollars() -> None:
     html = markdown.markdown("Depth grows as $\\alpha^\\phi$, not `$HOME` or $5 and $6.\n\n$$\nx^2\n$$",
-                             extensions=["modelsite.markdown_math"])
+                             extensions=["modelsite.site.markdown_math"])
     assert html.count("<math") == 2 and "<msup>" in html
     assert "<code>$HOME</code>" in html and "$5 and $6" in html

@@ -1,4 +1,4 @@
-"""The EfficientNet story pages' evidence (modelsite.story): multipliers, structure, experts, Lite changes.
+"""The EfficientNet story pages' evidence (modelsite.site.story): multipliers, structure, experts, Lite changes.
 
 Builds the 16 index models on the meta device (seconds, no weights) and checks what the pages'
 tables say against rules derived independently here: timm's rounding, the paper's formula, the
@@ -14,9 +14,9 @@ import pytest
 from timm.layers import make_divisible
 
 from modelsite.index import load_index
-from modelsite.story import (ALPHA, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing, lite_pairs,
+from modelsite.site.story import (ALPHA, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing, lite_pairs,
                              predicted_cost, scaling_rows, stride32_padding)
-from modelsite.story_markdown import cost_table, multipliers_table, scaling_summary
+from modelsite.site.story_markdown import cost_table, multipliers_table, scaling_summary
 from tests.conftest import ROOT
 
 INDEX = load_index(ROOT, check_timm=False)
@@ -91,7 +91,7 @@ def test_lite_variants_show_each_change_from_their_b_twin() -> None:
 
 
 def test_a_variant_of_another_family_is_left_out_not_an_error() -> None:
-    from modelsite.story import _efficientnet_structure
+    from modelsite.site.story import _efficientnet_structure
 
     assert _efficientnet_structure("resnet18") is None
     assert _efficientnet_structure("tf_efficientnet_es").generator == "_gen_efficientnet_edge"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from modelsite.index import index_files, read_index
-from modelsite.problems import Problem
+from modelsite.core.problems import Problem
 from tests.conftest import ROOT
 
 VALID_ENTRY = """\

@@ -1,4 +1,4 @@
-"""Outputs under blocks and verdicts per variant (modelsite.verified, modelsite.catalog), from check reports.
+"""Outputs under blocks and verdicts per variant (modelsite.site.outputs, modelsite.site.catalog), from check reports.
 
 Reports here are written by `modelsite.check.report` from page results built in the test, so each
 state (passed, failed, excluded, not run, changed since, no report) is reached on purpose. The
@@ -13,11 +13,11 @@ from pathlib import Path
 import markdown
 import pytest
 
-from modelsite.catalog import Verdict
-from modelsite.check.blocks import python_blocks
-from modelsite.check.execute import BlockResult, PageResult, code_digest
+from modelsite.site.catalog import Verdict
+from modelsite.core.blocks import python_blocks
+from modelsite.check.parent import BlockResult, PageResult, code_digest
 from modelsite.check.report import merged_with_latest, report_data, write_json
-from modelsite.verified import NOT_VERIFIED, ReportError, load_report, variant_verdicts, with_outputs
+from modelsite.site.outputs import NOT_VERIFIED, ReportError, load_report, variant_verdicts, with_outputs
 
 PAGE = "docs/page.md"
 MARKDOWN = """# A page

@@ -15,13 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from modelsite.check.blocks import Page, SourceRef
-from modelsite.check.execute import BlockResult, PageResult, RunOptions, as_cached
-from modelsite.files import installed_version, write_text_atomically
+from modelsite.core.blocks import Page, SourceRef
+from modelsite.check.parent import BlockResult, PageResult, RunOptions, as_cached
+from modelsite.core.files import installed_version, write_text_atomically
 
 CACHE_VERSION = 2
 # The files whose code decides how a page runs and is judged.
-_RUNNER_FILES = ("runner.py", "expect.py", "offline.py", "execute.py")
+_RUNNER_FILES = ("child.py", "expect.py", "offline.py", "parent.py")
 
 
 def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:

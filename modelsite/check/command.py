@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 import argparse
 import fnmatch
 import math
@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TextIO
 
 from modelsite.check import cache, report
-from modelsite.check.blocks import Page
+from modelsite.core.blocks import Page
 from modelsite.check.discover import DiscoveryError, discover
-from modelsite.check.execute import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
+from modelsite.check.parent import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
 from modelsite.check.figures import FigureProblem, figure_problems
 from modelsite.check.offline import FixtureError, fixture_digest, web_fixtures
 from modelsite.index import CACHE_DIR, LATEST_REPORT, Model, index_files, load_index
 from modelsite.measure import cached_measure
-from modelsite.problems import IndexProblems
+from modelsite.core.problems import IndexProblems
 
 
 
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         print(line, file=err)
     figures = [problem.as_dict() for problem in problems]
     data = report.report_data(results, figures, [m.name for m in models], device, args.online)
-    # The build shows each block's output from here; see modelsite.verified.
+    # The build shows each block's output from here; see modelsite.site.outputs.
     latest = root / LATEST_REPORT
     report.write_json(latest, report.merged_with_latest(latest, data))
     if args.report:

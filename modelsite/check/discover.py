@@ -8,7 +8,7 @@ everything that can change a page, so a rerun with nothing changed does not buil
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 import hashlib
 import json
 import logging
@@ -19,11 +19,11 @@ from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
 
-from modelsite.check.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
+from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
 from modelsite.check.trace import SourceTracer
-from modelsite.files import installed_version, write_text_atomically
+from modelsite.core.files import installed_version, write_text_atomically
 from modelsite.index import ModelIndex
-from modelsite.pages import runnable_examples
+from modelsite.site.pages import runnable_examples
 
 DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.

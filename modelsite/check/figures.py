@@ -14,7 +14,7 @@ from typing import Any
 
 from modelsite.index import Model
 from modelsite.measure import ARCHITECTURE_TAGS, Measurement
-from modelsite.problems import Problem
+from modelsite.core.problems import Problem
 
 FILE_SIZE_TOLERANCE = 0.01
 

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 import email.message
 import hashlib
 import io

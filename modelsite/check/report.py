@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from modelsite.check.blocks import run_name
-from modelsite.check.execute import BlockResult, PageResult
-from modelsite.files import write_text_atomically
+from modelsite.core.blocks import run_name
+from modelsite.check.parent import BlockResult, PageResult
+from modelsite.core.files import write_text_atomically
 
 REPORT_FORMAT = "modelsite-check/2"
 _SIDE_WIDTH = 48

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelsite.check.blocks import PYTHON_LANGUAGES, SourceRef, fences
+from modelsite.core.blocks import PYTHON_LANGUAGES, SourceRef, fences
 from modelsite.index import ModelIndex
 
 _JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)

@@ -13,13 +13,13 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from modelsite import story_markdown
+from modelsite.site import story_markdown
 from modelsite.index import ModelIndex
-from modelsite.escape import Markup, finalize
-from modelsite.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build, runnable_examples
-from modelsite.scaffold import entry_yaml
-from modelsite.schema import INDEX_FILE
-from modelsite.schema_types import ListOf, Record
+from modelsite.site.escape import Markup, finalize
+from modelsite.site.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build, runnable_examples
+from modelsite.measure.scaffold import entry_yaml
+from modelsite.index.schema import INDEX_FILE
+from modelsite.index.schema_types import ListOf, Record
 
 
 def define_env(env: Any) -> None:
@@ -93,8 +93,8 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
 
 
 def environment_table() -> str:
-    """The environment a page runs with, from the tables in modelsite.check.execute."""
-    from modelsite.check.execute import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
+    """The environment a page runs with, from the tables in modelsite.check.parent."""
+    from modelsite.check.parent import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
 
     rows = ["| Variable | Comes from | What for |", "| --- | --- | --- |"]
     rows += [f"| `{name}` | the caller, when set | {why} |" for name, why in PASSED_VARIABLES.items()]
@@ -141,9 +141,9 @@ def validation_example(root: Path, yaml_text: str, file_name: str = "model_index
 
 def failure_example(root: Path, index: ModelIndex) -> str:
     """The message the check gives if a collection page's class-score shape were wrong, placed as it would be."""
-    from modelsite.check.blocks import python_blocks
+    from modelsite.core.blocks import python_blocks
     from modelsite.check.trace import SourceTracer
-    from modelsite.pages import generated_pages
+    from modelsite.site.pages import generated_pages
 
     statement = "print(probabilities.shape)  # prints: torch.Size([1, 1000])"
     tracer = SourceTracer(root, index)

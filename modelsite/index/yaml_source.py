@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from modelsite.problems import Problem
+from modelsite.core.problems import Problem
 
 # A collection of a hundred variants is about 150 KB; anything far larger is not an index file.
 MAX_BYTES = 1_000_000

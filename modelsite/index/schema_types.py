@@ -14,8 +14,7 @@ from typing import Any, Union
 
 import yaml
 
-from modelsite.escape import IDENTIFIER
-from modelsite.problems import Problem
+from modelsite.core.problems import Problem
 
 KeyPath = tuple[Union[str, int], ...]
 
@@ -95,6 +94,9 @@ class Spec:
         return INVALID
 
 
+# An identifier, as timm's model IDs and tags are written: letters, digits, `_`, `.` and `-`. No Markdown or
+# HTML context reads any of these as syntax, so the site prints identifiers as they are.
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # Raw HTML: a tag, a closing tag, a comment, a declaration or a processing instruction.
 RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|/[A-Za-z]|!|\?)")
 # Addresses that run or embed content in the reader's browser, wherever they stand.

@@ -1,4 +1,4 @@
-"""The fresh interpreter that runs one page: `python -m modelsite.check.runner SPEC RESULTS`.
+"""The fresh interpreter that runs one page: `python -m modelsite.check.child SPEC RESULTS`.
 
 SPEC is JSON written by the check: the page's blocks in order and how to run them. Each block's
 outcome is appended to RESULTS as one JSON line the moment it is known, so a crash, a kill or

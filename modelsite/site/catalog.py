@@ -10,13 +10,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from modelsite.charts import Axis, Point, scatter_svg
-from modelsite.escape import Markup
+from modelsite.site.charts import Axis, Point, scatter_svg
+from modelsite.site.escape import Markup
 from modelsite.index import Collection, Model, ModelIndex
-from modelsite.verified import NOT_VERIFIED, CheckReport, variant_verdicts
+from modelsite.site.outputs import NOT_VERIFIED, CheckReport, variant_verdicts
 
 FORMAT = "modelsite-models/1"
-# Where collection pages live under docs/ (and the site); modelsite.pages renders them there.
+# Where collection pages live under docs/ (and the site); modelsite.site.pages renders them there.
 MODELS_DIR = "models"
 EXPLORER_FIGURES = ("Parameters", "FLOPs", "Activations", "Image Size", "Crop Pct", "File Size")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelsite.check.blocks import CodeBlock, Page, SourceRef, run_name
+from modelsite.core.blocks import CodeBlock, Page, SourceRef, run_name
 
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
@@ -130,7 +130,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         stderr_path = Path(work) / "stderr.txt"
         with open(stderr_path, "wb") as stderr_file:
             process = subprocess.Popen(
-                [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.runner", str(spec_path),
+                [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child", str(spec_path),
                  str(results_path)],
                 cwd=workdir, env=child_environment(options), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
@@ -241,7 +241,7 @@ def _faulthandler_trace(stderr: str) -> str:
     if start < 0:
         return ""
     frames = [line.strip() for line in stderr[start:].splitlines()[1:] if line.strip().startswith("File ")]
-    runner = f"{Path(__file__).resolve().parent}{os.sep}runner.py"
+    runner = f"{Path(__file__).resolve().parent}{os.sep}child.py"
     shown = [frame for frame in frames if runner not in frame and "<frozen runpy>" not in frame]
     return "stack when it stopped (innermost first):\n" + "\n".join(shown) if shown else ""
 

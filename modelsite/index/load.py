@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelsite.problems import IndexProblems, Problem, display_path
-from modelsite.schema import INDEX_FILE
-from modelsite.schema_types import INVALID, KeyPath, Walk
-from modelsite.yaml_source import load_yaml_file
+from modelsite.core.problems import IndexProblems, Problem, display_path
+from modelsite.index.schema import INDEX_FILE
+from modelsite.index.schema_types import INVALID, KeyPath, Walk
+from modelsite.index.yaml_source import load_yaml_file
 
 INDEX_DIR = "model_index"
 # A collection file's name becomes its page's address: lowercase words joined by hyphens.

@@ -12,13 +12,13 @@ import html
 
 import jinja2
 
-from modelsite.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
-from modelsite.escape import finalize, front_matter
-from modelsite.formatting import FILTERS, placeholder
+from modelsite.site.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
+from modelsite.site.escape import finalize, front_matter
+from modelsite.site.formatting import FILTERS, placeholder
 from modelsite.index import ModelIndex, load_index
-from modelsite.problems import IndexProblems
-from modelsite.recipe import train_flags
-from modelsite.verified import CheckReport
+from modelsite.core.problems import IndexProblems
+from modelsite.site.recipe import train_flags
+from modelsite.site.outputs import CheckReport
 
 TEMPLATES_DIR = "templates"
 EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
@@ -38,7 +38,7 @@ class GeneratedPage:
 
 def template_environment(root: Path) -> jinja2.Environment:
     """The Jinja environment of generated pages: sandboxed, strict about undefined names, and escaping
-    every printed value that is not already Markup (see modelsite.escape)."""
+    every printed value that is not already Markup (see modelsite.site.escape)."""
     from jinja2.sandbox import SandboxedEnvironment
 
     environment = SandboxedEnvironment(

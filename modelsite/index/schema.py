@@ -7,7 +7,7 @@ Field names follow the model-index format of timm's old docs (`Collections:`, `M
 from __future__ import annotations
 
 from modelsite.measure import ARCHITECTURE_TAGS
-from modelsite.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Text, Url
+from modelsite.index.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Text, Url
 
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
 

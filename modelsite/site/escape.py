@@ -34,6 +34,8 @@ from typing import Any, Mapping
 import yaml
 from markupsafe import Markup
 
+from modelsite.index.schema_types import IDENTIFIER
+
 __all__ = ["Markup", "finalize", "front_matter", "literal_block", "prose", "sanitize_html", "text", "url"]
 
 # Characters that Markdown (and the extensions this site enables: tables, attr_list, emoji, math)
@@ -41,7 +43,6 @@ __all__ = ["Markup", "finalize", "front_matter", "literal_block", "prose", "sani
 _SYNTAX = frozenset("&<>\"'\\`*_[](){}|$:!#~^=+")
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
 def text(value: object) -> Markup:
@@ -117,7 +118,7 @@ def prose(value: object) -> Markup:
     """A prose field's Markdown as sanitized HTML: emphasis, code, math and http(s) or relative links."""
     import markdown
 
-    from modelsite.markdown_math import MathExtension
+    from modelsite.site.markdown_math import MathExtension
 
     converter = markdown.Markdown(extensions=[MathExtension()])
     # Raw HTML is text in prose: the converter's HTML readers are removed, so `<b>` shows as `<b>`.

@@ -8,17 +8,17 @@ a new collection its paper, summary and citation) is written as a placeholder st
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from modelsite.files import write_text_atomically
-from modelsite.errors import parse_model_id
+from modelsite.core.files import write_text_atomically
+from modelsite.measure.ids import parse_model_id
 from modelsite.index import CACHE_DIR, FILE_STEM, INDEX_DIR, index_files, read_index
 from modelsite.measure import cached_measure
-from modelsite.problems import display_path
+from modelsite.core.problems import display_path
 
 PLACEHOLDER = "TODO"
 

@@ -156,7 +156,7 @@ def cached_measure(model_id: str, cache_dir: Path | None) -> Measurement:
     import hashlib
     import json
 
-    from modelsite.files import installed_version, write_text_atomically
+    from modelsite.core.files import installed_version, write_text_atomically
 
     if cache_dir is None:
         return measure(model_id)

@@ -10,7 +10,7 @@ since; such a block, like every block when there is no report, says "not yet ver
 
 from __future__ import annotations
 
-from modelsite.errors import ModelsiteError
+from modelsite.core.errors import ModelsiteError
 import html
 import json
 import os
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelsite.check.blocks import CodeBlock, python_blocks, variant_runs
-from modelsite.check.execute import code_digest
+from modelsite.core.blocks import CodeBlock, python_blocks, variant_runs
+from modelsite.check.parent import code_digest
 from modelsite.check.report import report_problem
 from modelsite.index import LATEST_REPORT
 

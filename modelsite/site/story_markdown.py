@@ -1,4 +1,4 @@
-"""Tables and charts of the EfficientNet story pages, as Markdown, from `modelsite.story`'s evidence.
+"""Tables and charts of the EfficientNet story pages, as Markdown, from `modelsite.site.story`'s evidence.
 
 Each function is a macro of the hand-written pages under docs/efficientnet/: nothing on those
 pages is typed in by hand, and the figures they quote are the index's, held by the check.
@@ -6,11 +6,11 @@ pages is typed in by hand, and the figures they quote are the index's, held by t
 
 from __future__ import annotations
 
-from modelsite.catalog import variant_url
-from modelsite.charts import Axis, Line, Point, scatter_svg
-from modelsite.formatting import giga, mega
+from modelsite.site.catalog import variant_url
+from modelsite.site.charts import Axis, Line, Point, scatter_svg
+from modelsite.site.formatting import giga, mega
 from modelsite.index import Model, ModelIndex
-from modelsite.story import (ALPHA, BASE_RESOLUTION, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing,
+from modelsite.site.story import (ALPHA, BASE_RESOLUTION, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing,
                              lite_pairs, predicted_cost, scaling_rows, stride32_padding, structure)
 
 

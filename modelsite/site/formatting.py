@@ -7,7 +7,7 @@ from typing import Callable
 
 from markupsafe import Markup
 
-from modelsite import escape
+from modelsite.site import escape
 
 
 # Each filter writes digits and units only: its output is Markup, never escaped again.
@@ -54,7 +54,7 @@ def given(value: object, shown: str = "not given") -> object:
 
     SHOWN is the template's own Markdown; VALUE stays data, escaped where it is printed.
     """
-    from modelsite.scaffold import is_placeholder
+    from modelsite.measure.scaffold import is_placeholder
 
     if is_placeholder(value):
         return Markup(shown)
@@ -63,7 +63,7 @@ def given(value: object, shown: str = "not given") -> object:
 
 def placeholder(value: object) -> bool:
     """Jinja test: VALUE is still a `TODO` placeholder of `modelsite new`."""
-    from modelsite.scaffold import is_placeholder
+    from modelsite.measure.scaffold import is_placeholder
 
     return is_placeholder(value)
 
