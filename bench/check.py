@@ -32,7 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from modelsite.index import CACHE_DIR, load_index  # noqa: E402
+from modelsite.core.cache import CACHE_DIR, store  # noqa: E402
+from modelsite.core.project import Project  # noqa: E402
+from modelsite.index import load_index  # noqa: E402
 from modelsite.check.discover import discover  # noqa: E402
 
 # Installs exactly the offline environment the check gives a page, then runs the script.
@@ -54,7 +56,7 @@ def main() -> int:
     args = parser.parse_args()
 
     cache = ROOT / CACHE_DIR
-    pages = discover(ROOT, None, load_index(ROOT, check_timm=False))
+    pages = discover(Project(ROOT), load_index(ROOT, check_timm=False), use_cache=False)
     print(f"{len(pages)} pages, {sum(len(p.runnable_blocks) for p in pages)} blocks", file=sys.stderr)
     _check()  # Warm-up: synthesizes the checkpoints every page loads.
 
@@ -62,10 +64,10 @@ def main() -> int:
     for _ in range(args.repeat):
         bare.append(_bare(pages))
         for part in ("check", "discovery"):
-            shutil.rmtree(cache / part, ignore_errors=True)
+            shutil.rmtree(store(cache, part).folder, ignore_errors=True)
         check.append(_check())
         rerun.append(_check())
-        shutil.rmtree(cache / "measure", ignore_errors=True)
+        shutil.rmtree(store(cache, "measure").folder, ignore_errors=True)
         measure.append(_check() - rerun[-1])
     figures = {
         "pages": len(pages),

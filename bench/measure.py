@@ -34,7 +34,7 @@ m = measure(name, with_file_size=False, device=device)
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
 print(json.dumps({{"seconds": seconds, "peak_kib": peak,
-                  "figures": [m.flops, m.activations, m.parameters, m.image_size, list(m.architecture)]}}))
+                  "figures": [m["FLOPs"], m["Activations"], m["Parameters"], m["Image Size"], m["Architecture"]]}}))
 """
 
 

@@ -13,7 +13,8 @@ from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
 from modelsite.core.errors import ModelsiteError
 from modelsite.measure.ids import parse_model_id
-from modelsite.index import INDEX_DIR, index_files, read_index, yaml_files_in
+from modelsite.core.project import INDEX_DIR, Project
+from modelsite.index import index_files, read_index, yaml_files_in
 from modelsite.core.problems import Problem, display_path
 from modelsite.measure.scaffold import count_placeholders
 
@@ -23,15 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except ModelsiteError as error:
+    except ModelsiteError as error:  # A problem with the input: its message says what to do.
+        if args.debug:
+            raise
         print(f"modelsite {args.command}: {error}", file=sys.stderr)
         return error.exit_status
     except KeyboardInterrupt:
         print("modelsite: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # The promise is a clear line, never a traceback.
-        print(f"modelsite {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:  # A bug in modelsite: say so plainly; --debug shows where.
+        if args.debug:
+            raise
+        print(f"modelsite {args.command}: internal error ({type(error).__name__}: {error}); this is a bug in "
+              "modelsite: run the command again with --debug for the traceback, and report it", file=sys.stderr)
+        return 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +49,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="modelsite", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of any error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     validate = commands.add_parser("validate", help="check model-index YAML files against the schema",
@@ -73,7 +80,30 @@ def _parser() -> argparse.ArgumentParser:
                                             "example) run in a fresh interpreter and held to its `# prints:`.")
     add_check_arguments(check)
     check.set_defaults(run=_check)
+
+    cache = commands.add_parser("cache", help="show or clear the cache in .modelsite-cache/",
+                                description="Measurements, synthesized checkpoints, discovered pages and passed page "
+                                            "runs are kept in .modelsite-cache/, each kind bounded in size.")
+    cache.add_argument("action", choices=("info", "clear"), help="info: what each store holds; clear: empty them all")
+    cache.set_defaults(run=_cache)
     return parser
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from modelsite.core.cache import STORES, clear, store
+
+    root = Project(Path.cwd()).cache_dir
+    if args.action == "clear":
+        removed = clear(root)
+        print(f"removed {len(removed)} store{'s' * (len(removed) != 1)} from {display_path(root)}"
+              " (the latest check report stays)")
+        return 0
+    for name, kind in STORES.items():
+        folder = store(root, name).folder
+        entries = [p for p in folder.glob("*") if p.is_file()] if folder.is_dir() else []
+        size = sum(p.stat().st_size for p in entries)
+        print(f"{name:<12} {len(entries):>5} of at most {kind.limit:>5} entries, {size / 1e6:9.1f} MB  {kind.holds}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

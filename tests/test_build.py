@@ -124,12 +124,12 @@ Models:
 - Name: efficientnet_b0
   In Collection: EfficientNet (timm)
   Metadata:
-    FLOPs: {figures.flops}
-    Parameters: {figures.parameters}
-    File Size: {figures.file_size}
-    Image Size: {figures.image_size}
-    Crop Pct: {figures.crop_pct}
-    Interpolation: {figures.interpolation}
+    FLOPs: {figures['FLOPs']}
+    Parameters: {figures['Parameters']}
+    File Size: {figures['File Size']}
+    Image Size: {figures['Image Size']}
+    Crop Pct: {figures['Crop Pct']}
+    Interpolation: {figures['Interpolation']}
     Training Data: [ImageNet]
     Architecture: [Squeeze-and-Excitation Block, Swish]
     Tasks: [Image Classification]
@@ -145,7 +145,7 @@ Models:
     assert result.returncode == 0, result.stdout + result.stderr
     page = page_text(site / "models" / "efficientnet" / "index.html")
     assert 'timm.create_model("efficientnet_b0.ra_in1k", pretrained=True)' in page
-    assert f"{figures.parameters:,}" in page
+    assert f"{figures['Parameters']:,}" in page
     assert 'href="models/efficientnet/"' in (site / "index.html").read_text(encoding="utf-8")
     assert "EfficientNet (timm)" in (site / "models" / "index.html").read_text(encoding="utf-8")
 

@@ -74,7 +74,7 @@ def test_pretrained_loads_what_the_synthesized_checkpoint_holds(offline: Offline
     model = timm.create_model("tf_efficientnet_lite0", pretrained=True)
     path = offline.checkpoints["tf_efficientnet_lite0"]
     assert path == synthesized_checkpoint("tf_efficientnet_lite0", tmp_path)
-    assert path.name == f"{checkpoint_name('tf_efficientnet_lite0')}.pth"
+    assert path.name == f"{checkpoint_name('tf_efficientnet_lite0')}.timm-{timm.__version__}.pth"
     saved = torch.load(path, map_location="cpu")
     state = model.state_dict()
     assert saved.keys() == state.keys()

@@ -135,7 +135,7 @@ def test_new_appends_to_an_existing_collection_and_refuses_a_registered_model(pr
     after = (project_copy / "model_index" / "tf-efficientnet.yaml").read_text()
     assert after.startswith(before) and "- Name: tf_efficientnet_b8\n  In Collection: TF EfficientNet\n" in after
     model = load_index(project_copy).model("tf_efficientnet_b8")
-    assert model.weights["Tag"] == "ap_in1k"
+    assert model.weights.tag == "ap_in1k"
     assert figure_problems(model, measure(model.pretrained_name)) == []
 
 

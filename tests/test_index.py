@@ -29,7 +29,7 @@ def test_the_index_registers_the_three_collections() -> None:
 def test_each_collection_has_its_citation_and_summary() -> None:
     for collection in INDEX.collections:
         assert collection.citation.lstrip().startswith("@") and collection.citation.rstrip().endswith("}")
-        assert collection.paper["url"].startswith("https://arxiv.org/abs/")
+        assert collection.paper.url.startswith("https://arxiv.org/abs/")
         assert len(collection.summary.split()) > 60
 
 
@@ -37,7 +37,7 @@ def test_positions_point_at_the_figures() -> None:
     model = INDEX.model("tf_efficientnet_lite3")
     line, col = model.where("Metadata", "FLOPs")
     text = (ROOT / model.file).read_text(encoding="utf-8").splitlines()[line - 1]
-    assert text[col - 1:] == str(model.metadata["FLOPs"])
+    assert text[col - 1:] == str(model.figures["FLOPs"])
     assert text.strip().startswith("FLOPs:")
 
 

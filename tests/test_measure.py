@@ -11,7 +11,8 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from modelsite.site.formatting import feature_sides, giga, mega, megabytes, thousands
+from modelsite.core.figures import giga, mega, megabytes, thousands
+from modelsite.site.formatting import feature_sides
 from modelsite.measure import architecture_tags, measure
 from tests.conftest import ROOT
 
@@ -59,9 +60,9 @@ def test_flops_activations_and_parameters_against_hand_computed_figures(model_id
     measured = measure(model_id, with_file_size=False)
     real = timm.create_model(model_id)  # real CPU tensors, not the meta device
     macs, elements = _macs_by_hand(real, measured.image_size)
-    assert measured.flops == macs
-    assert measured.activations == elements
-    assert measured.parameters == sum(t.numel() for k, t in real.state_dict().items()
+    assert measured["FLOPs"] == macs
+    assert measured["Activations"] == elements
+    assert measured["Parameters"] == sum(t.numel() for k, t in real.state_dict().items()
                                       if "running_" not in k and "num_batches" not in k)
 
 
@@ -76,8 +77,8 @@ def test_stem_convolution_by_hand() -> None:
 
 def test_lite0_settings_and_code_line() -> None:
     measured = measure("tf_efficientnet_lite0.in1k", with_file_size=False)
-    assert (measured.image_size, measured.crop_pct, measured.interpolation) == (224, 0.875, "bicubic")
-    assert (measured.mean, measured.std) == ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    assert (measured["Image Size"], measured["Crop Pct"], measured["Interpolation"]) == (224, 0.875, "bicubic")
+    assert (measured["Mean"], measured["Std"]) == ([0.5, 0.5, 0.5], [0.5, 0.5, 0.5])
     assert measured.code.endswith(tuple(f"#L{n}" for n in range(1, 10_000)))
 
 

@@ -15,7 +15,7 @@ import pytest
 from modelsite.core.blocks import python_blocks as check_blocks
 from modelsite.core.blocks import variant_runs
 from modelsite.site.escape import literal_block, text
-from modelsite.site.formatting import giga, mega, megabytes, thousands
+from modelsite.core.figures import giga, mega, megabytes, thousands
 from modelsite.index import load_index
 from modelsite.site.pages import generated_pages, template_environment
 from modelsite.site.recipe import train_flags
@@ -34,13 +34,13 @@ def test_collection_page_shows_every_variant_and_figure(collection) -> None:
     page = PAGES[f"models/{collection.slug}.md"].markdown
     assert page.count(f"# {collection.name}\n") == 1
     for model in collection.models:
-        meta = model.metadata
+        meta = model.figures
         assert f"### {model.name} {{ #{model.anchor} }}" in page
         for figure in (thousands(meta["FLOPs"]), thousands(meta["Parameters"]), thousands(meta["File Size"]),
                        giga(meta["FLOPs"]), mega(meta["Parameters"]), megabytes(meta["File Size"])):
             assert figure in page, f"{figure} of {model.name} is missing"
         assert f"| {meta['Image Size']} | {meta['Crop Pct']} | {meta['Interpolation']} |" in page
-        assert model.code in page and model.weights["URL"] in page
+        assert model.code in page and model.weights.url in page
         for source in model.sources.values():
             assert text(source) in page  # index text enters the page escaped
 
@@ -54,7 +54,7 @@ def test_each_variant_gets_its_own_snippets_in_its_switcher_region(collection) -
         code = "\n".join(block.code for block in runs[model.name])
         assert len(runs[model.name]) >= 8
         assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.pretrained_name}
-        side = model.metadata["Image Size"]
+        side = model.figures["Image Size"]
         assert f"# prints: torch.Size([1, 3, {side}, {side}])" in code
 
 
@@ -78,16 +78,16 @@ def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
         assert f'href="../models/{slug}/?variant={model.name}#{model.anchor}"' in page
         row = page[page.index(f'<tr data-id="{model.name}"'):]
         row = row[:row.index("</tr>")]
-        assert f'data-value="{model.metadata["FLOPs"]}"' in row and f'data-value="{model.metadata["Parameters"]}"' in row
+        assert f'data-value="{model.figures["FLOPs"]}"' in row and f'data-value="{model.figures["Parameters"]}"' in row
     cost_chart = page[page.index("## FLOPs against parameters"):page.index("## Accuracy against FLOPs")]
     assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == \
         sorted(model.name for model in INDEX.models)
     accuracy_chart = page[page.index("## Accuracy against FLOPs"):]
-    with_results = [m.name for m in INDEX.models if any("Top 1 Accuracy" in r["Metrics"] for r in m.results)]
+    with_results = [m.name for m in INDEX.models if m.results]
     assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_results)
     for model in INDEX.models:
         for result in model.results:
-            assert text(result["Source"]) in accuracy_chart
+            assert text(result.source) in accuracy_chart
 
 
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)

@@ -42,7 +42,7 @@ def test_the_formula_and_its_predictions() -> None:
     assert (b0.formula_depth, b0.formula_width, b0.formula_resolution) == (1.0, 1.0, 224.0)
     assert b7.formula_depth == pytest.approx(ALPHA ** 7) and b7.formula_resolution == pytest.approx(224 * GAMMA ** 7)
     # At phi 0 the prediction is B0's own measurement; each step multiplies FLOPs by alpha * beta^2 * gamma^2.
-    assert predicted_cost(ROWS, b0) == (b0.model.metadata["Parameters"], b0.model.metadata["FLOPs"])
+    assert predicted_cost(ROWS, b0) == (b0.model.figures["Parameters"], b0.model.figures["FLOPs"])
     ratio = predicted_cost(ROWS, ROWS[3])[1] / predicted_cost(ROWS, ROWS[2])[1]
     assert ratio == pytest.approx(ALPHA * BETA ** 2 * GAMMA ** 2)
 
@@ -59,7 +59,7 @@ def test_the_tables_show_each_variant_and_the_measured_figures() -> None:
     assert f"| {b7.built.depth:g} / {b7.formula_depth:.2f}" in table
     costs = cost_table(INDEX)
     for row in ROWS:
-        assert f"{row.model.reported['FLOPs (billions)']} G" in costs
+        assert f"{row.model.reported.figures['FLOPs (billions)']} G" in costs
     summary = scaling_summary(INDEX)
     assert "shallower than the formula" in summary and re.search(r"[+-]\d+%", summary)
 

@@ -1,6 +1,6 @@
 """Outputs under blocks and verdicts per variant (modelsite.site.outputs, modelsite.site.catalog), from check reports.
 
-Reports here are written by `modelsite.check.report` from page results built in the test, so each
+Reports here are written through `modelsite.core.report` from page results built in the test, so each
 state (passed, failed, excluded, not run, changed since, no report) is reached on purpose. The
 real check's report is used by the browser tests. No marker: runs in a second on the CPU.
 """
@@ -8,16 +8,17 @@ real check's report is used by the browser tests. No marker: runs in a second on
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import markdown
 import pytest
 
+from modelsite.core.blocks import code_digest, python_blocks, with_block_ids
+from modelsite.core.report import (BlockError, BlockResult, PageResult, ReportError, merged, new_report, read_report,
+                                   write_report)
 from modelsite.site.catalog import Verdict
-from modelsite.core.blocks import python_blocks
-from modelsite.check.parent import BlockResult, PageResult, code_digest
-from modelsite.check.report import merged_with_latest, report_data, write_json
-from modelsite.site.outputs import NOT_VERIFIED, ReportError, load_report, variant_verdicts, with_outputs
+from modelsite.site.outputs import NOT_VERIFIED, load_report, variant_verdicts, with_outputs
 
 PAGE = "docs/page.md"
 MARKDOWN = """# A page
@@ -44,8 +45,14 @@ print("large")
 
 
 def html_of(text: str) -> str:
-    return markdown.markdown(text, extensions=["pymdownx.superfences", "pymdownx.highlight"],
+    return markdown.markdown(text, extensions=["attr_list", "pymdownx.superfences", "pymdownx.highlight"],
                              extension_configs={"pymdownx.highlight": {"pygments_lang_class": True}})
+
+
+def page_with_outputs(text: str, report: object) -> str:
+    """TEXT built as the site builds it: blocks given their identity, rendered, outputs placed by identity."""
+    identified, blocks = with_block_ids(text)
+    return with_outputs(html_of(identified), blocks, PAGE, report)  # type: ignore[arg-type]
 
 
 def result(variant: str, statuses: dict[int, tuple[str, str]], markdown_text: str = MARKDOWN) -> PageResult:
@@ -53,7 +60,7 @@ def result(variant: str, statuses: dict[int, tuple[str, str]], markdown_text: st
     blocks = [b for b in python_blocks(markdown_text) if b.variant in (None, variant)]
     results = tuple(BlockResult(number=n, status=statuses[b.position][0], stdout=statuses[b.position][1],
                                 position=b.position, code_sha256=code_digest(b.code),
-                                error={"message": "boom", "line": 1} if statuses[b.position][0] == "failed" else None)
+                                error=BlockError("exception", 1, "boom") if statuses[b.position][0] == "failed" else None)
                     for n, b in enumerate(blocks, 1))
     status = "failed" if any(r.status == "failed" for r in results) else "passed"
     return PageResult(path=PAGE, status=status, seconds=1.0, blocks=results, variant=variant,
@@ -66,9 +73,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def write_report(root: Path, pages: list[PageResult]) -> None:
-    path = root / ".modelsite-cache" / "check-report.json"
-    write_json(path, merged_with_latest(path, report_data(pages, [], ["small"], "cpu", online=False)))
+def report_path(root: Path) -> Path:
+    return root / ".modelsite-cache" / "check-report.json"
+
+
+def write_report_of(root: Path, pages: list[PageResult]) -> None:
+    path = report_path(root)
+    previous = read_report(path) if path.is_file() else None
+    write_report(path, merged(previous, new_report(pages, [], ["small"], "cpu", online=False)))
 
 
 def boxes(page_html: str) -> list[str]:
@@ -76,15 +88,15 @@ def boxes(page_html: str) -> list[str]:
 
 
 def test_without_a_report_every_block_says_not_yet_verified(project: Path) -> None:
-    page_html = with_outputs(html_of(MARKDOWN), MARKDOWN, PAGE, load_report(project))
+    page_html = page_with_outputs(MARKDOWN, load_report(report_path(project)))
     assert boxes(page_html) == ["unverified"] * 3
     assert page_html.count("no check report was found") == 3
 
 
 def test_outputs_and_stamps_appear_under_their_blocks(project: Path) -> None:
-    write_report(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
+    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
                            result("large", {1: ("passed", "2\n"), 3: ("failed", "")})])
-    page_html = with_outputs(html_of(MARKDOWN), MARKDOWN, PAGE, load_report(project))
+    page_html = page_with_outputs(MARKDOWN, load_report(report_path(project)))
     assert boxes(page_html) == ["passed", "passed", "failed"]
     first, second, third = page_html.split('data-verified="')[1:]
     assert "<code>2</code>" in first and "torch 9.9" in first and "timm 8.8" in first and "2026-01-02" in first
@@ -94,18 +106,18 @@ def test_outputs_and_stamps_appear_under_their_blocks(project: Path) -> None:
 
 
 def test_a_block_changed_since_the_check_is_not_yet_verified(project: Path) -> None:
-    write_report(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")})])
+    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")})])
     edited = MARKDOWN.replace('print("small")', 'print("SMALL")')
-    page_html = with_outputs(html_of(edited), edited, PAGE, load_report(project))
+    page_html = page_with_outputs(edited, load_report(report_path(project)))
     assert boxes(page_html) == ["passed", "unverified", "unverified"]
     assert "did not run this block as it reads now" in page_html
 
 
 def test_an_only_run_replaces_its_runs_and_keeps_the_others(project: Path) -> None:
-    write_report(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
+    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
                            result("large", {1: ("passed", "2\n"), 3: ("failed", "")})])
-    write_report(project, [result("large", {1: ("passed", "2\n"), 3: ("passed", "large\n")})])
-    report = load_report(project)
+    write_report_of(project, [result("large", {1: ("passed", "2\n"), 3: ("passed", "large\n")})])
+    report = load_report(report_path(project))
     verdicts = variant_verdicts(report, PAGE, MARKDOWN)
     assert verdicts == {"small": "passed", "large": "passed"}
     data = json.loads((project / ".modelsite-cache" / "check-report.json").read_text())
@@ -123,19 +135,43 @@ def test_an_unreadable_report_is_an_error_naming_the_file(project: Path) -> None
     path = project / ".modelsite-cache" / "check-report.json"
     path.parent.mkdir()
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ReportError, match=r"check-report.json is not a check report this build can read \(JSONDecodeError"):
-        load_report(project)
+    with pytest.raises(ReportError, match=r"check-report.json is not a check report this build can read \(it is not JSON"):
+        load_report(report_path(project))
     path.write_text(json.dumps({"format": "modelsite-check/1"}), encoding="utf-8")
     with pytest.raises(ReportError, match="its format is 'modelsite-check/1'.*run `modelsite check`, which sets such a "
                                           "file aside"):
-        load_report(project)
+        load_report(report_path(project))
     # Well-formed JSON of the right format whose pages are not what a report holds.
-    path.write_text(json.dumps({"format": "modelsite-check/2", "pages": [1], "figures": [], "models_checked": [],
-                                "versions": {}, "finished_at": "", "device": "cpu"}), encoding="utf-8")
-    with pytest.raises(ReportError, match="a page run lacks its path, status or blocks"):
-        load_report(project)
+    path.write_text(json.dumps({"format": "modelsite-check/2", "passed": True, "online": False, "pages": [1],
+                                "figures": [], "models_checked": [], "versions": {}, "finished_at": "",
+                                "device": "cpu"}), encoding="utf-8")
+    with pytest.raises(ReportError, match="a page run is not a JSON object"):
+        load_report(report_path(project))
 
 
 def test_a_fence_the_html_does_not_render_is_reported() -> None:
-    with pytest.raises(ValueError, match="2 Python blocks in the Markdown but 1 in the HTML"):
-        with_outputs(html_of("```python\nx = 1\n```\n"), "```python\nx = 1\n```\n\n```python\ny = 2\n```\n", PAGE, None)
+    # Indented four spaces outside a list, a fence is an indented code block to Markdown: the check would run it,
+    # the reader sees no Python block. The output cannot be placed, and the build says so.
+    text = "```python\nx = 1\n```\n\nSee:\n\n    ```python\n    y = 2\n    ```\n"
+    identified, blocks = with_block_ids(text)
+    with pytest.raises(ValueError, match="the Python block at line 8 of the page's Markdown is not rendered as a code"):
+        with_outputs(html_of(identified), blocks, PAGE, None)
+
+
+def test_outputs_go_by_identity_not_by_order() -> None:
+    # Two blocks whose rendered order is swapped: each output still lands under its own block.
+    text = "```python\nprint('a')\n```\n\n```python\nprint('b')\n```\n"
+    identified, blocks = with_block_ids(text)
+    first, second = re.findall(r'<div class="language-python highlight".*?</code></pre></div>', html_of(identified),
+                               re.S)
+    page_html = with_outputs(f"{second}\n{first}", blocks, PAGE, None)
+    assert page_html.index('data-modelsite-block="2-') < page_html.index('data-modelsite-block="1-')
+    assert page_html.count('data-verified="unverified"') == 2
+
+
+def test_an_unknown_marker_is_listed_with_the_known_ones() -> None:
+    from modelsite.core.blocks import MARKERS, unknown_markers
+
+    text = "<!-- modelsite: no-chek typo -->\n```python\nx = 1\n```\n`<!-- modelsite: shown as code -->`\n"
+    assert unknown_markers(text) == [(1, "<!-- modelsite: no-chek typo -->")]
+    assert "<!-- modelsite: no-check REASON -->" in MARKERS

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 import argparse
 import fnmatch
 import math
@@ -12,16 +11,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
-from modelsite.check import cache, report
+from modelsite.check import messages, reuse
+from modelsite.check.discover import discover
+from modelsite.check.figures import figure_problems
+from modelsite.check.offline import fixture_digest, web_fixtures
+from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
 from modelsite.core.blocks import Page
-from modelsite.check.discover import DiscoveryError, discover
-from modelsite.check.parent import DEFAULT_TIMEOUT, PageResult, RunOptions, run_page
-from modelsite.check.figures import FigureProblem, figure_problems
-from modelsite.check.offline import FixtureError, fixture_digest, web_fixtures
-from modelsite.index import CACHE_DIR, LATEST_REPORT, Model, index_files, load_index
+from modelsite.core.errors import ModelsiteError
+from modelsite.core.problems import FigureProblem, IndexProblems
+from modelsite.core.project import Project
+from modelsite.core.report import PageResult, merged, new_report, read_report, set_aside_if_unreadable, write_report
+from modelsite.index import Model, index_files, load_index
 from modelsite.measure import cached_measure
-from modelsite.core.problems import IndexProblems
-
 
 
 class CheckError(ModelsiteError):
@@ -74,10 +75,10 @@ def _variable_name(text: str) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    root = Path.cwd()
-    cache_dir = root / CACHE_DIR
+    project = Project(Path.cwd())
+    root, cache_dir = project.root, project.cache_dir
     # A report the build cannot read would stop the discovery build itself: set it aside first.
-    moved = report.set_aside_if_unreadable(root / LATEST_REPORT)
+    moved = set_aside_if_unreadable(project.latest_report)
     if moved:
         print(f"modelsite check: {moved}", file=err)
     device = resolve_device(args.device)
@@ -87,10 +88,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
 
     models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
-    try:
-        pages = [page for page in discover(root, None if args.no_cache else cache_dir, index) if _page_selected(page, args.only)]
-    except DiscoveryError as error:
-        raise CheckError(str(error)) from None
+    pages = [page for page in discover(project, index, use_cache=not args.no_cache) if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
 
@@ -101,21 +99,20 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     options = RunOptions(root=root, cache_dir=cache_dir, device=device, timeout=args.timeout, online=args.online,
                          pass_env=tuple(args.pass_env))
     results = run_pages(pages, options, jobs=args.jobs, use_cache=not args.no_cache, err=err)
-    for message in report.failures(results):
+    for message in messages.failures(results):
         print(message, file=out)
-    for line in report.excluded_lines(results):
+    for line in messages.excluded_lines(results):
         print(line, file=err)
-    for line in report.summary_lines(results, len(problems), device, args.online):
+    for line in messages.summary_lines(results, len(problems), device, args.online):
         print(line, file=err)
-    figures = [problem.as_dict() for problem in problems]
-    data = report.report_data(results, figures, [m.name for m in models], device, args.online)
-    # The build shows each block's output from here; see modelsite.site.outputs.
-    latest = root / LATEST_REPORT
-    report.write_json(latest, report.merged_with_latest(latest, data))
+    report = new_report(results, problems, [m.name for m in models], device, args.online)
+    # The build shows each block's output from the latest report; see modelsite.site.outputs.
+    latest = project.latest_report
+    write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))
     if args.report:
-        report.write_json(args.report, data)
+        write_report(args.report, report)
     if args.junit:
-        report.write_junit(args.junit, results, figures)
+        messages.write_junit(args.junit, results, problems)
     return 1 if problems or any(result.failed for result in results) else 0
 
 
@@ -137,11 +134,8 @@ def resolve_device(requested: str) -> str:
 
 def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool, err: TextIO) -> list[PageResult]:
     """Every page's result, in page order; pages that passed unchanged come from the cache."""
-    try:
-        digest = fixture_digest(web_fixtures(options.root))
-    except FixtureError as error:
-        raise CheckError(str(error)) from None
-    keys = {page.name: cache.page_key(page, options, digest) for page in pages}
+    digest = fixture_digest(web_fixtures(options.root))
+    keys = {page.name: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
     done = 0
 
@@ -149,11 +143,11 @@ def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool
         nonlocal done
         done += 1
         results[result.name] = result
-        print(report.progress_line(done, len(pages), result), file=err, flush=True)
+        print(messages.progress_line(done, len(pages), result), file=err, flush=True)
 
     to_run = []
     for page in pages:
-        hit = cache.load(options.cache_dir, keys[page.name]) if use_cache else None
+        hit = reuse.load(options.cache_dir, keys[page.name]) if use_cache else None
         if hit is not None:
             finished(hit)
         else:
@@ -162,7 +156,7 @@ def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool
         futures = {pool.submit(run_page, page, options): page for page in to_run}
         for future in as_completed(futures):
             result = future.result()
-            cache.store(options.cache_dir, keys[result.name], result)
+            reuse.keep(options.cache_dir, keys[result.name], result)
             finished(result)
     return [results[page.name] for page in pages]
 

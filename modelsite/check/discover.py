@@ -8,9 +8,7 @@ everything that can change a page, so a rerun with nothing changed does not buil
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 import hashlib
-import json
 import logging
 import tempfile
 from dataclasses import asdict, replace
@@ -19,40 +17,40 @@ from typing import Any
 
 from mkdocs.plugins import BasePlugin, event_priority
 
-from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
 from modelsite.check.trace import SourceTracer
-from modelsite.core.files import installed_version, write_text_atomically
+from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
+from modelsite.core.cache import store
+from modelsite.core.errors import ModelsiteError
+from modelsite.core.files import installed_version
+from modelsite.core.project import DOCS_DIR, Project
 from modelsite.index import ModelIndex
-from modelsite.site.pages import runnable_examples
 
-DOCS_DIR = "docs"
 # Everything a page's final Markdown can depend on.
 PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
-DISCOVERY_VERSION = 4
 
 
 class DiscoveryError(ModelsiteError):
     """The site could not be built, so its pages cannot be checked."""
 
 
-def discover(root: Path, cache_dir: Path | None, index: ModelIndex | None) -> list[Page]:
+def discover(project: Project, index: ModelIndex | None, use_cache: bool = True) -> list[Page]:
     """Every page with Python blocks, in navigation order, then every runnable example; INDEX traces entries."""
-    digest = inputs_digest(root)
-    cached = cache_dir / "discovery" / f"{digest}.json" if cache_dir else None
-    if cached and cached.is_file():
-        try:
-            return [_page_from_dict(entry) for entry in json.loads(cached.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # An unreadable entry is discovered again and replaced.
+    root = project.root
+    pages_store = store(project.cache_dir, "discovery")
+    key = inputs_digest(root)
+    if use_cache:
+        cached = pages_store.read(key, lambda entries: [_page_from_dict(entry) for entry in entries])
+        if cached is not None:
+            return cached
     markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
     pages = [run for path, (markdown, generated) in markdown_by_page.items()
              for run in _site_pages(root, path, markdown, generated, tracer)]
     pages = [page for page in pages if page.blocks]
-    pages += [_example_page(root, path, tracer) for path in runnable_examples(root)]
-    if cached:
-        write_text_atomically(cached, json.dumps([asdict(page) for page in pages]))
+    pages += [_example_page(root, path, tracer) for path in project.runnable_examples()]
+    if use_cache:
+        pages_store.write(key, [asdict(page) for page in pages])
     return pages
 
 
@@ -87,7 +85,7 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
 
 def inputs_digest(root: Path) -> str:
     """A hash of every file and package version that a page's final Markdown can depend on."""
-    digest = hashlib.sha256(f"discovery-{DISCOVERY_VERSION}".encode())
+    digest = hashlib.sha256()
     for part in PAGE_INPUTS:
         base = root / part
         files = sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \

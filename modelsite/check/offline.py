@@ -26,10 +26,10 @@ from typing import Any, Callable
 
 import yaml
 
-WEB_FIXTURES = Path("fixtures") / "web" / "fixtures.yaml"
-CHECKPOINTS_DIR = "checkpoints"
-# Bumped whenever the way checkpoints are synthesized changes, so that old files are not reused.
-SYNTHESIS_VERSION = "s2"
+from modelsite.core.cache import store
+from modelsite.core.project import WEB_FIXTURES as PROJECT_WEB_FIXTURES
+
+WEB_FIXTURES = Path(PROJECT_WEB_FIXTURES)
 
 
 class FixtureError(ModelsiteError, ValueError):
@@ -100,12 +100,12 @@ class OfflineRuntime:
         self.restore.clear()
 
 
-def install(fixtures: dict[str, WebFixture], checkpoint_dir: Path) -> OfflineRuntime:
+def install(fixtures: dict[str, WebFixture], cache_dir: Path) -> OfflineRuntime:
     """Make this interpreter offline: fixtures for known URLs, synthesized weights, nothing else."""
     runtime = OfflineRuntime(blocked=[], checkpoints={}, restore=[])
     _install_url_fixtures(fixtures, runtime)
     _install_socket_guard(runtime)
-    _install_synthesized_weights(checkpoint_dir, runtime)
+    _install_synthesized_weights(cache_dir, runtime)
     return runtime
 
 
@@ -202,7 +202,7 @@ def _host(address: Any) -> str:
     return str(address)
 
 
-def _install_synthesized_weights(checkpoint_dir: Path, runtime: OfflineRuntime) -> None:
+def _install_synthesized_weights(cache_dir: Path, runtime: OfflineRuntime) -> None:
     """Route `pretrained=True` to a local file through `pretrained_cfg_overlay`, timm's own hook."""
     import timm
     import timm.models
@@ -213,7 +213,7 @@ def _install_synthesized_weights(checkpoint_dir: Path, runtime: OfflineRuntime) 
     def create_model(model_name: str, pretrained: bool = False, *args: Any, **kwargs: Any) -> Any:
         overlay = dict(kwargs.pop("pretrained_cfg_overlay", None) or {})
         if pretrained and not overlay.get("file") and not model_name.startswith(("hf-hub:", "hf_hub:", "local-dir:")):
-            path = synthesized_checkpoint(model_name, checkpoint_dir, original)
+            path = synthesized_checkpoint(model_name, cache_dir, original)
             runtime.checkpoints[model_name] = path
             overlay["file"] = str(path)
         return original(model_name, pretrained, *args, pretrained_cfg_overlay=overlay or None, **kwargs)
@@ -242,9 +242,9 @@ def checkpoint_name(model_name: str) -> str:
     return f"{architecture}.{tag}"
 
 
-def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
+def synthesized_checkpoint(model_name: str, cache_dir: Path,
                            create_model: Callable[..., Any] | None = None) -> Path:
-    """A state dict with MODEL_NAME's released shapes, made once and cached.
+    """A state dict with MODEL_NAME's released shapes, made once and kept in the cache's "checkpoints" store.
 
     Weights are timm's random initialization with seed 0. Batch-norm statistics are then measured
     on seeded random images, as training would leave them measured on its data: with the initial
@@ -255,11 +255,13 @@ def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
     import torch
 
     name = checkpoint_name(model_name)
-    folder = checkpoint_dir / CHECKPOINTS_DIR / f"timm-{timm.__version__}-{SYNTHESIS_VERSION}"
-    path = folder / f"{name}.pth"
-    if path.is_file():
-        return path
-    folder.mkdir(parents=True, exist_ok=True)
+    checkpoints = store(cache_dir, "checkpoints")
+    key = f"{name}.timm-{timm.__version__}"
+    existing = checkpoints.existing(key, ".pth")
+    if existing is not None:
+        return existing
+    path = checkpoints.path(key, ".pth")
+    path.parent.mkdir(parents=True, exist_ok=True)
     create = create_model or timm.create_model
     state = torch.random.get_rng_state()
     torch.manual_seed(0)  # The same file whichever page makes it first.
@@ -268,9 +270,10 @@ def synthesized_checkpoint(model_name: str, checkpoint_dir: Path,
         _measure_batch_norm_statistics(model)
     finally:
         torch.random.set_rng_state(state)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     torch.save(model.state_dict(), partial)
     os.replace(partial, path)  # Atomic: parallel pages never read half a file.
+    checkpoints.prune()
     return path
 
 

@@ -27,80 +27,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelsite.core.blocks import CodeBlock, Page, SourceRef, run_name
+from modelsite.core.blocks import CodeBlock, Page, code_digest
+from modelsite.core.environment import PASSED_PREFIXES, PASSED_VARIABLES
+from modelsite.core.report import BlockError, BlockResult, Held, PageResult
 
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
 _DUMP_MARGIN = 2.0
-
-# The caller's variables a page sees: what Python, torch, CUDA and the caches they read need.
-# Each with why; docs/checking.md shows this table.
-PASSED_VARIABLES = {
-    "PATH": "finding programs", "HOME": "the user's folder (caches, configuration)",
-    "USER": "the user's name", "LOGNAME": "the user's name", "LANG": "the locale", "LANGUAGE": "the locale",
-    "TZ": "the time zone", "TERM": "the terminal", "TMPDIR": "temporary files",
-    "LD_LIBRARY_PATH": "shared libraries (CUDA)", "TORCH_HOME": "torch's cache of downloads",
-    "HF_HOME": "the Hugging Face cache (with --online)", "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
-    "XDG_CACHE_HOME": "caches", "SSL_CERT_FILE": "certificates (with --online)",
-    "SSL_CERT_DIR": "certificates (with --online)",
-}
-PASSED_PREFIXES = {"LC_": "the locale", "CUDA_": "CUDA's settings", "NVIDIA_": "the NVIDIA driver's settings"}
-# Set by the check for every page, whatever the caller's environment says.
-SET_VARIABLES = {
-    "PYTHONPATH": "this project's root, then the caller's PYTHONPATH (where its packages may be)",
-    "PYTHONUNBUFFERED": "1: output arrives in order",
-    "MPLBACKEND": "Agg: plots render without a display",
-    "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
-}
-
-
-@dataclass(frozen=True)
-class BlockResult:
-    """One block's outcome: passed, failed, skipped (excluded on purpose), example (runs alone) or not-run."""
-
-    number: int
-    status: str
-    seconds: float = 0.0
-    stdout: str = ""
-    stderr: str = ""
-    checks: tuple[dict[str, Any], ...] = ()
-    error: dict[str, Any] | None = None
-    markdown_line: int = 0
-    source: SourceRef | None = None
-    skip_reason: str | None = None
-    # Where the block sits among the page's Python blocks, and a digest of its text: how the
-    # build finds, on a later build, the output that belongs under a block it still shows.
-    position: int = 0
-    code_sha256: str = ""
-    example: str | None = None
-    # The block ran after an earlier block of the same run had failed: its result may follow from that.
-    after_failure: bool = False
-
-
-@dataclass(frozen=True)
-class PageResult:
-    """A page's blocks, and how its interpreter ended."""
-
-    path: str
-    status: str
-    seconds: float
-    blocks: tuple[BlockResult, ...]
-    environment: dict[str, Any] = field(default_factory=dict)
-    generated: bool = False
-    script: bool = False
-    cached: bool = False
-    variant: str | None = None
-    # When the blocks ran (UTC, ISO 8601); a result reused from the cache keeps its own date.
-    ran_at: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-    @property
-    def name(self) -> str:
-        return run_name(self.path, self.variant)
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -271,42 +204,36 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
             blocks.append(BlockResult(status="skipped", skip_reason=block.skip_reason, **common))
             continue
         if block.skipped:
-            blocks.append(BlockResult(status="failed", error={
-                "kind": "marker", "line": 0, "traceback": "",
-                "message": "the no-check marker gives no reason; write why the block is excluded: "
-                           "<!-- modelsite: no-check REASON -->"}, **common))
+            blocks.append(BlockResult(status="failed", error=BlockError(
+                kind="marker", line=0, message="the no-check marker gives no reason; write why the block is excluded: "
+                                               "<!-- modelsite: no-check REASON -->"), **common))
             continue
         record = by_number.get(block.number)
         if record is not None:
-            blocks.append(BlockResult(status=record["status"], seconds=record.get("seconds", 0.0),
-                                      stdout=record["stdout"], stderr=record["stderr"],
-                                      checks=tuple(record["checks"]), error=record["error"],
-                                      after_failure=bool(record.get("after_failure")), **common))
-            stopped = stopped or (record["error"] or {}).get("kind") == "exit"
+            error = record["error"]
+            blocks.append(BlockResult(
+                status=record["status"], seconds=record.get("seconds", 0.0), stdout=record["stdout"],
+                stderr=record["stderr"], checks=tuple(Held(**{**check, "options": tuple(check["options"])})
+                                                      for check in record["checks"]),
+                error=None if error is None else BlockError(**{**error, "blocked": tuple(error.get("blocked", ()))}),
+                after_failure=bool(record.get("after_failure")), **common))
+            stopped = stopped or (error or {}).get("kind") == "exit"
         elif not stopped:
             reason = ending.reason or "the page's interpreter ended before this block finished"
-            blocks.append(BlockResult(status="failed", error={
-                "kind": "interpreter", "line": ending.line or 0, "message": reason,
-                "traceback": ending.trace}, **common))
+            blocks.append(BlockResult(status="failed", error=BlockError(
+                kind="interpreter", line=ending.line or 0, message=reason, traceback=ending.trace), **common))
             stopped = ending_shown = True
         else:
             blocks.append(BlockResult(status="not-run", **common))
     if ending.reason and not ending_shown:
         # The interpreter failed outside every block (at start-up, or threads left running after the
         # last one): the page fails as a whole.
-        blocks.append(BlockResult(number=0, status="failed", error={
-            "kind": "threads" if ending.after_blocks else "interpreter", "line": 0, "message": ending.reason,
-            "traceback": ending.trace}))
+        blocks.append(BlockResult(number=0, status="failed", error=BlockError(
+            kind="threads" if ending.after_blocks else "interpreter", line=0, message=ending.reason,
+            traceback=ending.trace)))
     failed = any(b.status == "failed" for b in blocks)
     return PageResult(path=page.path, status="failed" if failed else "passed", seconds=round(seconds, 3),
                       blocks=tuple(blocks), environment=environment, generated=page.generated, script=page.script,
                       variant=page.variant, ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def code_digest(code: str) -> str:
-    """How a block's text is recognised on a later build: trailing newlines do not count."""
-    return hashlib.sha256((code.rstrip("\n") + "\n").encode()).hexdigest()
-
-
-def as_cached(result: PageResult) -> PageResult:
-    return replace(result, cached=True)

@@ -1,7 +1,9 @@
-"""Python code blocks of a page's final Markdown, with their place on the page.
+"""Python code blocks of a page's final Markdown, with their place on the page: the grammar the check
+and the build share.
 
 A block is what the reader sees and copies: the fenced code after every template, include
-and macro has run. Three HTML comments, invisible to the reader, tell the check more:
+and macro has run. HTML comments, invisible to the reader, tell the check more; MARKERS lists
+them, and any other `<!-- modelsite: ... -->` comment is a mistake that fails the build:
 
 - `<!-- modelsite: no-check REASON -->` on the line before a fence excludes that block on
   purpose; the reason is required and every exclusion is reported.
@@ -10,10 +12,15 @@ and macro has run. Three HTML comments, invisible to the reader, tell the check 
 - `<!-- modelsite: variant ID -->` ... `<!-- modelsite: end variant -->` hold the blocks the
   variant switcher shows for variant ID. A page with such regions runs once per variant: its
   blocks outside every region, then that variant's, in page order.
+
+The build gives each Python fence its identity (`with_block_ids`): an attribute on the rendered
+block that says which block of the Markdown it is, so the output the check captured goes under
+the block it belongs to, never by counting blocks in the HTML.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +31,18 @@ _NO_CHECK = re.compile(r"^\s*<!--\s*modelsite:\s*no-check\b\s*(?P<reason>.*?)\s*
 _EXAMPLE = re.compile(r"^\s*<!--\s*modelsite:\s*example\s+(?P<path>\S+)\s*-->\s*$")
 _VARIANT_START = re.compile(r"^\s*<!--\s*modelsite:\s*variant\s+(?P<variant>\S+)\s*-->\s*$")
 _VARIANT_END = re.compile(r"^\s*<!--\s*modelsite:\s*end variant\s*-->\s*$")
+_ANY_MARKER = re.compile(r"<!--\s*modelsite\s*:(?P<body>.*?)-->", re.DOTALL)
+
+# Every comment the check reads, as written on a line of its own, and what it does.
+MARKERS = {
+    "<!-- modelsite: no-check REASON -->": "the next fence is not run, for REASON (required)",
+    "<!-- modelsite: example PATH -->": "the next fence is the runnable example PATH, run alone as that file",
+    "<!-- modelsite: variant ID -->": "the blocks up to the end marker are the variant switcher's for ID",
+    "<!-- modelsite: end variant -->": "ends a variant's region",
+}
+_KNOWN_MARKERS = (_NO_CHECK, _EXAMPLE, _VARIANT_START, _VARIANT_END)
+# The attribute the build writes on each rendered Python block: its identity.
+BLOCK_ATTRIBUTE = "data-modelsite-block"
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,8 @@ class Fence:
     marker: str | None
     example: str | None = None
     variant: str | None = None
+    # 1-based line of the closing fence (one past the last line when the fence is never closed).
+    last_line: int = 0
 
 
 def fences(markdown: str) -> list[Fence]:
@@ -127,7 +148,7 @@ def fences(markdown: str) -> list[Fence]:
         no_check, example = _NO_CHECK.match(above), _EXAMPLE.match(above)
         found.append(Fence(language=_language(opening["info"]), code="\n".join(body) + "\n",
                            first_code_line=index + 2, marker=no_check["reason"] if no_check else None,
-                           example=example["path"] if example else None, variant=variant))
+                           example=example["path"] if example else None, variant=variant, last_line=end + 1))
         index = end + 1
     return found
 
@@ -172,3 +193,52 @@ def _line_above(lines: list[str], fence_index: int) -> str:
     while above >= 0 and not lines[above].strip():
         above -= 1
     return lines[above] if above >= 0 else ""
+
+
+def code_digest(code: str) -> str:
+    """How a block's text is recognised on a later build: trailing newlines do not count."""
+    return hashlib.sha256((code.rstrip("\n") + "\n").encode()).hexdigest()
+
+
+def unknown_markers(markdown: str) -> list[tuple[int, str]]:
+    """(line, text) of each `<!-- modelsite: ... -->` comment of MARKDOWN that is not a marker of MARKERS
+    on a line of its own: a mistyped marker would otherwise be ignored in silence."""
+    found = []
+    # Markers shown as code (in a fence or a code span) are text about markers, not markers.
+    lines = markdown.split("\n")
+    for fence in fences(markdown):
+        for index in range(fence.first_code_line - 2, min(fence.last_line, len(lines))):
+            lines[index] = " " * len(lines[index])
+    markdown = re.sub(r"(`+)(?:(?!\1).)+?\1", lambda span: " " * len(span.group()), "\n".join(lines))
+    for match in _ANY_MARKER.finditer(markdown):
+        start = markdown.rfind("\n", 0, match.start()) + 1
+        end = markdown.find("\n", match.end())
+        line = markdown[start:end if end >= 0 else len(markdown)]
+        if not any(pattern.match(line) for pattern in _KNOWN_MARKERS):
+            found.append((markdown.count("\n", 0, match.start()) + 1, match.group().strip()))
+    return found
+
+
+def block_id(block: CodeBlock) -> str:
+    """A Python block's identity on its page: its position among the page's Python blocks and its text's digest."""
+    return f"{block.position}-{code_digest(block.code)[:16]}"
+
+
+def with_block_ids(markdown: str) -> tuple[str, list[CodeBlock]]:
+    """MARKDOWN with each Python fence's opening line carrying its identity (BLOCK_ATTRIBUTE), and the blocks."""
+    blocks = python_blocks(markdown)
+    lines = markdown.split("\n")
+    for block in blocks:
+        index = block.markdown_line - 2  # The fence's opening line.
+        opening = _OPENING_FENCE.match(lines[index])
+        if opening is None:  # pragma: no cover - python_blocks found a fence here
+            raise ValueError(f"line {index + 1} is not a fence")
+        attribute = f'{BLOCK_ATTRIBUTE}="{block_id(block)}"'
+        info = opening["info"].strip()
+        if info.startswith("{"):
+            info = info[:info.rindex("}")].rstrip() + f" {attribute} }}"
+        else:
+            language, _, rest = info.partition(" ")
+            info = " ".join(part for part in ("{", f".{language}", rest.strip(), attribute, "}") if part)
+        lines[index] = f"{opening['indent']}{opening['fence']}{info}"
+    return "\n".join(lines), blocks

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from modelsite.core.errors import ModelsiteError
 
 
 @dataclass(frozen=True, order=True)
@@ -20,8 +22,22 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
 
+@dataclass(frozen=True, order=True)
+class FigureProblem(Problem):
+    """A `PATH:LINE:COL: message` problem of the index, for one figure of one model (found by the check)."""
+
+    model: str = ""
+    field: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "field": self.field, "file": self.path, "line": self.line,
+                "col": self.col, "message": str(self)}
+
+
 class IndexProblems(ModelsiteError):
     """Raised when the model index cannot be used; carries every problem found."""
+
+    exit_status = 1
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)

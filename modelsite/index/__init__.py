@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from modelsite.index.load import (CACHE_DIR, FILE_STEM, INDEX_DIR, LATEST_REPORT, Collection, Model, ModelIndex,
-                                  index_files, load_index, read_index, yaml_files_in)
+from modelsite.index.load import FILE_STEM, index_files, load_index, read_index, yaml_files_in
+from modelsite.index.model import Collection, Model, ModelIndex, Paper, Reported, Result, Training, Weights
 
-__all__ = ["CACHE_DIR", "FILE_STEM", "INDEX_DIR", "LATEST_REPORT", "Collection", "Model", "ModelIndex", "index_files",
-           "load_index", "read_index", "yaml_files_in"]
+__all__ = ["FILE_STEM", "Collection", "Model", "ModelIndex", "Paper", "Reported", "Result", "Training", "Weights",
+           "index_files", "load_index", "read_index", "yaml_files_in"]

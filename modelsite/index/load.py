@@ -8,95 +8,19 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from modelsite.core.problems import IndexProblems, Problem, display_path
+from modelsite.core.project import INDEX_DIR
+from modelsite.index.model import Collection, Model, ModelIndex
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import INVALID, KeyPath, Walk
 from modelsite.index.yaml_source import load_yaml_file
 
-INDEX_DIR = "model_index"
 # A collection file's name becomes its page's address: lowercase words joined by hyphens.
 FILE_STEM = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Measurements, synthesized checkpoints and the check's results; never committed.
-CACHE_DIR = ".modelsite-cache"
-# The newest result of every page run and model the check has covered; the build reads it.
-LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
-
-
-@dataclass(frozen=True)
-class Model:
-    """One variant, as registered in the index."""
-
-    name: str
-    collection: str
-    metadata: dict[str, Any]
-    code: str
-    weights: dict[str, str]
-    sources: dict[str, str]
-    results: tuple[dict[str, Any], ...]
-    # What the authors printed (Parameters (millions), FLOPs (billions), Source, URL); empty when not given.
-    reported: dict[str, Any]
-    file: str
-    position: dict[KeyPath, tuple[int, int]] = field(repr=False, compare=False)
-
-    @property
-    def pretrained_name(self) -> str:
-        """`name.tag`, what snippets pass to `timm.create_model`."""
-        return f"{self.name}.{self.weights['Tag']}"
-
-    @property
-    def anchor(self) -> str:
-        """The HTML id of the variant's section on its collection page."""
-        return self.name.replace("_", "-")
-
-    def where(self, *path: str) -> tuple[int, int]:
-        """Line and column of a value under this model, e.g. `where("Metadata", "FLOPs")`."""
-        return self.position.get(path, self.position.get((), (1, 1)))
-
-
-@dataclass(frozen=True)
-class Collection:
-    """A family of variants with its paper, summary and citation."""
-
-    name: str
-    paper: dict[str, str]
-    summary: str
-    citation: str
-    weights_source: str
-    code: str | None
-    file: str
-    models: tuple[Model, ...] = ()
-
-    @property
-    def slug(self) -> str:
-        """The page's file name, derived from the index file so that it never changes by accident."""
-        return Path(self.file).stem
-
-
-@dataclass(frozen=True)
-class ModelIndex:
-    """All collections, in file order, each with its models."""
-
-    collections: tuple[Collection, ...]
-
-    @property
-    def models(self) -> tuple[Model, ...]:
-        return tuple(model for collection in self.collections for model in collection.models)
-
-    def model(self, name: str) -> Model:
-        for model in self.models:
-            if model.name == name:
-                return model
-        raise KeyError(f"no model {name!r} in the index; known: {', '.join(m.name for m in self.models)}")
-
-    def collection(self, name: str) -> Collection:
-        for collection in self.collections:
-            if collection.name == name:
-                return collection
-        raise KeyError(f"no collection {name!r} in the index")
 
 
 def index_files(root: Path) -> list[Path]:
@@ -122,6 +46,9 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     problems: list[Problem] = []
     collections: list[Collection] = []
     models: list[Model] = []
+    # Every entry whose name reads, whole or not: the checks across files and against timm see them all.
+    registered: list[_Registration] = []
+    defined: list[tuple[str, str]] = []  # (collection name, file)
     for path in paths:
         shown_as = display_path(path, base)
         if not FILE_STEM.match(path.stem):
@@ -140,66 +67,86 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
         if "Collections" not in data and "Models" not in data:
             problems.append(Problem(shown_as, 1, 1, "the file has neither `Collections:` nor `Models:`; "
                                     "see docs/add-a-variant.md for the layout"))
-        collections.extend(_collections(data.get("Collections"), shown_as))
-        models.extend(_models(data.get("Models"), shown_as, walk))
-    problems.extend(_cross_file_problems(collections, models))
+        for number, entry in _entries(data.get("Collections")):
+            if isinstance(entry.get("Name"), str):
+                defined.append((entry["Name"], shown_as))
+            if _whole(entry, ("Collections", number), walk):
+                collections.append(Collection.from_index(entry, shown_as))
+        for number, entry in _entries(data.get("Models")):
+            # Positions relative to this entry, so a model can point at its own keys.
+            prefix = ("Models", number)
+            positions = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
+            if isinstance(entry.get("Name"), str):
+                registered.append(_Registration(entry, shown_as, positions))
+            if _whole(entry, prefix, walk):  # A partial entry's problems are reported; it joins nothing.
+                models.append(Model.from_index(entry, shown_as, positions))
+    problems.extend(_cross_file_problems(defined, registered))
     if check_timm:
-        problems.extend(_timm_problems(models))
-    joined = tuple(
-        Collection(**{**c.__dict__, "models": tuple(m for m in models if m.collection == c.name)})
-        for c in collections
-    )
+        problems.extend(_timm_problems(registered))
+    joined = tuple(replace(c, models=tuple(m for m in models if m.collection == c.name)) for c in collections)
     return ModelIndex(joined), problems
 
 
-def _collections(entries: Any, shown_as: str) -> list[Collection]:
-    result = []
-    for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or any(value is INVALID for value in entry.values()):
-            continue
-        if not {"Name", "Paper", "Summary", "Citation", "Weights Source"} <= entry.keys():
-            continue
-        result.append(Collection(name=entry["Name"], paper=entry["Paper"], summary=entry["Summary"],
-                                 citation=entry["Citation"], weights_source=entry["Weights Source"],
-                                 code=entry.get("Code"), file=shown_as))
-    return result
+@dataclass(frozen=True)
+class _Registration:
+    """A `Models:` entry as far as it reads: its Name, and its In Collection and Tag when valid."""
+
+    entry: dict[str, Any]
+    file: str
+    positions: dict[KeyPath, tuple[int, int]]
+
+    @property
+    def name(self) -> str:
+        return str(self.entry["Name"])
+
+    @property
+    def collection(self) -> str | None:
+        value = self.entry.get("In Collection")
+        return value if isinstance(value, str) else None
+
+    @property
+    def tag(self) -> str | None:
+        weights = self.entry.get("Weights")
+        tag = weights.get("Tag") if isinstance(weights, dict) else None
+        return tag if isinstance(tag, str) else None
+
+    def where(self, *path: str) -> tuple[int, int]:
+        return self.positions.get(path, self.positions.get((), (1, 1)))
 
 
-def _models(entries: Any, shown_as: str, walk: Walk) -> list[Model]:
-    result = []
-    for number, entry in enumerate(entries if isinstance(entries, list) else []):
-        if not isinstance(entry, dict) or not isinstance(entry.get("Name"), str):
-            continue
-        # Positions relative to this entry, so a model can point at its own keys.
-        prefix = ("Models", number)
-        position = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
-        metadata = entry.get("Metadata") if isinstance(entry.get("Metadata"), dict) else {}
-        model = Model(
-            name=entry["Name"],
-            collection=entry["In Collection"] if isinstance(entry.get("In Collection"), str) else "",
-            metadata=metadata, code=entry.get("Code", ""),
-            weights=entry.get("Weights") if isinstance(entry.get("Weights"), dict) else {},
-            sources=entry.get("Sources") if isinstance(entry.get("Sources"), dict) else {},
-            results=tuple(entry.get("Results") or ()) if isinstance(entry.get("Results"), list) else (),
-            reported=entry.get("Reported") if isinstance(entry.get("Reported"), dict) else {},
-            file=shown_as, position=position,
-        )
-        result.append(model)
-    return result
+def _entries(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a `Collections:` or `Models:` list, numbered (the schema has reported anything else)."""
+    return [(n, entry) for n, entry in enumerate(value) if isinstance(entry, dict)] if isinstance(value, list) else []
 
 
-def _cross_file_problems(collections: list[Collection], models: list[Model]) -> list[Problem]:
+def _whole(value: Any, path: KeyPath, walk: Walk) -> bool:
+    """Whether the schema accepted VALUE (at PATH) and everything inside it, no required key missing."""
+    if value is INVALID or any(incomplete[:len(path)] == path for incomplete in walk.incomplete):
+        return False
+    return _valid(value)
+
+
+def _valid(value: Any) -> bool:
+    if value is INVALID:
+        return False
+    if isinstance(value, dict):
+        return all(_valid(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_valid(item) for item in value)
+    return True
+
+
+def _cross_file_problems(defined: list[tuple[str, str]], registered: list[_Registration]) -> list[Problem]:
     problems = []
-    seen_collections: dict[str, Collection] = {}
-    for collection in collections:
-        if collection.name in seen_collections:
-            first = seen_collections[collection.name]
-            problems.append(Problem(collection.file, 1, 1, f"collection {collection.name!r} is already defined in "
-                                    f"{first.file}; give this one another Name or merge the files"))
-        seen_collections.setdefault(collection.name, collection)
+    seen_collections: dict[str, str] = {}
+    for name, file in defined:
+        if name in seen_collections:
+            problems.append(Problem(file, 1, 1, f"collection {name!r} is already defined in "
+                                    f"{seen_collections[name]}; give this one another Name or merge the files"))
+        seen_collections.setdefault(name, file)
     names = tuple(seen_collections)
-    seen_models: dict[str, Model] = {}
-    for model in models:
+    seen_models: dict[str, _Registration] = {}
+    for model in registered:
         line, col = model.where("Name")
         if model.name in seen_models:
             first = seen_models[model.name]
@@ -215,7 +162,7 @@ def _cross_file_problems(collections: list[Collection], models: list[Model]) -> 
     return problems
 
 
-def _timm_problems(models: list[Model]) -> list[Problem]:
+def _timm_problems(models: list[_Registration]) -> list[Problem]:
     """Every Name must be a model timm knows, and every Weights.Tag one of its pretrained tags."""
     if not models:
         return []
@@ -234,9 +181,9 @@ def _timm_problems(models: list[Model]) -> list[Problem]:
             hint = f"did you mean {close[0]!r}?" if close else "see timm.list_models() for the IDs"
             problems.append(Problem(model.file, line, col, f"timm {timm.__version__} has no model {model.name!r}; {hint}"))
             continue
-        tag = model.weights.get("Tag")
+        tag = model.tag
         tags = [name.split(".", 1)[1] for name in timm.list_pretrained(f"{model.name}.*")]
-        if isinstance(tag, str) and tag not in tags:
+        if tag is not None and tag not in tags:
             line, col = model.where("Weights", "Tag")
             problems.append(Problem(model.file, line, col, f"timm {timm.__version__} has no weights {model.name}.{tag};"
                                     f" its tags are: {', '.join(tags) or 'none'}"))

@@ -1,15 +1,33 @@
 """The layout of a model-index file, as one schema that validates files and documents itself.
 
 Field names follow the model-index format of timm's old docs (`Collections:`, `Models:`,
-`Metadata:` ...); the fields modelsite adds are marked as ours in their descriptions.
+`Metadata:` ...); the fields modelsite adds are marked as ours in their descriptions. The
+figures' fields come from the figure table (modelsite.core.figures).
 """
 
 from __future__ import annotations
 
-from modelsite.measure import ARCHITECTURE_TAGS
-from modelsite.index.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Text, Url
+from modelsite.core.figures import FIGURES, SOURCED_KEYS, Count, Figure, Fraction, Numbers, OneOf, Tags
+from modelsite.index.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Spec, Text, Url
 
-INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
+
+def figure_spec(figure: Figure) -> Spec:
+    """What the schema accepts for FIGURE, from its kind."""
+    kind = figure.kind
+    if isinstance(kind, Count):
+        return Integer()
+    if isinstance(kind, Fraction):
+        return Number(minimum=0, maximum=1, exclusive_minimum=True)
+    if isinstance(kind, OneOf):
+        return Choice(values=kind.values)
+    if isinstance(kind, Numbers):
+        return ListOf(Number(minimum=kind.minimum, maximum=kind.maximum, exclusive_minimum=kind.exclusive_minimum))
+    if isinstance(kind, Tags):
+        return ListOf(Choice(values=kind.values), unique=True)
+    raise TypeError(f"no schema for the kind {kind!r} of {figure.key}")
+
+
+FIGURE_FIELDS = {figure.key: Field(figure_spec(figure), required=figure.required, doc=figure.doc) for figure in FIGURES}
 
 PAPER = Record(name="Paper", fields={
     "title": Field(Text(), doc="Title of the paper that introduced the architecture."),
@@ -28,27 +46,8 @@ COLLECTION = Record(name="a collection", fields={
     "Code": Field(Url(), required=False, doc="Link to the module in timm that implements the family."),
 })
 
-METADATA = Record(name="Metadata", fields={
-    "FLOPs": Field(Integer(), doc="Multiply-accumulates for one image at `Image Size`: "
-                   "`torch.utils.flop_counter.FlopCounterMode`'s total, halved."),
-    "Activations": Field(Integer(), required=False, doc="Ours. Elements produced by the convolution and linear "
-                         "layers for one image at `Image Size`, as timm's model cards count them."),
-    "Parameters": Field(Integer(), doc="Exact number of parameters."),
-    "File Size": Field(Integer(), doc="Size in bytes of the released weights file."),
-    "Image Size": Field(Integer(), doc="Side of the square input the weights were evaluated at, in pixels."),
-    "Crop Pct": Field(Number(minimum=0, maximum=1, exclusive_minimum=True),
-                      doc="Fraction of the resized image kept by the center crop at evaluation, in (0, 1]."),
-    "Interpolation": Field(Choice(values=INTERPOLATIONS), doc="Resampling used when resizing for evaluation."),
-    "Mean": Field(ListOf(Number(minimum=0, maximum=1)), required=False,
-                  doc="Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale)."),
-    "Std": Field(ListOf(Number(minimum=0, maximum=1, exclusive_minimum=True)), required=False,
-                 doc="Ours. Per-channel standard deviation the input is divided by."),
-    "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
-    "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
-                                 doc="Named techniques of the training recipe."),
-    "Architecture": Field(ListOf(Choice(values=ARCHITECTURE_TAGS), unique=True), doc="Building blocks of the "
-                          "network, each one the check finds in the module graph: " + ", ".join(ARCHITECTURE_TAGS) + "."),
-    "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
+# The training hyper-parameters, in the order pages list them.
+HYPERPARAMETERS = {
     "Epochs": Field(Integer(), required=False, doc="Training epochs."),
     "Batch Size": Field(Integer(), required=False, doc="Global training batch size."),
     "LR": Field(Number(minimum=0, exclusive_minimum=True), required=False, doc="Peak learning rate."),
@@ -58,6 +57,16 @@ METADATA = Record(name="Metadata", fields={
     "Label Smoothing": Field(Number(minimum=0, maximum=1), required=False, doc="Label smoothing factor."),
     "BatchNorm Momentum": Field(Number(minimum=0, maximum=1), required=False,
                                 doc="Batch-norm momentum, in TensorFlow's convention (decay of the running mean)."),
+}
+
+METADATA = Record(name="Metadata", fields={
+    **{key: field for key, field in FIGURE_FIELDS.items() if key != "Architecture"},
+    "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
+    "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
+                                 doc="Named techniques of the training recipe."),
+    "Architecture": FIGURE_FIELDS["Architecture"],
+    "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
+    **HYPERPARAMETERS,
 })
 
 WEIGHTS = Record(name="Weights", fields={
@@ -88,9 +97,7 @@ REPORTED = Record(name="Reported", fields={
 
 # Where each figure came from: one line per Metadata key, so a reader can judge it.
 SOURCES = Record(name="Sources", fields={
-    key: Field(Text(), required=False, doc=f"Where `{key}` came from.")
-    for key in ("FLOPs", "Activations", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation",
-                "Mean", "Std")
+    key: Field(Text(), required=False, doc=f"Where `{key}` came from.") for key in SOURCED_KEYS
 })
 
 MODEL = Record(name="a model", fields={

@@ -44,6 +44,8 @@ class Walk:
     problems: list[Problem] = field(default_factory=list)
     value_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     key_at: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    # Records that lack a required key: they read, but are not whole.
+    incomplete: set[KeyPath] = field(default_factory=set)
 
     def report(self, node: yaml.Node, message: str, snippet: str | None = None) -> None:
         """A problem at NODE, or at SNIPPET's first place inside NODE's text when it is found there."""
@@ -336,6 +338,7 @@ class Record(Spec):
             values[key] = spec.spec.read(value_node, (*path, key), walk)
         for key, spec in self.fields.items():
             if spec.required and key not in values:
+                walk.incomplete.add(path)
                 walk.report(node, f"{dotted(path) or 'the file'} lacks the required key {key!r} ({spec.spec.expects})")
         return values
 

@@ -1,51 +1,148 @@
-"""Figures measured on the real timm model: FLOPs, activations, parameters, checkpoint size,
-input config, and the architecture's building blocks.
+"""Figures measured on the real timm model, one property of `Probe` per figure of the table.
 
-FLOPs follow the site's convention: `FlopCounterMode`'s total for one image at the
-variant's input size, halved, so one multiply-add counts once (timm's GMACs, the
-EfficientNet paper's FLOPs). Activations count the elements that convolution and linear
-layers produce for that image, as timm's model cards do. The trace runs on the meta device:
-no memory is allocated and no weights are needed.
+`modelsite.core.figures.FIGURES` names, for each figure, the `Probe` property that measures it.
+FLOPs follow the site's convention: `FlopCounterMode`'s total for one image at the variant's
+input size, halved, so one multiply-add counts once (timm's GMACs, the EfficientNet paper's
+FLOPs). Activations count the elements that convolution and linear layers produce for that image,
+as timm's model cards do. The trace runs on the meta device: no memory is allocated and no weights
+are needed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any, Mapping
+
+from modelsite.core.cache import Store, store
+from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """What the real model says about itself."""
+    """What the real model says about itself: a value per figure of the table, and where it is defined."""
 
     model_id: str
-    flops: int
-    activations: int
-    parameters: int
-    file_size: int
-    image_size: int
-    crop_pct: float
-    interpolation: str
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    architecture: tuple[str, ...]
+    values: Mapping[str, Any]
     code: str
     timm_version: str
     torch_version: str
 
-    def metadata(self) -> dict[str, object]:
-        """The figures under the index's Metadata key names."""
-        return {"FLOPs": self.flops, "Activations": self.activations, "Parameters": self.parameters,
-                "File Size": self.file_size, "Image Size": self.image_size, "Crop Pct": self.crop_pct,
-                "Interpolation": self.interpolation, "Mean": list(self.mean), "Std": list(self.std),
-                "Architecture": list(self.architecture)}
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
 
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+    @property
+    def image_size(self) -> int:
+        return int(self.values["Image Size"])
+
+    def metadata(self) -> dict[str, Any]:
+        """The figures under the index's Metadata key names, in the table's order."""
+        return {figure.key: self.values[figure.key] for figure in FIGURES}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"model_id": self.model_id, "values": dict(self.values), "code": self.code,
+                "timm_version": self.timm_version, "torch_version": self.torch_version}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Measurement:
+        """A cached measurement, checked to hold every figure of the table (else a KeyError or TypeError)."""
+        values = {figure.key: data["values"][figure.key] for figure in FIGURES}
+        return cls(model_id=str(data["model_id"]), values=values, code=str(data["code"]),
+                   timm_version=str(data["timm_version"]), torch_version=str(data["torch_version"]))
+
+
+@dataclass
+class Probe:
+    """A model built once (on the meta device by default) and traced once, with a property per figure."""
+
+    model_id: str
+    device: str = "meta"
+    # Skipping the checkpoint's size saves materializing the weights; the figure is then 0.
+    with_file_size: bool = True
+    _trace: tuple[int, int] | None = field(default=None, repr=False)
+
+    @cached_property
+    def model(self) -> Any:
+        import timm
+        import torch
+
+        with torch.device(self.device):
+            model = timm.create_model(self.model_id, pretrained=False)
+        return model.eval()
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        return self.model.pretrained_cfg  # type: ignore[no-any-return]
+
+    def _traced(self) -> tuple[int, int]:
+        """Multiply-accumulates and produced elements of one forward pass at the image size."""
+        if self._trace is None:
+            import torch
+            from torch.utils.flop_counter import FlopCounterMode
+
+            produced = _count_layer_outputs(self.model)
+            with FlopCounterMode(display=False) as counter, torch.no_grad():
+                self.model(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+            self._trace = (counter.get_total_flops() // 2, produced.total())
+        return self._trace
+
+    @property
+    def flops(self) -> int:
+        return self._traced()[0]
+
+    @property
+    def activations(self) -> int:
+        return self._traced()[1]
+
+    @property
+    def parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    @property
+    def file_size(self) -> int:
+        return checkpoint_size(self.model) if self.with_file_size else 0
+
+    @property
+    def image_size(self) -> int:
+        return int(self.config["input_size"][-1])
+
+    @property
+    def crop_pct(self) -> float:
+        return float(self.config["crop_pct"])
+
+    @property
+    def interpolation(self) -> str:
+        return str(self.config["interpolation"])
+
+    @property
+    def mean(self) -> list[float]:
+        return [float(v) for v in self.config["mean"]]
+
+    @property
+    def std(self) -> list[float]:
+        return [float(v) for v in self.config["std"]]
+
+    @property
+    def architecture(self) -> list[str]:
+        return architecture_tags(self.model)
+
+    def measurement(self) -> Measurement:
+        import timm
+        import torch
+
+        name = self.model_id.split(".")[0]
+        # The trace first: a file size materializes the weights, after which the model is no longer on meta.
+        values = {figure.key: getattr(self, figure.probe) for figure in FIGURES if figure.key != "File Size"}
+        values["File Size"] = self.file_size
+        return Measurement(model_id=name, values={figure.key: values[figure.key] for figure in FIGURES},
+                           code=code_link(name), timm_version=timm.__version__,
+                           torch_version=torch.__version__.split("+")[0])
 
 
 def measure(model_id: str, with_file_size: bool = True, device: str = "meta") -> Measurement:
@@ -54,29 +151,7 @@ def measure(model_id: str, with_file_size: bool = True, device: str = "meta") ->
     DEVICE "meta" allocates nothing; "cpu" runs the same trace on real tensors (bench/measure.py
     compares the two).
     """
-    import timm
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.device(device):
-        model = timm.create_model(model_id, pretrained=False)
-    model.eval()
-    config = model.pretrained_cfg
-    side = int(config["input_size"][-1])
-    produced = _count_layer_outputs(model)
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.empty(1, 3, side, side, device=device))
-    activations = produced.total()
-    parameters = sum(p.numel() for p in model.parameters())
-    file_size = checkpoint_size(model) if with_file_size else 0
-    name = model_id.split(".")[0]
-    return Measurement(
-        model_id=name, flops=counter.get_total_flops() // 2, activations=activations, parameters=parameters,
-        file_size=file_size, image_size=side, crop_pct=float(config["crop_pct"]),
-        interpolation=str(config["interpolation"]), mean=tuple(float(v) for v in config["mean"]),
-        std=tuple(float(v) for v in config["std"]), architecture=tuple(architecture_tags(model)),
-        code=code_link(name), timm_version=timm.__version__, torch_version=torch.__version__.split("+")[0],
-    )
+    return Probe(model_id, device=device, with_file_size=with_file_size).measurement()
 
 
 class _OutputCounter:
@@ -84,10 +159,10 @@ class _OutputCounter:
 
     def __init__(self) -> None:
         self.elements = 0
-        self.handles: list = []
+        self.handles: list[Any] = []
 
-    def __call__(self, module: object, inputs: object, output: object) -> None:
-        self.elements += output.numel()  # type: ignore[attr-defined]
+    def __call__(self, module: object, inputs: object, output: Any) -> None:
+        self.elements += output.numel()
 
     def total(self) -> int:
         for handle in self.handles:
@@ -95,9 +170,9 @@ class _OutputCounter:
         return self.elements
 
 
-def _count_layer_outputs(model: object) -> _OutputCounter:
+def _count_layer_outputs(model: Any) -> _OutputCounter:
     counter = _OutputCounter()
-    for module in model.modules():  # type: ignore[attr-defined]
+    for module in model.modules():
         if _is_conv(module) or _is_linear(module):
             counter.handles.append(module.register_forward_hook(counter))
     return counter
@@ -116,20 +191,13 @@ def _is_linear(module: object) -> bool:
     return isinstance(module, nn.Linear)
 
 
-# The architecture tags modelsite can verify, each with the test that finds it in the module graph.
-ARCHITECTURE_TAGS = (
-    "1x1 Convolution", "Average Pooling", "Batch Normalization", "CondConv", "Convolution", "Dense Connections",
-    "Depthwise Convolution", "Dropout", "Inverted Residual Block", "RELU6", "Squeeze-and-Excitation Block", "Swish",
-)
-
-
-def architecture_tags(model: object) -> list[str]:
+def architecture_tags(model: Any) -> list[str]:
     """The tags of ARCHITECTURE_TAGS whose building block occurs in MODEL, in that order."""
     import torch.nn as nn
     from timm.layers import CondConv2d
     from timm.models._efficientnet_blocks import InvertedResidual
 
-    modules = list(model.modules())  # type: ignore[attr-defined]
+    modules = list(model.modules())
     convs = [m for m in modules if _is_conv(m)]
     names = {type(m).__name__ for m in modules}
     found = {
@@ -141,8 +209,7 @@ def architecture_tags(model: object) -> list[str]:
         "Dense Connections": any(isinstance(m, nn.Linear) for m in modules),
         "Depthwise Convolution": any(m.groups > 1 and m.groups == m.in_channels for m in convs),
         # EfficientNet applies its head dropout functionally, with the rate kept on the model.
-        "Dropout": any(isinstance(m, nn.Dropout) and m.p > 0 for m in modules)
-                   or getattr(model, "drop_rate", 0) > 0,
+        "Dropout": any(isinstance(m, nn.Dropout) and m.p > 0 for m in modules) or getattr(model, "drop_rate", 0) > 0,
         "Inverted Residual Block": any(isinstance(m, InvertedResidual) for m in modules),
         "RELU6": any(isinstance(m, nn.ReLU6) for m in modules),
         "Squeeze-and-Excitation Block": any("SqueezeExcite" in name or name == "SEModule" for name in names),
@@ -151,35 +218,34 @@ def architecture_tags(model: object) -> list[str]:
     return [tag for tag in ARCHITECTURE_TAGS if found[tag]]
 
 
-def cached_measure(model_id: str, cache_dir: Path | None) -> Measurement:
-    """`measure(MODEL_ID)`, reused from CACHE_DIR while timm, torch and this module are unchanged."""
-    import hashlib
-    import json
+def measurements(cache_root: Path | None) -> Store | None:
+    """The cache of measurements: one per model ID, timm and torch version, and the code that measured."""
+    return store(cache_root, "measure") if cache_root else None
 
-    from modelsite.core.files import installed_version, write_text_atomically
 
-    if cache_dir is None:
+def cached_measure(model_id: str, cache_root: Path | None) -> Measurement:
+    """`measure(MODEL_ID)`, reused from the cache while timm, torch and the measuring code are unchanged."""
+    from modelsite.core.files import installed_version
+
+    store = measurements(cache_root)
+    if store is None:
         return measure(model_id)
-    facts = [model_id, installed_version("timm"), installed_version("torch"),
-             hashlib.sha256(Path(__file__).read_bytes()).hexdigest()]
-    path = cache_dir / "measure" / f"{hashlib.sha256(json.dumps(facts).encode()).hexdigest()}.json"
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Measurement(**{**data, "mean": tuple(data["mean"]), "std": tuple(data["std"]),
-                                  "architecture": tuple(data["architecture"])})
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # An unreadable entry is measured again and replaced.
+    here = Path(__file__).resolve().parent.parent
+    code = [hashlib.sha256((here / part).read_bytes()).hexdigest() for part in ("measure/probe.py", "core/figures.py")]
+    key = store.key(model_id, installed_version("timm"), installed_version("torch"), code)
+    cached = store.read(key, Measurement.from_json)
+    if cached is not None:
+        return cached
     measured = measure(model_id)
-    write_text_atomically(path, json.dumps(measured.as_dict()))
+    store.write(key, measured.as_json())
     return measured
 
 
-def checkpoint_size(meta_model: object) -> int:
+def checkpoint_size(meta_model: Any) -> int:
     """Bytes of `torch.save(state_dict)` for the model's tensors, materialised without initialising them."""
     import torch
 
-    model = meta_model.to_empty(device="cpu")  # type: ignore[attr-defined]
+    model = meta_model.to_empty(device="cpu")
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.tell()
@@ -196,3 +262,7 @@ def code_link(model_name: str) -> str:
     package_root = Path(timm.__file__).resolve().parent.parent
     relative = source_file.resolve().relative_to(package_root).as_posix()
     return f"{TIMM_REPO}/blob/v{timm.__version__}/{relative}#L{first + offset}"
+
+
+__all__ = ["ARCHITECTURE_TAGS", "Measurement", "Probe", "architecture_tags", "cached_measure", "checkpoint_size",
+           "code_link", "measure"]

@@ -16,7 +16,10 @@ import yaml
 
 from modelsite.core.files import write_text_atomically
 from modelsite.measure.ids import parse_model_id
-from modelsite.index import CACHE_DIR, FILE_STEM, INDEX_DIR, index_files, read_index
+from modelsite.core.figures import FIGURES
+from modelsite.core.project import INDEX_DIR, Project
+from modelsite.index import FILE_STEM, index_files, read_index
+from modelsite.index.schema import METADATA
 from modelsite.measure import cached_measure
 from modelsite.core.problems import display_path
 
@@ -123,36 +126,25 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
     """The complete `Models:` entry of MODEL_ID (`name.tag`), from its measurement and timm's configuration."""
     import timm
 
-    measured = cached_measure(model_id, root / CACHE_DIR)
+    measured = cached_measure(model_id, Project(root).cache_dir)
     tag = model_id.partition(".")[2]
     config = timm.models.get_pretrained_cfg(model_id)
-    versions = f"timm {measured.timm_version}, torch {measured.torch_version}"
-    side = f"{measured.image_size}x{measured.image_size}"
-    configured = f"pretrained_cfg of {measured.model_id}.{tag} in timm {measured.timm_version}"
     weights: dict[str, object] = {"Tag": tag, "URL": f"https://huggingface.co/{getattr(config, 'hf_hub_id', '')}"}
     if getattr(config, "url", None):
-        weights["Original"] = config.url  # type: ignore[attr-defined]
+        weights["Original"] = config.url
     metadata = measured.metadata()
     metadata.update({"Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
                      "Tasks": ["Image Classification"]})
-    order = ["FLOPs", "Activations", "Parameters", "File Size", "Image Size", "Crop Pct", "Interpolation", "Mean",
-             "Std", "Training Data", "Architecture", "Tasks"]
+    facts = {"versions": f"timm {measured.timm_version}, torch {measured.torch_version}", "side": measured.image_size,
+             "pretrained": f"{measured.model_id}.{tag}", "timm": measured.timm_version}
     return {
         "Name": measured.model_id,
         "In Collection": collection,
-        "Metadata": {key: metadata[key] for key in order},
+        # In the schema's order: the figures, then what nothing measures.
+        "Metadata": {key: metadata[key] for key in METADATA.fields if key in metadata},
         "Code": measured.code,
         "Weights": weights,
-        "Sources": {
-            "FLOPs": f"measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}",
-            "Activations": f"measured by modelsite measure ({versions}), elements produced by convolution and "
-                           f"linear layers for one {side} image",
-            "Parameters": f"measured, exact count of model.parameters() ({versions})",
-            "File Size": f"bytes of a local torch.save of the same tensors ({versions}); write the released "
-                         "file's size when it is known",
-            "Image Size": configured, "Crop Pct": configured, "Interpolation": configured,
-            "Mean": configured, "Std": configured,
-        },
+        "Sources": {figure.key: figure.source.format(**facts) for figure in FIGURES if figure.sourced},
     }
 
 

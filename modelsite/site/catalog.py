@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from modelsite.core.figures import FIGURES
 from modelsite.site.charts import Axis, Point, scatter_svg
 from modelsite.site.escape import Markup
 from modelsite.index import Collection, Model, ModelIndex
@@ -18,7 +19,6 @@ from modelsite.site.outputs import NOT_VERIFIED, CheckReport, variant_verdicts
 FORMAT = "modelsite-models/1"
 # Where collection pages live under docs/ (and the site); modelsite.site.pages renders them there.
 MODELS_DIR = "models"
-EXPLORER_FIGURES = ("Parameters", "FLOPs", "Activations", "Image Size", "Crop Pct", "File Size")
 
 
 def variant_url(model: Model, collection: Collection) -> str:
@@ -56,10 +56,8 @@ class Row:
     @property
     def top1(self) -> tuple[float, str] | None:
         """The reported ImageNet top-1 accuracy and its source, when the index gives one."""
-        for result in self.model.results:
-            if "Top 1 Accuracy" in result.get("Metrics", {}):
-                return float(result["Metrics"]["Top 1 Accuracy"]), str(result.get("Source", ""))
-        return None
+        result = self.model.top1
+        return (float(result.top1), result.source) if result else None
 
 
 def catalog_rows(index: ModelIndex, report: CheckReport | None, page_markdown: dict[str, str]) -> list[Row]:
@@ -81,7 +79,8 @@ def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, 
         "site_url": site_url,
         "check": {"report_finished_at": report.finished_at if report else None},
         "collections": [
-            {"name": c.name, "page": f"{MODELS_DIR}/{c.slug}/", "paper": dict(c.paper), "code": c.code,
+            {"name": c.name, "page": f"{MODELS_DIR}/{c.slug}/", "paper": {"title": c.paper.title, "url": c.paper.url},
+             "code": c.code,
              "variants": [m.name for m in c.models]}
             for c in index.collections
         ],
@@ -91,32 +90,27 @@ def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, 
 
 
 def _model_json(row: Row) -> dict[str, Any]:
-    meta = row.model.metadata
-    return {
-        "id": row.model.name,
-        "pretrained": row.model.pretrained_name,
-        "collection": row.collection.name,
-        "page": row.link,
-        "figures": {
-            "flops": meta["FLOPs"],
-            "activations": meta.get("Activations"),
-            "parameters": meta["Parameters"],
-            "file_size": meta["File Size"],
-            "image_size": meta["Image Size"],
-            "crop_pct": meta["Crop Pct"],
-            "interpolation": meta["Interpolation"],
-            "mean": meta.get("Mean"),
-            "std": meta.get("Std"),
-        },
-        "architecture": list(meta.get("Architecture", [])),
-        "training_techniques": list(meta.get("Training Techniques", [])),
-        "training_data": meta.get("Training Data"),
-        "reported": dict(row.model.reported),
-        "results": [dict(result) for result in row.model.results],
-        "weights": dict(row.model.weights),
-        "code": row.model.code,
+    model = row.model
+    data: dict[str, Any] = {"id": model.name, "pretrained": model.pretrained_name, "collection": row.collection.name,
+                            "page": row.link, "figures": {}}
+    # Each figure where the table says models.json publishes it; a figure the index leaves out is null.
+    for figure in FIGURES:
+        value = model.figures.get(figure.key)
+        *parents, key = figure.json_path
+        target = data
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[key] = list(value) if isinstance(value, (list, tuple)) else value
+    data.update({
+        "training_techniques": list(model.training.techniques),
+        "training_data": list(model.training.data),
+        "reported": model.reported.as_index() if model.reported else {},
+        "results": [result.as_index() for result in model.results],
+        "weights": model.weights.as_index(),
+        "code": model.code,
         "check": {"figures": row.verdict.figures, "code": row.verdict.code, "overall": row.verdict.overall},
-    }
+    })
+    return data
 
 
 def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
@@ -124,13 +118,13 @@ def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
     # Links are relative to the explorer at /models/.
-    cost = [Point(x=row.model.metadata["Parameters"] / 1e6, y=row.model.metadata["FLOPs"] / 1e9,
+    cost = [Point(x=row.model.figures["Parameters"] / 1e6, y=row.model.figures["FLOPs"] / 1e9,
                   label=row.model.name, href=f"../{row.link}", series=series[row.collection.name],
-                  detail=f"{row.model.metadata['Parameters'] / 1e6:.2f} M parameters, "
-                         f"{row.model.metadata['FLOPs'] / 1e9:.3f} G MACs at {row.model.metadata['Image Size']} px",
+                  detail=f"{row.model.figures['Parameters'] / 1e6:.2f} M parameters, "
+                         f"{row.model.figures['FLOPs'] / 1e9:.3f} G MACs at {row.model.figures['Image Size']} px",
                   key=row.model.name)
             for row in rows]
-    accuracy = [Point(x=row.model.metadata["FLOPs"] / 1e9, y=top1[0], label=row.model.name, href=f"../{row.link}",
+    accuracy = [Point(x=row.model.figures["FLOPs"] / 1e9, y=top1[0], label=row.model.name, href=f"../{row.link}",
                       series=series[row.collection.name], detail=f"top-1 {top1[0]} %, {top1[1]}", key=row.model.name)
                 for row in rows if (top1 := row.top1) is not None]
     # The charts escape their own labels: Markup, printed as they are.

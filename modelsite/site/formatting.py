@@ -1,36 +1,39 @@
-"""How figures are written on the site; the same filters serve generated and hand-written pages."""
+"""How figures are written on the site; the same filters serve generated and hand-written pages.
+
+The number formats themselves live with the figure table (modelsite.core.figures); here they
+become template filters whose output, digits and units only, is Markup, never escaped again.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 from markupsafe import Markup
 
+from modelsite.core import figures
+from modelsite.core.figures import FIGURES, Figure
 from modelsite.site import escape
 
 
-# Each filter writes digits and units only: its output is Markup, never escaped again.
-
-
 def thousands(value: int) -> Markup:
-    """13314116 -> '13,314,116': exact figures stay exact but readable."""
-    return Markup(f"{int(value):,}")
+    """13314116 -> '13,314,116'."""
+    return Markup(figures.thousands(value))
 
 
-def giga(value: int) -> Markup:
-    """396513888 -> '0.397' (G): three significant figures."""
-    return Markup(_significant(value / 1e9))
+def giga(value: float) -> Markup:
+    """396513888 -> '0.397' (G)."""
+    return Markup(figures.giga(value))
 
 
-def mega(value: int) -> Markup:
+def mega(value: float) -> Markup:
     """13314116 -> '13.3' (M)."""
-    return Markup(_significant(value / 1e6))
+    return Markup(figures.mega(value))
 
 
-def megabytes(value: int) -> Markup:
-    """53490940 -> '53.5 MB' (decimal megabytes, as file browsers show them)."""
-    return Markup(f"{_significant(value / 1e6)} MB")
+def megabytes(value: float) -> Markup:
+    """53490940 -> '53.5 MB'."""
+    return Markup(figures.megabytes(value))
 
 
 def feature_sides(image_size: int, levels: int = 5) -> list[int]:
@@ -42,11 +45,11 @@ def feature_sides(image_size: int, levels: int = 5) -> list[int]:
     return sides
 
 
-def _significant(value: float, digits: int = 3) -> str:
-    if value == 0:
-        return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
-    return f"{value:.{decimals}f}"
+def reported_cell(figure: Figure, model: Any) -> object:
+    """What the authors printed for FIGURE, with its unit, or a dash."""
+    if figure.reported is None or model.reported is None or figure.reported not in model.reported.figures:
+        return Markup("—")
+    return f"{model.reported.figures[figure.reported]}{figure.reported_unit}"
 
 
 def given(value: object, shown: str = "not given") -> object:
@@ -68,11 +71,6 @@ def placeholder(value: object) -> bool:
     return is_placeholder(value)
 
 
-def technique_list(metadata: dict) -> list[str]:
-    """A variant's training techniques; an empty list when the index gives none."""
-    return list(metadata.get("Training Techniques", []))
-
-
 FILTERS: dict[str, Callable[..., object]] = {
     "given": given,
     "url": escape.url,
@@ -83,5 +81,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "mega": mega,
     "megabytes": megabytes,
     "feature_sides": feature_sides,
-    "technique_list": technique_list,
+    "reported_cell": reported_cell,
 }
+# Names every template may read.
+GLOBALS: dict[str, object] = {"figures": FIGURES}

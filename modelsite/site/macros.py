@@ -16,7 +16,8 @@ from typing import Any
 from modelsite.site import story_markdown
 from modelsite.index import ModelIndex
 from modelsite.site.escape import Markup, finalize
-from modelsite.site.pages import EXAMPLES_DIR, install_template_helpers, load_index_for_build, runnable_examples
+from modelsite.core.project import EXAMPLES_DIR, Project
+from modelsite.site.pages import install_template_helpers, load_index_for_build
 from modelsite.measure.scaffold import entry_yaml
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import ListOf, Record
@@ -80,7 +81,7 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
     as `python NAME` would, and the page shows that run's output under it.
     """
     # Only the files of the folder, by name: a page cannot embed (and publish) any other file.
-    examples = {p.name: p for p in runnable_examples(root)}
+    examples = {p.name: p for p in Project(root).runnable_examples()}
     path = examples.get(name)
     if path is None:
         raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: "
@@ -94,7 +95,7 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
 
 def environment_table() -> str:
     """The environment a page runs with, from the tables in modelsite.check.parent."""
-    from modelsite.check.parent import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
+    from modelsite.core.environment import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
 
     rows = ["| Variable | Comes from | What for |", "| --- | --- | --- |"]
     rows += [f"| `{name}` | the caller, when set | {why} |" for name, why in PASSED_VARIABLES.items()]
@@ -140,21 +141,25 @@ def validation_example(root: Path, yaml_text: str, file_name: str = "model_index
 
 
 def failure_example(root: Path, index: ModelIndex) -> str:
-    """The message the check gives if a collection page's class-score shape were wrong, placed as it would be."""
-    from modelsite.core.blocks import python_blocks
-    from modelsite.check.trace import SourceTracer
+    """The message the check gives if a collection page's class-score shape were wrong, worded by the report."""
+    from modelsite.core.blocks import SourceRef, python_blocks
+    from modelsite.core.report import BlockResult, PageResult, place
     from modelsite.site.pages import generated_pages
 
     statement = "print(probabilities.shape)  # prints: torch.Size([1, 1000])"
-    tracer = SourceTracer(root, index)
+    project = Project(root)
+    written = [(path.relative_to(root).as_posix(), number) for path in sorted(project.templates_dir.rglob("*.j2"))
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line == statement]
     for page in generated_pages(root, index)[1:]:
-        path = f"docs/{page.src_uri}"
         for block in python_blocks(page.markdown):
             lines = block.code.splitlines()
-            if statement in lines:
+            if statement in lines and written:
                 line = lines.index(statement) + 1
-                source = tracer.trace(block.code, path)
-                entry = tracer.entry_for(page.markdown)  # the variant the page's first block creates
-                return (f"{path}, block {block.number}, line {line} (from {source.at(line)}; entry {entry}): "
-                        "expected 'torch.Size([1, 1000])', got 'torch.Size([1, 10])'")
+                model = index.collections[[p.src_uri for p in generated_pages(root, index)[1:]].index(page.src_uri)
+                                          ].models[0]
+                template, template_line = written[0]
+                source = SourceRef(template, template_line - line + 1, f"{model.file}:{model.where('Name')[0]}")
+                where = place(PageResult(path=f"docs/{page.src_uri}", status="failed", seconds=0, blocks=()),
+                              BlockResult(number=block.number, status="failed", source=source), line)
+                return f"{where}: expected 'torch.Size([1, 1000])', got 'torch.Size([1, 10])'"
     raise ValueError(f"no collection page prints the class scores' shape with {statement!r}")

@@ -1,40 +1,34 @@
 """What the last `modelsite check` found, as the build shows it: outputs under blocks, verdicts per variant.
 
 The check writes its newest results to `.modelsite-cache/check-report.json` (or wherever
-`MODELSITE_CHECK_REPORT` points, for a report CI downloaded). The build reads that file: under
-each Python block it puts the output the check captured, with a stamp saying what ran it, and it
-gives `models.json` and the explorer a verdict per variant. A block is matched by its page, its
-place on the page and a digest of its text, so an output never lands under code that changed
-since; such a block, like every block when there is no report, says "not yet verified".
+`MODELSITE_CHECK_REPORT` points, for a report CI downloaded). The build reads that file through
+the report's schema (modelsite.core.report): under each Python block it puts the output the check
+captured, with a stamp saying what ran it, and it gives `models.json` and the explorer a verdict
+per variant.
+
+A block is found by its identity, not by counting: at the Markdown stage the build writes on each
+Python fence an attribute naming the block (its position on the page and its text's digest, see
+modelsite.core.blocks), and in the HTML the output goes after the element that carries it. An
+output never lands under code that changed since the check: such a block, like every block when
+there is no report, says "not yet verified".
 """
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 import html
-import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from modelsite.core.blocks import CodeBlock, python_blocks, variant_runs
-from modelsite.check.parent import code_digest
-from modelsite.check.report import report_problem
-from modelsite.index import LATEST_REPORT
+from modelsite.core.blocks import BLOCK_ATTRIBUTE, CodeBlock, block_id, code_digest, python_blocks, variant_runs
+from modelsite.core.report import Report, failure_messages, read_report
 
-REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
 NOT_VERIFIED = "not yet verified"
 # Longer outputs are cut on the page; the report keeps them whole.
 SHOWN_LINES = 40
 
-_PYTHON_DIV = re.compile(r'<div class="language-(?:python|py|python3) highlight">')
+_PYTHON_DIV = re.compile(r'<div class="language-(?:python|py|python3) highlight"(?P<attributes>[^>]*)>')
 _BLOCK_END = "</code></pre></div>"
-
-
-class ReportError(ModelsiteError):
-    """The check report exists but cannot be read; the message says which file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -98,53 +92,39 @@ class CheckReport:
         return run[0]
 
 
-def report_path(root: Path) -> Path:
-    override = os.environ.get(REPORT_ENVIRONMENT_VARIABLE)
-    return Path(override) if override else root / LATEST_REPORT
-
-
-def load_report(root: Path) -> CheckReport | None:
-    """The newest check report, or None when no check has run here yet."""
-    path = report_path(root)
+def load_report(path: Path) -> CheckReport | None:
+    """The report at PATH indexed for the build, or None when no check has written one yet."""
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        problem = report_problem(data)
-        if problem is None:
-            return _indexed(path, data)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
-        problem = f"{type(error).__name__}: {error}"
-    raise ReportError(f"{path} is not a check report this build can read ({problem}); delete it, or run "
-                      "`modelsite check`, which sets such a file aside and writes a new one")
+    return _indexed(path, read_report(path))
 
 
-def _indexed(path: Path, data: dict[str, Any]) -> CheckReport:
+def _indexed(path: Path, report: Report) -> CheckReport:
     blocks: dict[tuple[str, int, str], BlockOutcome] = {}
     runs: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {}
-    for page in data["pages"]:
-        environment = page.get("environment") or {}
-        stamp = Stamp(device=environment.get("device") or data["device"],
-                      torch=environment.get("torch") or data["versions"]["torch"] or "?",
-                      timm=environment.get("timm") or data["versions"]["timm"] or "?",
-                      ran_at=page.get("ran_at") or data["finished_at"], online=bool(data["online"]))
+    for page in report.pages:
+        environment = page.environment
+        stamp = Stamp(device=str(environment.get("device") or report.device),
+                      torch=str(environment.get("torch") or report.versions.get("torch") or "?"),
+                      timm=str(environment.get("timm") or report.versions.get("timm") or "?"),
+                      ran_at=page.ran_at or report.finished_at, online=report.online)
         digests = []
-        for block in page["blocks"]:
-            if not block.get("number"):
+        for block in page.blocks:
+            if not block.number:
                 continue
-            digests.append(block["code_sha256"])
-            key = (page["path"], block["position"], block["code_sha256"])
+            digests.append(block.code_sha256)
             # A block outside every variant region runs once per variant; the first run's output is shown.
-            blocks.setdefault(key, BlockOutcome(status=block["status"], stdout=block.get("stdout", ""),
-                                                problem="\n".join(block.get("messages", [])) or (block.get("skip_reason") or ""),
-                                                stamp=stamp, after_failure=bool(block.get("after_failure"))))
-        runs[(page["path"], page.get("variant"))] = (page["status"], tuple(digests))
+            blocks.setdefault((page.path, block.position, block.code_sha256), BlockOutcome(
+                status=block.status, stdout=block.stdout,
+                problem="\n".join(failure_messages(page, block)) or (block.skip_reason or ""),
+                stamp=stamp, after_failure=block.after_failure))
+        runs[(page.path, page.variant)] = (page.status, tuple(digests))
     problems: dict[str, list[str]] = {}
-    for problem in data["figures"]:
-        problems.setdefault(problem["model"], []).append(problem["message"])
-    return CheckReport(path=path, blocks=blocks, runs=runs, models_checked=frozenset(data["models_checked"]),
+    for problem in report.figures:
+        problems.setdefault(problem.model, []).append(str(problem))
+    return CheckReport(path=path, blocks=blocks, runs=runs, models_checked=frozenset(report.models_checked),
                        figure_problems={model: tuple(found) for model, found in problems.items()},
-                       finished_at=data["finished_at"])
+                       finished_at=report.finished_at)
 
 
 def variant_verdicts(report: CheckReport | None, page_path: str, markdown: str) -> dict[str | None, str]:
@@ -155,27 +135,32 @@ def variant_verdicts(report: CheckReport | None, page_path: str, markdown: str) 
     return {variant: report.run_verdict(page_path, variant, blocks) for variant, blocks in runs}
 
 
-def with_outputs(page_html: str, markdown: str, page_path: str, report: CheckReport | None) -> str:
-    """PAGE_HTML with, under each Python block, its output from REPORT or a "not yet verified" note.
+def with_outputs(page_html: str, blocks: list[CodeBlock], page_path: str, report: CheckReport | None) -> str:
+    """PAGE_HTML with, under each of BLOCKS (found by its identity), its output from REPORT or a note.
 
-    The N-th Python block of the HTML is the N-th Python fence of MARKDOWN, the text the check ran.
+    A Python block of the HTML without an identity, or a block of BLOCKS the HTML does not show,
+    means the Markdown and its rendering disagree on what the page's code is: a ValueError says where.
     """
-    blocks = python_blocks(markdown)
-    starts = [match.start() for match in _PYTHON_DIV.finditer(page_html)]
-    if len(starts) != len(blocks):
-        raise ValueError(f"{page_path}: {len(blocks)} Python blocks in the Markdown but {len(starts)} in the HTML; "
-                         "a fence the check reads is not rendered as code (is it inside raw HTML?)")
+    by_id = {block_id(block): block for block in blocks}
+    shown: set[str] = set()
     pieces, done = [], 0
-    for start, block in zip(starts, blocks):
-        end = page_html.index(_BLOCK_END, start) + len(_BLOCK_END)
-        end = _after_annotations(page_html, end)
-        pieces.append(page_html[done:end])
+    for match in _PYTHON_DIV.finditer(page_html):
+        identity = re.search(rf'{BLOCK_ATTRIBUTE}="([^"]+)"', match["attributes"])
+        block = by_id.get(identity[1]) if identity else None
+        if block is None:
+            raise ValueError(f"{page_path}: a Python block of the HTML has no identity the build wrote; is a fence "
+                             "written inside raw HTML, where the check cannot see it?")
+        shown.add(identity[1])  # type: ignore[index]
+        end = _after_annotations(page_html, page_html.index(_BLOCK_END, match.start()) + len(_BLOCK_END))
         unverified = ("no check report was found when this page was built" if report is None
                       else "the last check did not run this block as it reads now")
-        pieces.append(output_html(report.outcome(page_path, block) if report else None, unverified))
+        pieces += [page_html[done:end], output_html(report.outcome(page_path, block) if report else None, unverified)]
         done = end
-    pieces.append(page_html[done:])
-    return "".join(pieces)
+    missing = [block for block in blocks if block_id(block) not in shown]
+    if missing:
+        raise ValueError(f"{page_path}: the Python block at line {missing[0].markdown_line} of the page's Markdown is "
+                         "not rendered as a code block (is it inside raw HTML?)")
+    return "".join(pieces) + page_html[done:]
 
 
 def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
@@ -195,7 +180,7 @@ def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
                     _pre(outcome.problem or outcome.stdout))
     if outcome.status == "skipped":
         return _box("unverified", f"Not run by the check on purpose: {html.escape(outcome.problem)}", None)
-    return _box("unverified", f"Not run in the last check, because an earlier block failed · {stamp}", None)
+    return _box("unverified", f"Not run in the last check, because its page's interpreter had ended · {stamp}", None)
 
 
 def _box(kind: str, head: str, body: str | None) -> str:

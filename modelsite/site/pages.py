@@ -5,26 +5,23 @@ The MkDocs hook turns these into `File.generated` pages; tests render them direc
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
-
-import html
 
 import jinja2
 
 from modelsite.site.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
 from modelsite.site.escape import finalize, front_matter
-from modelsite.site.formatting import FILTERS, placeholder
+from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
 from modelsite.index import ModelIndex, load_index
 from modelsite.core.problems import IndexProblems
+from modelsite.core.project import EXAMPLES_DIR, Project
 from modelsite.site.recipe import train_flags
 from modelsite.site.outputs import CheckReport
 
-TEMPLATES_DIR = "templates"
 EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
 MODELS_JSON = "models.json"
-# Runnable examples are served from the same folder name as in the repository, for download.
-EXAMPLES_DIR = "runnable_examples"
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,7 @@ def template_environment(root: Path) -> jinja2.Environment:
     from jinja2.sandbox import SandboxedEnvironment
 
     environment = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(root / TEMPLATES_DIR),
+        loader=jinja2.FileSystemLoader(Project(root).templates_dir),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -56,7 +53,9 @@ def install_template_helpers(environment: jinja2.Environment, globals_: dict | N
     """Filters, tests and functions that every template may use, in both Jinja environments."""
     environment.filters.update(FILTERS)
     environment.tests["placeholder"] = placeholder
-    (environment.globals if globals_ is None else globals_)["train_flags"] = train_flags
+    names = environment.globals if globals_ is None else globals_
+    names.update(GLOBALS)
+    names["train_flags"] = train_flags
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,9 @@ def generated_site(root: Path, index: ModelIndex, report: CheckReport | None, si
     """The pages the index implies, `models.json`, and each runnable example as a download."""
     pages, rows = _pages_and_rows(root, index, report)
     files = {MODELS_JSON: models_json(index, rows, report, site_url)}
-    for path in runnable_examples(root):
+    for path in Project(root).runnable_examples():
         files[f"{EXAMPLES_DIR}/{path.name}"] = path.read_text(encoding="utf-8")
     return GeneratedSite(pages, files)
-
-
-def runnable_examples(root: Path) -> list[Path]:
-    """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
-    return sorted(p for p in (root / EXAMPLES_DIR).glob("*.py") if p.is_file())
 
 
 def generated_pages(root: Path, index: ModelIndex | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modelsite.index import Model
+from modelsite.index.model import Model
 
 
 @dataclass(frozen=True)
@@ -18,8 +18,8 @@ class TrainFlag:
 
 def train_flags(model: Model) -> list[TrainFlag]:
     """Flags for the fields the index gives; nothing is invented for fields it lacks."""
-    meta = model.metadata
-    techniques = set(meta.get("Training Techniques", ()))
+    meta = model.training.hyperparameters
+    techniques = set(model.training.techniques)
     flags = [TrainFlag("--model", model.name, "Name")]
     if "Epochs" in meta:
         flags.append(TrainFlag("--epochs", str(meta["Epochs"]), "Epochs"))

@@ -162,7 +162,7 @@ def scaling_rows(index: ModelIndex) -> list[ScalingRow]:
         match = _B_VARIANT.match(model.name)
         if match:
             rows.append(ScalingRow(model=model, phi=int(match[1]), built=structure(model.name),
-                                   resolution=int(model.metadata["Image Size"])))
+                                   resolution=int(model.figures["Image Size"])))
     return sorted(rows, key=lambda row: row.phi)
 
 
@@ -172,7 +172,7 @@ def predicted_cost(rows: list[ScalingRow], row: ScalingRow) -> tuple[float, floa
     Parameters grow with depth and the square of width; FLOPs also with the square of resolution:
     d * w^2 and d * w^2 * r^2, each factor taken from the formula at the row's phi.
     """
-    base = rows[0].model.metadata
+    base = rows[0].model.figures
     growth = row.formula_depth * row.formula_width ** 2
     return base["Parameters"] * growth, base["FLOPs"] * growth * (row.formula_resolution / BASE_RESOLUTION) ** 2
 
@@ -199,11 +199,11 @@ class CondConvPair:
 
     @property
     def parameter_ratio(self) -> float:
-        return self.condconv.metadata["Parameters"] / self.plain.metadata["Parameters"]
+        return self.condconv.figures["Parameters"] / self.plain.figures["Parameters"]
 
     @property
     def flops_ratio(self) -> float:
-        return self.condconv.metadata["FLOPs"] / self.plain.metadata["FLOPs"]
+        return self.condconv.figures["FLOPs"] / self.plain.figures["FLOPs"]
 
 
 def condconv_pairs(index: ModelIndex) -> list[CondConvPair]:
@@ -222,7 +222,7 @@ def _with_b_twins(index: ModelIndex, generator: str,
         if built is None or built.generator != generator:
             continue
         twin = next(((s, m) for s, m in plain if (s.width, s.depth) == (built.width, built.depth)
-                     and (not same_image_size or m.metadata["Image Size"] == model.metadata["Image Size"])), None)
+                     and (not same_image_size or m.figures["Image Size"] == model.figures["Image Size"])), None)
         if twin is None:
             raise ValueError(f"no B variant of the index is built with the multipliers"
                              f"{' and image size' if same_image_size else ''} of {model.name}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from modelsite.site.catalog import variant_url
 from modelsite.site.charts import Axis, Line, Point, scatter_svg
-from modelsite.site.formatting import giga, mega
+from modelsite.core.figures import giga, mega
 from modelsite.index import Model, ModelIndex
 from modelsite.site.story import (ALPHA, BASE_RESOLUTION, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing,
                              lite_pairs, predicted_cost, scaling_rows, stride32_padding, structure)
@@ -34,7 +34,7 @@ def _departure(chosen: float, formula: float) -> str:
 
 
 def _reported(model: Model, key: str, unit: str) -> str:
-    value = model.reported.get(key)
+    value = model.reported.figures.get(key) if model.reported else None
     return f"{value} {unit}" if value is not None else "—"
 
 
@@ -94,14 +94,14 @@ def cost_table(index: ModelIndex, prefix: str = "../") -> str:
     rows = ["| Variant | Parameters: measured | formula | paper | FLOPs: measured | formula | paper | Activations |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows_:
-        meta = row.model.metadata
+        meta = row.model.figures
         params, flops = predicted_cost(rows_, row)
         rows.append(
             f"| {_link(row.model, index, prefix)} | {mega(meta['Parameters'])} M | {params / 1e6:.3g} M "
             f"({_departure(meta['Parameters'], params)}) | {_reported(row.model, 'Parameters (millions)', 'M')} | "
             f"{giga(meta['FLOPs'])} G | {flops / 1e9:.3g} G ({_departure(meta['FLOPs'], flops)}) | "
             f"{_reported(row.model, 'FLOPs (billions)', 'G')} | {mega(meta['Activations'])} M |")
-    sources = sorted({row.model.reported["Source"] for row in rows_ if row.model.reported})
+    sources = sorted({row.model.reported.source for row in rows_ if row.model.reported})
     return _compact("\n".join(rows)) + ("\n\nPaper figures: " + "; ".join(sources) + "." if sources else "")
 
 
@@ -120,7 +120,7 @@ def scaling_summary(index: ModelIndex) -> str:
     res_late = [r.resolution / r.formula_resolution - 1 for r in late]
     smaller_early = all(r.built.depth < r.formula_depth and r.built.width < r.formula_width
                         and r.resolution < r.formula_resolution for r in early)
-    flops = [r.model.metadata["FLOPs"] / predicted_cost(rows, r)[1] - 1 for r in late if r.phi >= 5]
+    flops = [r.model.figures["FLOPs"] / predicted_cost(rows, r)[1] - 1 for r in late if r.phi >= 5]
     sentences = []
     if early:
         sentences.append(f"B{early[0].phi} to B{early[-1].phi} are "
@@ -170,9 +170,9 @@ def condconv_cost_table(index: ModelIndex, prefix: str = "../") -> str:
             "| --- | --- | ---: | ---: | ---: | ---: |"]
     for pair in condconv_pairs(index):
         rows.append(f"| {_link(pair.condconv, index, prefix)} | {_link(pair.plain, index, prefix)} | "
-                    f"{mega(pair.condconv.metadata['Parameters'])} M vs {mega(pair.plain.metadata['Parameters'])} M | "
-                    f"{pair.parameter_ratio:.2f} | {giga(pair.condconv.metadata['FLOPs'])} G vs "
-                    f"{giga(pair.plain.metadata['FLOPs'])} G | {pair.flops_ratio:.3f} |")
+                    f"{mega(pair.condconv.figures['Parameters'])} M vs {mega(pair.plain.figures['Parameters'])} M | "
+                    f"{pair.parameter_ratio:.2f} | {giga(pair.condconv.figures['FLOPs'])} G vs "
+                    f"{giga(pair.plain.figures['FLOPs'])} G | {pair.flops_ratio:.3f} |")
     return _compact("\n".join(rows))
 
 
@@ -193,9 +193,9 @@ def condconv_chart(index: ModelIndex, prefix: str = "../") -> str:
             if model.name in seen:
                 continue
             seen.add(model.name)
-            points.append(Point(x=model.metadata["Parameters"] / 1e6, y=model.metadata["FLOPs"] / 1e9, label=model.name,
+            points.append(Point(x=model.figures["Parameters"] / 1e6, y=model.figures["FLOPs"] / 1e9, label=model.name,
                                 href=_chart_href(model, index, prefix), series=series,
-                                detail=f"{mega(model.metadata['Parameters'])} M parameters, {giga(model.metadata['FLOPs'])} G MACs"))
+                                detail=f"{mega(model.figures['Parameters'])} M parameters, {giga(model.figures['FLOPs'])} G MACs"))
     return scatter_svg(points, Axis("Parameters (millions)", log=True), Axis("FLOPs (G MACs)", log=False),
                        "CondConv variants beside their plain twins: parameters move right, FLOPs barely rise",
                        ["plain EfficientNet", "CondConv"])
@@ -219,7 +219,7 @@ def lite_cost_table(index: ModelIndex, prefix: str = "../") -> str:
     rows = ["| Lite variant | Image size | Parameters | × B twin | FLOPs | × B twin | Activations | File size |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for pair in lite_pairs(index):
-        lite, plain = pair.lite.metadata, pair.plain.metadata
+        lite, plain = pair.lite.figures, pair.plain.figures
         rows.append(f"| {_link(pair.lite, index, prefix)} | {lite['Image Size']} (B: {plain['Image Size']}) | "
                     f"{mega(lite['Parameters'])} M | {lite['Parameters'] / plain['Parameters']:.2f} | "
                     f"{giga(lite['FLOPs'])} G | {lite['FLOPs'] / plain['FLOPs']:.2f} | {mega(lite['Activations'])} M | "

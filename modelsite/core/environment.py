@@ -1,0 +1,30 @@
+"""The environment a page's code runs with: an allow-list, enforced by the check, shown by the docs.
+
+A page sees the caller's variables named here (or starting with one of the prefixes), those handed
+on with `modelsite check --pass-env NAME`, and what the check sets itself; nothing else of the
+runner's environment, so a page cannot print a secret the runner did not pass on.
+"""
+
+from __future__ import annotations
+
+# The caller's variables a page sees: what Python, torch, CUDA and the caches they read need.
+# Each with why; docs/checking.md shows these tables.
+PASSED_VARIABLES = {
+    "PATH": "finding programs", "HOME": "the user's folder (caches, configuration)",
+    "USER": "the user's name", "LOGNAME": "the user's name", "LANG": "the locale", "LANGUAGE": "the locale",
+    "TZ": "the time zone", "TERM": "the terminal", "TMPDIR": "temporary files",
+    "LD_LIBRARY_PATH": "shared libraries (CUDA)", "TORCH_HOME": "torch's cache of downloads",
+    "HF_HOME": "the Hugging Face cache (with --online)", "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
+    "XDG_CACHE_HOME": "caches", "SSL_CERT_FILE": "certificates (with --online)",
+    "SSL_CERT_DIR": "certificates (with --online)",
+}
+PASSED_PREFIXES = {"LC_": "the locale", "CUDA_": "CUDA's settings", "NVIDIA_": "the NVIDIA driver's settings"}
+# Set by the check for every page, whatever the caller's environment says.
+SET_VARIABLES = {
+    "PYTHONPATH": "this project's root, then the caller's PYTHONPATH (where its packages may be)",
+    "PYTHONUNBUFFERED": "1: output arrives in order",
+    "MPLBACKEND": "Agg: plots render without a display",
+    "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
+}
+
+

@@ -1,0 +1,190 @@
+"""The figures: one table that says, for each figure a variant has, everything every part needs to know.
+
+The schema builds the index's `Metadata` fields from it, `modelsite measure` measures each figure
+with the probe it names, the check compares each as it says, `modelsite new` writes them in its
+order, models.json publishes them under their keys, and the page's Figures tab shows each row.
+Adding a figure is one entry here and one property on `modelsite.measure.probe.Probe`.
+
+FLOPs count multiply-accumulates: `torch.utils.flop_counter.FlopCounterMode`'s total for one image
+at the variant's image size, halved (one multiply-add counts once, as timm's GMACs and the
+EfficientNet paper count them).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Union
+
+# The building blocks the check can find in a module graph; an Architecture tag is one of these.
+ARCHITECTURE_TAGS = (
+    "1x1 Convolution", "Average Pooling", "Batch Normalization", "CondConv", "Convolution", "Dense Connections",
+    "Depthwise Convolution", "Dropout", "Inverted Residual Block", "RELU6", "Squeeze-and-Excitation Block", "Swish",
+)
+INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
+
+
+# What a figure's value is, for the schema (see modelsite.index.schema).
+
+
+@dataclass(frozen=True)
+class Count:
+    """A whole number of at least one."""
+
+
+@dataclass(frozen=True)
+class Fraction:
+    """A number in (0, 1]."""
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of a fixed set of words."""
+
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A list of numbers within bounds (per channel)."""
+
+    minimum: float
+    maximum: float
+    exclusive_minimum: bool = False
+
+
+@dataclass(frozen=True)
+class Tags:
+    """A list of distinct words out of a closed vocabulary."""
+
+    values: tuple[str, ...]
+
+
+Kind = Union[Count, Fraction, OneOf, Numbers, Tags]
+
+
+# How the check compares the index's value with the measured one.
+EXACT, RELATIVE, BOTH_WAYS = "exact", "relative", "both ways"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a variant."""
+
+    # The key under Metadata (and under Sources), as contributors write it.
+    key: str
+    kind: Kind
+    # What it means, for the schema's documentation.
+    doc: str
+    # The property of `modelsite.measure.probe.Probe` that measures it.
+    probe: str
+    # EXACT, RELATIVE (within TOLERANCE, a fraction of the measured value) or BOTH_WAYS (sets of tags).
+    comparison: str = EXACT
+    tolerance: float = 0.0
+    required: bool = True
+    # What the measured value means, for the check's message: "the model does {value} ..." ({side}: the image size).
+    truth: str = "its pretrained config gives {value} ({versions})"
+    advice: str = "write the measured figure, see modelsite measure"
+    # Where models.json publishes it.
+    json_path: tuple[str, ...] = ()
+    # Its row in the Figures tab of a variant: label and cell (from the variant's metadata); None: no row of its own.
+    row: str | None = None
+    cell: Callable[[Mapping[str, Any]], str] | None = None
+    # The key of the authors' figure under Reported, and its unit, for the row's last column.
+    reported: str | None = None
+    reported_unit: str = ""
+    # Whether Sources names where it came from, and what `modelsite new` writes there.
+    sourced: bool = True
+    source: str = "pretrained_cfg of {pretrained} in timm {timm}"
+
+
+def thousands(value: int) -> str:
+    """13314116 -> '13,314,116': exact figures stay exact but readable."""
+    return f"{int(value):,}"
+
+
+def giga(value: float) -> str:
+    """396513888 -> '0.397' (G): three significant figures."""
+    return significant(value / 1e9)
+
+
+def mega(value: float) -> str:
+    """13314116 -> '13.3' (M)."""
+    return significant(value / 1e6)
+
+
+def megabytes(value: float) -> str:
+    """53490940 -> '53.5 MB' (decimal megabytes, as file browsers show them)."""
+    return f"{significant(value / 1e6)} MB"
+
+
+def significant(value: float, digits: int = 3) -> str:
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    return f"{value:.{decimals}f}"
+
+
+def _given(metadata: Mapping[str, Any], key: str, shown: Callable[[Any], str]) -> str:
+    return shown(metadata[key]) if key in metadata else "not given"
+
+
+def _listed(values: Any) -> str:
+    return ", ".join(str(value) for value in values)
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("FLOPs", Count(), "Multiply-accumulates for one image at `Image Size`: "
+           "`torch.utils.flop_counter.FlopCounterMode`'s total, halved.", probe="flops",
+           source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}x{side}",
+           truth="the model does {value} multiply-accumulates at {side}x{side} ({versions})",
+           json_path=("figures", "flops"), row="FLOPs",
+           cell=lambda m: f"{thousands(m['FLOPs'])} multiply-accumulates at {m['Image Size']}×{m['Image Size']}",
+           reported="FLOPs (billions)", reported_unit=" B"),
+    Figure("Activations", Count(), "Ours. Elements produced by the convolution and linear layers for one image at "
+           "`Image Size`, as timm's model cards count them.", probe="activations", required=False,
+           source="measured by modelsite measure ({versions}), elements produced by convolution and linear layers "
+                  "for one {side}x{side} image",
+           truth="its convolution and linear layers produce {value} elements at {side}x{side} ({versions})",
+           json_path=("figures", "activations"), row="Activations",
+           cell=lambda m: _given(m, "Activations", thousands)),
+    Figure("Parameters", Count(), "Exact number of parameters.", probe="parameters",
+           source="measured, exact count of model.parameters() ({versions})",
+           truth="the model has {value} parameters ({versions})", json_path=("figures", "parameters"),
+           row="Parameters", cell=lambda m: thousands(m["Parameters"]),
+           reported="Parameters (millions)", reported_unit=" M"),
+    Figure("File Size", Count(), "Size in bytes of the released weights file.", probe="file_size",
+           source="bytes of a local torch.save of the same tensors ({versions}); write the released file's size "
+                  "when it is known",
+           comparison=RELATIVE, tolerance=0.01,
+           truth="a checkpoint of its tensors saves to {value} bytes ({off:+.1%}, more than {tolerance:.0%} off; "
+                 "{versions})", advice="write the released file's size, see modelsite measure",
+           json_path=("figures", "file_size"), row="File size", cell=lambda m: f"{thousands(m['File Size'])} bytes"),
+    Figure("Image Size", Count(), "Side of the square input the weights were evaluated at, in pixels.",
+           probe="image_size", json_path=("figures", "image_size"), row="Image size",
+           cell=lambda m: f"{m['Image Size']} px"),
+    Figure("Crop Pct", Fraction(), "Fraction of the resized image kept by the center crop at evaluation, in (0, 1].",
+           probe="crop_pct", json_path=("figures", "crop_pct"), row="Crop pct", cell=lambda m: str(m["Crop Pct"])),
+    Figure("Interpolation", OneOf(INTERPOLATIONS), "Resampling used when resizing for evaluation.",
+           probe="interpolation", truth="its pretrained config gives {value!r} ({versions})",
+           json_path=("figures", "interpolation"), row="Interpolation", cell=lambda m: str(m["Interpolation"])),
+    Figure("Mean", Numbers(0, 1), "Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale).",
+           probe="mean", required=False, json_path=("figures", "mean"), row="Mean, std",
+           cell=lambda m: f"{_given(m, 'Mean', _listed)}; {_given(m, 'Std', _listed)}"),
+    # Shown in the Mean row.
+    Figure("Std", Numbers(0, 1, exclusive_minimum=True), "Ours. Per-channel standard deviation the input is divided "
+           "by.", probe="std", required=False, json_path=("figures", "std")),
+    Figure("Architecture", Tags(ARCHITECTURE_TAGS), "Building blocks of the network, each one the check finds in the "
+           "module graph: " + ", ".join(ARCHITECTURE_TAGS) + ".", probe="architecture", comparison=BOTH_WAYS,
+           json_path=("architecture",), sourced=False),
+)
+FIGURE_KEYS = tuple(figure.key for figure in FIGURES)
+SOURCED_KEYS = tuple(figure.key for figure in FIGURES if figure.sourced)
+
+
+def figure(key: str) -> Figure:
+    """The figure KEY of the table."""
+    for candidate in FIGURES:
+        if candidate.key == key:
+            return candidate
+    raise KeyError(f"no figure {key!r}; the figures are {', '.join(FIGURE_KEYS)}")

@@ -1,0 +1,65 @@
+"""A modelsite project: its root folder, and every path derived from it, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelsite.core.cache import CACHE_DIR
+
+INDEX_DIR = "model_index"
+TEMPLATES_DIR = "templates"
+DOCS_DIR = "docs"
+# Runnable examples are served from the same folder name as in the repository, for download.
+EXAMPLES_DIR = "runnable_examples"
+WEB_FIXTURES = "fixtures/web/fixtures.yaml"
+# The newest result of every page run and model the check has covered; the build reads it.
+LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
+# Where a build (or a check, which writes it) finds the report instead: a report CI downloaded, say.
+REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project at ROOT (the folder of mkdocs.yml)."""
+
+    root: Path
+
+    @property
+    def mkdocs_config(self) -> Path:
+        return self.root / "mkdocs.yml"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / INDEX_DIR
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / CACHE_DIR
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / TEMPLATES_DIR
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / DOCS_DIR
+
+    @property
+    def examples_dir(self) -> Path:
+        return self.root / EXAMPLES_DIR
+
+    @property
+    def web_fixtures(self) -> Path:
+        return self.root / WEB_FIXTURES
+
+    @property
+    def latest_report(self) -> Path:
+        """The report the build reads and the check updates: MODELSITE_CHECK_REPORT's, or the cache's."""
+        override = os.environ.get(REPORT_ENVIRONMENT_VARIABLE)
+        return Path(override) if override else self.root / LATEST_REPORT
+
+    def runnable_examples(self) -> list[Path]:
+        """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
+        return sorted(p for p in self.examples_dir.glob("*.py") if p.is_file())

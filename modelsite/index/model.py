@@ -1,0 +1,183 @@
+"""The model index once validated: typed records, built from values the schema has already checked.
+
+Nothing here checks shapes again: `modelsite.index.load` builds these only from entries whose
+every value the schema accepted, so a field's type is what the schema says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from modelsite.core.figures import FIGURE_KEYS
+from modelsite.index.schema import HYPERPARAMETERS
+from modelsite.index.schema_types import KeyPath
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Which released weights a variant's page describes."""
+
+    tag: str
+    url: str
+    original: str | None = None
+
+    def as_index(self) -> dict[str, str]:
+        """The entry as the index writes it (models.json publishes this)."""
+        return {"Tag": self.tag, "URL": self.url, **({"Original": self.original} if self.original else {})}
+
+
+@dataclass(frozen=True)
+class Result:
+    """Accuracy the authors or timm reported, with its source."""
+
+    task: str
+    dataset: str
+    top1: float
+    top5: float | None
+    source: str
+
+    def as_index(self) -> dict[str, Any]:
+        metrics: dict[str, float] = {"Top 1 Accuracy": self.top1}
+        if self.top5 is not None:
+            metrics["Top 5 Accuracy"] = self.top5
+        return {"Task": self.task, "Dataset": self.dataset, "Metrics": metrics, "Source": self.source}
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What the authors printed, for a reader comparing: figures by the index's key, and their source."""
+
+    figures: Mapping[str, float]
+    source: str
+    url: str
+
+    def as_index(self) -> dict[str, Any]:
+        return {**self.figures, "Source": self.source, "URL": self.url}
+
+
+@dataclass(frozen=True)
+class Training:
+    """How the weights were trained: data, named techniques, and the hyper-parameters the index gives."""
+
+    data: tuple[str, ...]
+    techniques: tuple[str, ...] = ()
+    # In the schema's order (Epochs, Batch Size, LR, ...): only those the index gives.
+    hyperparameters: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Model:
+    """One variant, as registered in the index."""
+
+    name: str
+    collection: str
+    # Keyed as the figure table (modelsite.core.figures): FLOPs, Parameters, ..., Architecture.
+    figures: Mapping[str, Any]
+    training: Training
+    tasks: tuple[str, ...]
+    code: str
+    weights: Weights
+    sources: Mapping[str, str]
+    results: tuple[Result, ...]
+    reported: Reported | None
+    file: str
+    positions: Mapping[KeyPath, tuple[int, int]] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def pretrained_name(self) -> str:
+        """`name.tag`, what snippets pass to `timm.create_model`."""
+        return f"{self.name}.{self.weights.tag}"
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of the variant's section on its collection page."""
+        return self.name.replace("_", "-")
+
+    @property
+    def top1(self) -> Result | None:
+        """The first reported ImageNet top-1 accuracy, when the index gives one."""
+        return self.results[0] if self.results else None
+
+    def where(self, *path: str | int) -> tuple[int, int]:
+        """Line and column of a value under this model, e.g. `where("Metadata", "FLOPs")`."""
+        return self.positions.get(path, self.positions.get((), (1, 1)))
+
+    @classmethod
+    def from_index(cls, entry: Mapping[str, Any], file: str, positions: Mapping[KeyPath, tuple[int, int]]) -> Model:
+        """ENTRY, a `Models:` item the schema has accepted whole."""
+        metadata = entry["Metadata"]
+        weights = entry["Weights"]
+        reported = entry.get("Reported")
+        return cls(
+            name=entry["Name"], collection=entry["In Collection"],
+            figures={key: metadata[key] for key in FIGURE_KEYS if key in metadata},
+            training=Training(data=tuple(metadata["Training Data"]),
+                              techniques=tuple(metadata.get("Training Techniques", ())),
+                              hyperparameters={key: metadata[key] for key in HYPERPARAMETERS if key in metadata}),
+            tasks=tuple(metadata["Tasks"]), code=entry["Code"],
+            weights=Weights(tag=weights["Tag"], url=weights["URL"], original=weights.get("Original")),
+            sources=dict(entry["Sources"]),
+            results=tuple(Result(task=r["Task"], dataset=r["Dataset"], top1=r["Metrics"]["Top 1 Accuracy"],
+                                 top5=r["Metrics"].get("Top 5 Accuracy"), source=r["Source"])
+                          for r in entry.get("Results", ())),
+            reported=None if reported is None else Reported(
+                figures={k: v for k, v in reported.items() if k not in ("Source", "URL")},
+                source=reported["Source"], url=reported["URL"]),
+            file=file, positions=positions)
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A family of variants with its paper, summary and citation."""
+
+    name: str
+    paper: Paper
+    summary: str
+    citation: str
+    weights_source: str
+    code: str | None
+    file: str
+    models: tuple[Model, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        """The page's file name, derived from the index file so that it never changes by accident."""
+        return Path(self.file).stem
+
+    @classmethod
+    def from_index(cls, entry: Mapping[str, Any], file: str) -> Collection:
+        """ENTRY, a `Collections:` item the schema has accepted whole."""
+        return cls(name=entry["Name"], paper=Paper(title=entry["Paper"]["title"], url=entry["Paper"]["url"]),
+                   summary=entry["Summary"], citation=entry["Citation"], weights_source=entry["Weights Source"],
+                   code=entry.get("Code"), file=file)
+
+
+@dataclass(frozen=True)
+class ModelIndex:
+    """All collections, in file order, each with its models."""
+
+    collections: tuple[Collection, ...]
+
+    @property
+    def models(self) -> tuple[Model, ...]:
+        return tuple(model for collection in self.collections for model in collection.models)
+
+    def model(self, name: str) -> Model:
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise KeyError(f"no model {name!r} in the index; known: {', '.join(m.name for m in self.models)}")
+
+    def collection(self, name: str) -> Collection:
+        for collection in self.collections:
+            if collection.name == name:
+                return collection
+        raise KeyError(f"no collection {name!r} in the index")
