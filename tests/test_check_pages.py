@@ -71,7 +71,8 @@ def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: 
     assert statuses == {"docs/passing.md": "passed", "docs/exception.md": "failed", "docs/wrong-output.md": "failed",
                         "docs/timeout.md": "failed", "docs/crash.md": "failed", "docs/download.md": "failed",
                         "docs/excluded.md": "failed", "docs/environment.md": "passed", "docs/exit.md": "failed",
-                        "docs/threads.md": "failed", "runnable_examples/standalone.py": "passed"}
+                        "docs/threads.md": "failed", "docs/forged.md": "failed",
+                        "runnable_examples/standalone.py": "passed"}
 
 
 def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> None:
@@ -132,7 +133,7 @@ def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture
     assert message.startswith("docs/crash.md, block 1, line 4 (from docs/crash.md:7): "
                               "the page's interpreter crashed: killed by SIGSEGV")
     assert 'File "docs/crash.md, block 1", line 4' in message
-    assert len(fixture_run.report["pages"]) == 11
+    assert len(fixture_run.report["pages"]) == 12
 
 
 def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:
@@ -155,13 +156,30 @@ def test_a_page_sees_only_the_allowed_environment(fixture_run: CheckRun) -> None
     assert "hunter2" not in json.dumps(fixture_run.report)
 
 
+def test_a_page_cannot_read_other_processes_environments(fixture_run: CheckRun) -> None:
+    # Its interpreter is alone in a PID namespace: /proc shows no process of the check, the shell or CI.
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/environment.md"]
+    assert [b["status"] for b in page["blocks"]] == ["passed", "passed"]
+    assert page["environment"]["isolation"] == "own PID namespace"
+    assert "isolation: own PID namespace" in fixture_run.stderr
+
+
+def test_a_page_that_writes_the_check_s_results_fails(fixture_run: CheckRun) -> None:
+    (message,) = messages_for(fixture_run, "docs/forged.md")
+    assert message == ("docs/forged.md, block 1 (from docs/forged.md:6): the page wrote to the check's own results "
+                       "(a block reported twice): its results cannot be trusted")
+
+
 def test_pass_env_hands_one_variable_on(fixture_run: CheckRun, tmp_path: Path) -> None:
     folder = tmp_path / "site"
     shutil.copytree(fixture_run.folder, folder)
     run = run_check(folder, "--only", "docs/environment.md", "--pass-env", "MODELSITE_TEST_SECRET", "--no-cache")
     assert run.returncode == 1
-    assert messages_for(run, "docs/environment.md") == [
-        "docs/environment.md, block 1, line 3 (from docs/environment.md:8): expected 'absent', got 'hunter2'"]
+    handed_on, found_in_proc = messages_for(run, "docs/environment.md")
+    assert handed_on == "docs/environment.md, block 1, line 3 (from docs/environment.md:8): expected 'absent', got 'hunter2'"
+    # The page's own interpreter holds the variable now, and is the one process its /proc shows.
+    assert found_in_proc.startswith("docs/environment.md, block 2, line 10 (from docs/environment.md:25) [after an "
+                                    "earlier failure on this page]: expected '[] 0', got \"['1'] 0\"")
 
 
 def test_sys_exit_ends_the_page_there_and_fails_it(fixture_run: CheckRun) -> None:

@@ -99,6 +99,18 @@ def test_a_hostile_file_name_is_refused(tmp_path: Path) -> None:
     assert "becomes the page's address: use lowercase letters" in problems[0].message
 
 
+def test_a_file_name_cannot_take_another_page_s_address(tmp_path: Path) -> None:
+    text = (CORPUS / "collection-name-colon.yaml").read_text(encoding="utf-8")
+    (tmp_path / "index.yaml").write_text(text, encoding="utf-8")  # the explorer's address, models/
+    (tmp_path / "twin.yaml").write_text(text.replace("Hostile: colon", "Twin one"), encoding="utf-8")
+    (tmp_path / "twin.yml").write_text(text.replace("Hostile: colon", "Twin two"), encoding="utf-8")
+    _, problems = read_index([tmp_path / name for name in ("index.yaml", "twin.yaml", "twin.yml")], base=tmp_path)
+    assert [str(p) for p in problems] == [
+        "index.yaml:1:1: the file name 'index.yaml' would give its page the address of the explorer (models/); name "
+        "the file after its collection",
+        "twin.yml:1:1: twin.yaml already gives a page the address 'twin'; rename one of the two files"]
+
+
 class LiveMarkup(HTMLParser):
     """What a browser would run or load in a page: script, frames, `on*` handlers, script and data addresses."""
 
@@ -209,22 +221,57 @@ def test_titles_and_descriptions_are_escaped(hostile_site: Path) -> None:
     assert "Hostile \"quoted\" & 'single'" in home and "Hostile: colon" in home
 
 
+# A hand-written page that tries to reach past the sandbox, and what the failed build says.
 HOSTILE_PAGES = {
-    "jinja-globals.md": "# Globals\n\n{{ cycler.__init__.__globals__.os.getuid() }}\n",
-    "jinja-config.md": "# Config\n\n{{ config.theme.get_env() }}\n",
-    "example-outside.md": "# Outside\n\n{{ runnable_example('../mkdocs.yml') }}\n",
+    "jinja-globals.md": ("# Globals\n\n{{ cycler.__init__.__globals__.os.getuid() }}\n", "access to attribute '__init__'"),
+    "jinja-config.md": ("# Config\n\n{{ config.theme.get_env() }}\n", "'config' is undefined"),
+    "example-outside.md": ("# Outside\n\n{{ runnable_example('../mkdocs.yml') }}\n", "no such file in runnable_examples/"),
+    "jinja-repeat.md": ("# Repeat\n\n{{ 'a' * 100000000 }}\n", "repeating 1 elements 100000000 times"),
+    "macro-hub-model.md": ("# Hub\n\n{{ structure_facts('hf-hub:attacker/evil') }}\n", "has no model 'hf-hub:attacker/evil'"),
+    "front-matter-icon.md": ("---\nicon: ../../../etc/passwd\n---\n# Icon\n", "the front matter key 'icon' is not one a page may set"),
+    "marker-typo.md": ("# Typo\n\n<!-- modelsite: no-chek typo -->\n```python\nx = 1\n```\n",
+                       "<!-- modelsite: no-chek typo --> (line 3 of the page's final Markdown) is not a marker"),
 }
 
 
 @pytest.mark.build
 @pytest.mark.parametrize("name", HOSTILE_PAGES)
 def test_a_hand_written_page_cannot_reach_the_interpreter(project_copy: Path, tmp_path: Path, name: str) -> None:
-    (project_copy / "docs" / name).write_text(HOSTILE_PAGES[name], encoding="utf-8")
+    text, message = HOSTILE_PAGES[name]
+    (project_copy / "docs" / name).write_text(text, encoding="utf-8")
     result = build(project_copy, tmp_path / "site")
     assert result.returncode != 0, "the build rendered a hostile page"
-    output = result.stdout + result.stderr
-    assert {"jinja-globals.md": "access to attribute '__init__'", "jinja-config.md": "'config' is undefined",
-            "example-outside.md": "no such file in runnable_examples/"}[name] in output
+    assert message in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.build
+def test_a_page_s_front_matter_is_printed_as_text(project_copy: Path, tmp_path: Path) -> None:
+    payload = '<img src=x onerror="window.__pwned=1">'
+    (project_copy / "docs" / "front.md").write_text(
+        f"---\ntitle: 'Front {payload}'\nsubtitle: '{payload}'\ndescription: '\"><script>window.__pwned=1</script>'\n"
+        "---\n\nNo heading here: the title comes from the front matter.\n", encoding="utf-8")
+    result = build(project_copy, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    source = (tmp_path / "site" / "front" / "index.html").read_text(encoding="utf-8")
+    assert live_markup(source) == []
+    assert "Front &lt;img" in source
+    index = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert all(live_markup(document["title"]) == [] for document in index["docs"])
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("where", ["docs/leak.txt", "runnable_examples/leak.py", "docs/secrets"])
+def test_a_link_out_of_the_project_is_never_published(project_copy: Path, tmp_path: Path, where: str) -> None:
+    secret = tmp_path / "secrets"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("TOPSECRET", encoding="utf-8")
+    target = secret if where.endswith("secrets") else secret / "id_rsa"
+    (project_copy / where).symlink_to(target)
+    result = build(project_copy, tmp_path / "site")
+    assert result.returncode != 0
+    assert "outside the project; the site publishes the files it serves" in result.stdout + result.stderr
+    assert not any("TOPSECRET" in p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*") if p.is_file())
 
 
 @settings(max_examples=300, deadline=None)

@@ -25,8 +25,9 @@
         row: row,
         id: row.getAttribute("data-id"),
         collection: row.getAttribute("data-collection"),
-        tags: row.getAttribute("data-tags"),
-        techniques: row.getAttribute("data-techniques"),
+        // JSON lists: a tag or technique may hold any character.
+        tags: JSON.parse(row.getAttribute("data-tags")),
+        techniques: JSON.parse(row.getAttribute("data-techniques")),
         text: row.getAttribute("data-text"),
         match: true,
         visible: !row.hidden,
@@ -50,8 +51,8 @@
     function filter() {
       var words = controls.text.value.toLowerCase().split(/\s+/).filter(Boolean);
       var collection = controls.collection.value;
-      var tag = controls.tag.value ? "|" + controls.tag.value + "|" : "";
-      var technique = controls.technique.value ? "|" + controls.technique.value + "|" : "";
+      var tag = controls.tag.value;
+      var technique = controls.technique.value;
       for (var i = 0; i < records.length; i++) {
         var r = records[i];
         r.match = (!collection || r.collection === collection) &&

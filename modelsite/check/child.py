@@ -57,9 +57,10 @@ def main(argv: list[str]) -> int:
 
             runtime = install(web_fixtures(Path(spec["root"])), Path(spec["cache_dir"]))
         namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+        # The page sees the arguments a reader's interpreter has, not the check's own files.
+        sys.argv = [spec["script_path"]] if spec["script"] else [""]
         if spec["script"]:
             namespace["__file__"] = spec["script_path"]
-            sys.argv = [spec["script_path"]]
         failed_before = False
         started_by: dict[int, int] = {}  # thread ident -> number of the block that started it
         for block in spec["blocks"]:

@@ -48,7 +48,8 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         + (" (not held offline; run with --online)" if offline and not online else ""),
         f"device {environment.get('device', device)} ({environment.get('device_name', platform.machine())}), "
         f"Python {environment.get('python', platform.python_version())}, torch {environment.get('torch', '?')}, "
-        f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}",
+        f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}; isolation: "
+        f"{environment.get('isolation', 'none')}",
     ]
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
     lines.append(f"check {verdict}: {failed_pages} of {len(pages)} page runs failed, "

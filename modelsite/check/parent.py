@@ -1,9 +1,11 @@
 """Run a page in a fresh interpreter and turn what happened into a `PageResult`.
 
 Each page gets its own subprocess, process group and working folder, and an environment made of
-an allow-list: the caller's variables named in PASSED_VARIABLES (or starting with
-PASSED_PREFIXES), those named with `--pass-env`, and what the check sets itself. A page cannot
-read, print or publish any other variable of the runner, such as a CI secret.
+an allow-list (modelsite.core.environment): the caller's variables it names, those named with
+`--pass-env`, and what the check sets itself. Where the machine allows it (util-linux `unshare`,
+user namespaces), the interpreter also runs in a PID namespace of its own, so that it cannot read
+any other process's environment through /proc either. A page cannot read, print or publish any
+other variable of the runner, such as a CI secret.
 
 A timeout kills the process group; a crash (segfault, abort, the kernel killing it for memory)
 fails the page with the signal named, and `faulthandler` output tells which block line was
@@ -13,10 +15,11 @@ on. Whatever the page leaves running in its process group is killed when its int
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from modelsite.core.blocks import CodeBlock, Page, code_digest
-from modelsite.core.environment import PASSED_PREFIXES, PASSED_VARIABLES
+from modelsite.core.environment import PASSED_VARIABLES
 from modelsite.core.report import BlockError, BlockResult, Held, PageResult
 
 DEFAULT_TIMEOUT = 600.0
@@ -63,8 +66,8 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         stderr_path = Path(work) / "stderr.txt"
         with open(stderr_path, "wb") as stderr_file:
             process = subprocess.Popen(
-                [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child", str(spec_path),
-                 str(results_path)],
+                [*isolation().command, sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child",
+                 str(spec_path), str(results_path)],
                 cwd=workdir, env=child_environment(options), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
             timed_out = False
@@ -79,6 +82,36 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         records = _records(results_path)
     ending = _ending(process.returncode, timed_out, options.timeout, stderr, page, records)
     return _page_result(page, records, ending, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How a page's interpreter is kept from seeing the rest of the machine's processes."""
+
+    # The command that wraps the interpreter (empty: none).
+    command: tuple[str, ...]
+    # What the report and the summary say of it.
+    description: str
+
+
+# A user, PID and mount namespace of its own: the page's /proc shows only its own processes, so it cannot
+# read the environment of the check, of CI's shell or of any other process through /proc/PID/environ.
+_UNSHARE = ("unshare", "--user", "--map-current-user", "--pid", "--fork", "--kill-child", "--mount-proc")
+
+
+@functools.cache
+def isolation() -> Isolation:
+    """The isolation this machine allows, found once: util-linux unshare where user namespaces work."""
+    if shutil.which("unshare"):
+        try:
+            probe = subprocess.run([*_UNSHARE, "true"], capture_output=True, timeout=20)
+            if probe.returncode == 0:
+                return Isolation(_UNSHARE, "own PID namespace")
+            why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unshare failed"]
+        except (OSError, subprocess.TimeoutExpired) as error:
+            why = [str(error)]
+        return Isolation((), f"none ({why[0]}): a page can read other processes' environments through /proc")
+    return Isolation((), "none (no unshare command): a page can read other processes' environments through /proc")
 
 
 def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
@@ -104,7 +137,7 @@ def child_environment(options: RunOptions, caller: dict[str, str] | None = None)
     """The environment a page runs with: the allow-listed part of CALLER's (os.environ), and ours."""
     caller = dict(os.environ) if caller is None else caller
     environment = {name: value for name, value in caller.items()
-                   if name in PASSED_VARIABLES or name.startswith(tuple(PASSED_PREFIXES)) or name in options.pass_env}
+                   if name in PASSED_VARIABLES or name in options.pass_env}
     if options.device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = ""  # cpu hides every GPU from the page.
     environment["MPLBACKEND"] = "Agg"
@@ -189,7 +222,15 @@ def _last_block_line(text: str, page: Page) -> int | None:
 def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, seconds: float) -> PageResult:
     environment = next((r for r in records if r.get("event") == "start"), {})
     environment = {k: v for k, v in environment.items() if k != "event"}
-    by_number = {r["number"]: r for r in records if r.get("event") == "block"}
+    if environment:
+        environment["isolation"] = isolation().description
+    block_records = [r for r in records if r.get("event") == "block"]
+    by_number = {r["number"]: r for r in block_records}
+    if len(by_number) != len(block_records):
+        # The channel is written once per block by the check; anything more was written by the page itself.
+        ending = _Ending("the page wrote to the check's own results (a block reported twice): its results cannot be "
+                         "trusted", None, "", after_blocks=True)
+        by_number = {}
     blocks: list[BlockResult] = []
     # Once the interpreter has ended (sys.exit, a crash, the timeout), later blocks did not run.
     stopped = ending_shown = False

@@ -1,6 +1,7 @@
 """The environment a page's code runs with: an allow-list, enforced by the check, shown by the docs.
 
-A page sees the caller's variables named here (or starting with one of the prefixes), those handed
+A page sees the caller's variables named here (exact names: no family of names, which a secret's name
+could join), those handed
 on with `modelsite check --pass-env NAME`, and what the check sets itself; nothing else of the
 runner's environment, so a page cannot print a secret the runner did not pass on.
 """
@@ -17,8 +18,13 @@ PASSED_VARIABLES = {
     "HF_HOME": "the Hugging Face cache (with --online)", "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
     "XDG_CACHE_HOME": "caches", "SSL_CERT_FILE": "certificates (with --online)",
     "SSL_CERT_DIR": "certificates (with --online)",
+    "CUDA_HOME": "the CUDA toolkit", "CUDA_PATH": "the CUDA toolkit",
+    "CUDA_DEVICE_ORDER": "which GPU is which", "CUDA_VISIBLE_DEVICES": "the GPUs a page may use",
+    "CUDA_MODULE_LOADING": "CUDA's loading of kernels", "CUDA_LAUNCH_BLOCKING": "CUDA's error reporting",
+    "NVIDIA_VISIBLE_DEVICES": "the GPUs of a container", "NVIDIA_DRIVER_CAPABILITIES": "the driver of a container",
+    "NVIDIA_TF32_OVERRIDE": "TF32 arithmetic on NVIDIA GPUs",
+    **{name: "the locale" for name in ("LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "LC_COLLATE")},
 }
-PASSED_PREFIXES = {"LC_": "the locale", "CUDA_": "CUDA's settings", "NVIDIA_": "the NVIDIA driver's settings"}
 # Set by the check for every page, whatever the caller's environment says.
 SET_VARIABLES = {
     "PYTHONPATH": "this project's root, then the caller's PYTHONPATH (where its packages may be)",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelsite.core.cache import CACHE_DIR
+from modelsite.core.errors import ModelsiteError
 
 INDEX_DIR = "model_index"
 TEMPLATES_DIR = "templates"
@@ -62,4 +63,18 @@ class Project:
 
     def runnable_examples(self) -> list[Path]:
         """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
-        return sorted(p for p in self.examples_dir.glob("*.py") if p.is_file())
+        examples = sorted(p for p in self.examples_dir.glob("*.py") if p.is_file())
+        for path in examples:
+            self.refuse_outside(path)
+        return examples
+
+    def refuse_outside(self, path: Path) -> None:
+        """A ModelsiteError when PATH (a link, say) leads out of the project: the site would publish that file."""
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise OutsideProject(f"{path.relative_to(self.root) if path.is_relative_to(self.root) else path} leads "
+                                 f"to {path.resolve()}, outside the project; the site publishes the files it serves, "
+                                 "so it takes none from outside: remove the link")
+
+
+class OutsideProject(ModelsiteError):
+    """A file the site would serve is a link to somewhere outside the project."""

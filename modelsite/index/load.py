@@ -21,6 +21,8 @@ from modelsite.index.yaml_source import load_yaml_file
 
 # A collection file's name becomes its page's address: lowercase words joined by hyphens.
 FILE_STEM = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Addresses under models/ that the site's own pages take.
+RESERVED_STEMS = {"index": "the explorer (models/)"}
 
 
 def index_files(root: Path) -> list[Path]:
@@ -49,12 +51,22 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     # Every entry whose name reads, whole or not: the checks across files and against timm see them all.
     registered: list[_Registration] = []
     defined: list[tuple[str, str]] = []  # (collection name, file)
+    stems: dict[str, str] = {}  # page address -> the file that takes it
     for path in paths:
         shown_as = display_path(path, base)
         if not FILE_STEM.match(path.stem):
             problems.append(Problem(shown_as, 1, 1, f"the file name {path.name!r} becomes the page's address: use "
                                     "lowercase letters, digits, '-' and '_' (e.g. my-family.yaml)"))
             continue
+        if path.stem in RESERVED_STEMS:
+            problems.append(Problem(shown_as, 1, 1, f"the file name {path.name!r} would give its page the address "
+                                    f"of {RESERVED_STEMS[path.stem]}; name the file after its collection"))
+            continue
+        if path.stem in stems:
+            problems.append(Problem(shown_as, 1, 1, f"{stems[path.stem]} already gives a page the address "
+                                    f"{path.stem!r}; rename one of the two files"))
+            continue
+        stems[path.stem] = shown_as
         loaded = load_yaml_file(path, shown_as)
         problems.extend(loaded.problems)
         if loaded.root is None:

@@ -7,6 +7,7 @@ sits, so that later checks can point at the exact line and column of a figure.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -106,6 +107,11 @@ UNSAFE_ADDRESS = re.compile(r"(?i)\b(?:java|vb|live)script\s*:|\bdata\s*:\s*[a-z
 # A Markdown inline link or image `[text](destination ...)`, or a reference definition `[id]: destination`.
 MARKDOWN_LINK = re.compile(r"\]\(\s*<?(?P<inline>[^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(?P<reference>\S+?)>?(?:\s|$)", re.M)
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
+# A fenced code block's opening line: a summary has no code to run (the check would run it).
+FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
+# Characters that change how text reads without showing: bidirectional overrides and isolates, zero-width
+# spaces and joiners, the byte order mark. They can make a name read as another.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,11 @@ class Text(Spec):
         if not node.value.strip():
             walk.report(node, f"{dotted(path)} is empty; write {self.expects}")
             return INVALID
+        invisible = INVISIBLE.search(node.value)
+        if invisible:
+            walk.report(node, f"{dotted(path)} holds the invisible character U+{ord(invisible.group()):04X}, which "
+                        "changes how the text reads without showing; remove it", snippet=invisible.group())
+            return INVALID
         if self.markup != "literal" and not self._safe(node, path, walk):
             return INVALID
         return node.value
@@ -145,19 +156,30 @@ class Text(Spec):
                       else "this field is plain text: remove the markup")
             walk.report(node, f"{dotted(path)} holds raw HTML ({shown!r}); {advice}", snippet=value[tag.start():tag.end()])
             return False
-        unsafe = UNSAFE_ADDRESS.search(value)
+        # Character references and blanks inside a scheme are read through by browsers: so here.
+        unsafe = UNSAFE_ADDRESS.search(value) or UNSAFE_ADDRESS.search(_squeezed(html.unescape(value)))
         if unsafe:
             walk.report(node, f"{dotted(path)} holds a {unsafe.group().split(':')[0].strip().lower()}: address "
                         f"({unsafe.group()!r}); links may lead to http(s) or relative addresses only", snippet=unsafe.group())
             return False
         if self.markup == "prose":
+            fence = FENCE_LINE.search(value)
+            if fence:
+                walk.report(node, f"{dotted(path)} holds a fenced code block; prose fields hold no code blocks "
+                            "(the check would run them): show code inline, in `backticks`", snippet=fence.group(1))
+                return False
             for link in MARKDOWN_LINK.finditer(outside_code):
                 destination = link["inline"] if link["inline"] is not None else link["reference"]
-                if destination and not _relative_or_web(destination):
+                if destination and not _relative_or_web(_squeezed(html.unescape(destination))):
                     walk.report(node, f"{dotted(path)} links to {destination!r}; links may lead to http(s) or "
                                 "relative addresses only", snippet=destination)
                     return False
         return True
+
+
+def _squeezed(text: str) -> str:
+    """TEXT without the blanks and control characters a browser skips inside an address."""
+    return re.sub(r"[\x00-\x20\x7f]+", "", text)
 
 
 def _relative_or_web(address: str) -> bool:
@@ -233,6 +255,8 @@ class Number(Spec):
     @property
     def expects(self) -> str:  # type: ignore[override]
         kind = "an integer" if self.integer_only else "a number"
+        if self.integer_only and self.maximum == LARGEST_COUNT:
+            return f"{kind} of at least {self.minimum:g} and below 10^15"
         if self.minimum is not None and self.maximum is not None:
             low, high = ("(" if self.exclusive_minimum else "["), "]"
             return f"{kind} in {low}{self.minimum:g}, {self.maximum:g}{high}"
@@ -252,20 +276,28 @@ class Number(Spec):
             elif isinstance(node, yaml.ScalarNode) and node.tag == FLOAT_TAG and self.integer_only:
                 hint = "; write the exact whole number"
             return self.wrong_type(node, path, walk, hint)
-        value = _constructor.construct_object(node)
+        try:
+            value = _constructor.construct_object(node)
+        except (ValueError, OverflowError):  # A number of thousands of digits, in any YAML notation.
+            walk.report(node, f"{dotted(path)} is a number too long to read; it must be {self.expects}")
+            return INVALID
         if value != value or value in (float("inf"), float("-inf")):
             return self.wrong_type(node, path, walk)
         too_low = self.minimum is not None and (value <= self.minimum if self.exclusive_minimum else value < self.minimum)
         too_high = self.maximum is not None and value > self.maximum
         if too_low or too_high:
-            walk.report(node, f"{dotted(path)} is {value}, out of range: it must be {self.expects}")
+            walk.report(node, f"{dotted(path)} is {_short(value)}, out of range: it must be {self.expects}")
             return INVALID
         return value
 
 
+# Far above any count a model has (the largest have about 10**12 parameters or multiply-accumulates).
+LARGEST_COUNT = 10**15
+
+
 def Integer(minimum: int = 1) -> Number:
-    """A whole number of at least MINIMUM (sizes and counts are positive)."""
-    return Number(minimum=minimum, integer_only=True)
+    """A whole number of at least MINIMUM and below 10**15 (sizes and counts are positive, and finite in practice)."""
+    return Number(minimum=minimum, maximum=LARGEST_COUNT, integer_only=True)
 
 
 @dataclass(frozen=True)
@@ -341,6 +373,13 @@ class Record(Spec):
                 walk.incomplete.add(path)
                 walk.report(node, f"{dotted(path) or 'the file'} lacks the required key {key!r} ({spec.spec.expects})")
         return values
+
+
+def _short(value: float) -> str:
+    """VALUE as a message shows it: a number of hundreds of digits by its size, not its digits."""
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a number of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    return f"{value}"
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...]) -> str:

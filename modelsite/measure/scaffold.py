@@ -117,7 +117,8 @@ def index_file_path(path: Path, root: Path) -> Path:
 
 
 def entry_yaml(model_id: str, collection: str, root: Path) -> str:
-    """MODEL_ID's entry as the YAML that `new` appends under `Models:`."""
+    """MODEL_ID's entry as the YAML that `new` appends under `Models:` (MODEL_ID: one of timm's registry)."""
+    parse_model_id(model_id)
     return yaml.dump([model_entry(model_id, collection, root)], Dumper=_IndexDumper, sort_keys=False,
                      allow_unicode=True, width=1000)
 

@@ -32,11 +32,14 @@ import urllib.parse
 from typing import Any, Mapping
 
 import yaml
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from modelsite.index.schema_types import IDENTIFIER
 
-__all__ = ["Markup", "finalize", "front_matter", "literal_block", "prose", "sanitize_html", "text", "url"]
+__all__ = ["Markup", "PageSandbox", "finalize", "front_matter", "json_attribute", "literal_block", "prose",
+           "sanitize_html", "text", "url"]
 
 # Characters that Markdown (and the extensions this site enables: tables, attr_list, emoji, math)
 # or HTML read as syntax anywhere inside a line. Line starts cannot occur: line breaks become spaces.
@@ -60,8 +63,16 @@ def url(value: object) -> Markup:
     address = str(value).strip()
     if not re.match(r"^https?://[^/\s]", address, re.IGNORECASE):
         return Markup("#")
-    # Keep the URL's own reserved characters; encode what could end a link or an attribute.
-    return Markup(urllib.parse.quote(address, safe=":/?#[]@!$&*+,;=%-._~"))
+    # Keep the URL's own reserved characters; encode what could end a link or an attribute, and `$`,
+    # which the page's math would read as a formula's start inside a link.
+    return Markup(urllib.parse.quote(address, safe=":/?#[]@!&*+,;=%-._~"))
+
+
+def json_attribute(value: object) -> Markup:
+    """VALUE as JSON for an HTML attribute that scripts parse (the explorer's filters)."""
+    import json
+
+    return text(json.dumps(value, ensure_ascii=False))
 
 
 def literal_block(value: object, language: str = "text") -> Markup:
@@ -86,6 +97,26 @@ def front_matter(fields: Mapping[str, Any]) -> str:
     return f"---\n{dumped}---\n"
 
 
+# The most elements a template may make by repeating a string or a list.
+MOST_REPEATED = 100_000
+
+
+class PageSandbox(SandboxedEnvironment):
+    """The Jinja sandbox both page environments use, with bounded repetition and powers."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 100:
+            raise SecurityError(f"a power of {right}: templates compute no such numbers")
+        if operator == "*":
+            sequence, count = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
+            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
+                    len(sequence) * count > MOST_REPEATED:
+                raise SecurityError(f"repeating {len(sequence)} elements {count} times: templates make no such text")
+        return super().call_binop(context, operator, left, right)
+
+
 def finalize(value: Any) -> Any:
     """What every `{{ ... }}` of a page template prints: Markup, numbers and identifiers as they are, text escaped."""
     if isinstance(value, Markup) or _inert(value):
@@ -106,12 +137,13 @@ def _inert(value: object) -> bool:
 
 _PROSE_TAGS = {"p", "em", "strong", "code", "a", "br", "ul", "ol", "li"}
 # MathML that latex2mathml writes for the formulas a summary may hold.
-MATHML_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+# No mspace or mpadded, and no sizes: a formula cannot be made to cover or push away the page's text.
+MATHML_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "msup", "msub",
                "msubsup", "mfrac", "msqrt", "mroot", "mstyle", "munder", "mover", "munderover", "mtable", "mtr", "mtd",
-               "menclose", "mpadded", "mphantom"}
-MATHML_ATTRIBUTES = {"display", "xmlns", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace",
-                     "displaystyle", "scriptlevel", "columnalign", "rowspacing", "columnspacing", "width", "linethickness",
-                     "accent", "accentunder", "movablelimits", "notation", "encoding", "form", "largeop", "symmetric"}
+               "menclose", "mphantom"}
+MATHML_ATTRIBUTES = {"display", "xmlns", "mathvariant", "stretchy", "fence", "separator", "displaystyle", "scriptlevel",
+                     "columnalign", "linethickness", "accent", "accentunder", "movablelimits", "notation", "encoding",
+                     "form", "largeop", "symmetric"}
 
 
 def prose(value: object) -> Markup:
@@ -126,6 +158,9 @@ def prose(value: object) -> Markup:
     converter.inlinePatterns.deregister("html")
     rendered = converter.convert(str(value))
     cleaned = _clean(rendered, tags=_PROSE_TAGS | MATHML_TAGS, attributes={"a": {"href"}, "*": MATHML_ATTRIBUTES})
+    # The page's own Markdown pass must find no fence in it (superfences reads fences even inside raw HTML):
+    # backticks and tildes become character references, which HTML shows the same.
+    cleaned = cleaned.replace("`", "&#96;").replace("~", "&#126;")
     return Markup(f'<div class="index-prose">\n{cleaned}\n</div>')
 
 
@@ -183,9 +218,34 @@ def sanitize_html(page_html: str) -> str:
     """PAGE_HTML with only the elements, attributes and link schemes of the allow-lists above.
 
     `data-*` and `aria-*` attributes stay (the explorer and switcher read them); every `on*`
-    handler, `<script>`, `<iframe>`, `<style>`, `javascript:` and `data:` address goes.
+    handler, `<script>`, `<iframe>`, `<style>`, `javascript:` and `data:` address goes, and so does
+    what `_attribute_filter` refuses.
     """
     return _clean(page_html, tags=PAGE_TAGS, attributes=PAGE_ATTRIBUTES)
+
+
+# The inputs a page uses: the tabs' radio buttons, task lists' checkboxes, the explorer's search box.
+INPUT_TYPES = ("radio", "checkbox", "search")
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    """What the tag allow-lists cannot say: per value. None removes the attribute."""
+    if attribute.startswith("data-md-"):
+        return None  # Material's own hooks, for its templates, never for a page's content.
+    if attribute == "name" and tag not in ("a", "input"):
+        return None  # Named images and forms would shadow the document's own properties.
+    if tag == "input" and attribute == "type" and value.lower() not in INPUT_TYPES:
+        return "hidden"  # No password fields or text boxes for a page to ask the reader with.
+    if attribute in ("src", "download") or (attribute == "href" and tag == "use"):
+        return value if _relative(value) else None  # Images from elsewhere would track the reader.
+    if attribute == "href" and value.startswith(("//", "\\")):
+        return None  # Written to look relative, leading to another host.
+    return value
+
+
+def _relative(address: str) -> bool:
+    parts = urllib.parse.urlsplit(address.strip())
+    return not parts.scheme and not parts.netloc and not address.strip().startswith(("//", "\\"))
 
 
 def _clean(fragment: str, tags: set[str], attributes: dict[str, set[str]]) -> str:
@@ -193,7 +253,7 @@ def _clean(fragment: str, tags: set[str], attributes: dict[str, set[str]]) -> st
 
     return nh3.clean(fragment, tags=tags, attributes=attributes, generic_attribute_prefixes={"data-", "aria-"},
                      url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
-                     clean_content_tags={"script", "style"})
+                     clean_content_tags={"script", "style"}, attribute_filter=_attribute_filter)
 
 
 def unescape_text(value: str) -> str:

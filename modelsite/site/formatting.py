@@ -76,6 +76,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "url": escape.url,
     "prose": escape.prose,
     "literal_block": escape.literal_block,
+    "json_attribute": escape.json_attribute,
     "thousands": thousands,
     "giga": giga,
     "mega": mega,

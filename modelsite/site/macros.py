@@ -15,7 +15,7 @@ from typing import Any
 
 from modelsite.site import story_markdown
 from modelsite.index import ModelIndex
-from modelsite.site.escape import Markup, finalize
+from modelsite.site.escape import Markup, PageSandbox, finalize
 from modelsite.core.project import EXAMPLES_DIR, Project
 from modelsite.site.pages import install_template_helpers, load_index_for_build
 from modelsite.measure.scaffold import entry_yaml
@@ -44,18 +44,44 @@ UNSAFE_VARIABLES = ("config", "plugin", "environment", "git", "macros", "filters
 
 
 def lock_down(plugin: Any) -> None:
-    """Replace mkdocs-macros' Jinja environment by a sandboxed, escaping one with the same loader and globals."""
-    from jinja2.sandbox import SandboxedEnvironment
-
+    """Replace mkdocs-macros' Jinja environment by a sandboxed, escaping one with the same loader and globals,
+    and its rendering by one whose errors are one line naming the page (its own prints a traceback, then exits)."""
     original = plugin.env
-    sandboxed = SandboxedEnvironment(loader=original.loader, undefined=original.undefined, finalize=finalize,
-                                     keep_trailing_newline=original.keep_trailing_newline)
+    sandboxed = PageSandbox(loader=original.loader, undefined=original.undefined, finalize=finalize,
+                            keep_trailing_newline=original.keep_trailing_newline)
     sandboxed.globals.update({k: v for k, v in original.globals.items() if k not in UNSAFE_VARIABLES})
     sandboxed.filters.update(original.filters)
     install_template_helpers(sandboxed)
     plugin._env = sandboxed
     for name in UNSAFE_VARIABLES:
         plugin.variables.pop(name, None)
+    plugin.render = lambda markdown, force_rendering=False: _render(plugin, markdown)
+
+
+def _render(plugin: Any, markdown: str) -> str:
+    """A page through the sandbox, unless its front matter says `render_macros: false`."""
+    import jinja2
+    from mkdocs.exceptions import PluginError
+
+    page = plugin.variables.get("page")
+    meta = dict(getattr(page, "meta", None) or {})
+    if meta.get("render_macros") is False:
+        return markdown
+    where = page.file.src_uri if page is not None else "a page"
+    try:
+        return str(plugin.env.from_string(markdown).render(**{**plugin.variables, **meta}))
+    except jinja2.TemplateSyntaxError as error:
+        raise PluginError(f"docs/{where}, line {error.lineno}: {error.message}") from None
+    except Exception as error:  # A macro's own error, the sandbox's refusal, an undefined name: one line each.
+        line = next((frame.lineno for frame in reversed(_template_frames(error))), None)
+        at = f", line {line}" if line else ""
+        raise PluginError(f"docs/{where}{at}: {type(error).__name__}: {error}") from None
+
+
+def _template_frames(error: BaseException) -> list[Any]:
+    import traceback
+
+    return [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == "<template>"]
 
 
 def _with_index(function: Any, env: Any) -> Any:
@@ -95,11 +121,10 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
 
 def environment_table() -> str:
     """The environment a page runs with, from the tables in modelsite.check.parent."""
-    from modelsite.core.environment import PASSED_PREFIXES, PASSED_VARIABLES, SET_VARIABLES
+    from modelsite.core.environment import PASSED_VARIABLES, SET_VARIABLES
 
     rows = ["| Variable | Comes from | What for |", "| --- | --- | --- |"]
     rows += [f"| `{name}` | the caller, when set | {why} |" for name, why in PASSED_VARIABLES.items()]
-    rows += [f"| `{prefix}*` | the caller, when set | {why} |" for prefix, why in PASSED_PREFIXES.items()]
     rows += [f"| `{name}` | the check | {why} |" for name, why in SET_VARIABLES.items()]
     rows.append("| `NAME` of `--pass-env NAME` | the caller | whatever the runner hands on, one variable at a time |")
     return "\n".join(rows)

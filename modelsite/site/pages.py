@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from modelsite.site.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
-from modelsite.site.escape import finalize, front_matter
+from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
 from modelsite.index import ModelIndex, load_index
 from modelsite.core.problems import IndexProblems
@@ -36,9 +36,7 @@ class GeneratedPage:
 def template_environment(root: Path) -> jinja2.Environment:
     """The Jinja environment of generated pages: sandboxed, strict about undefined names, and escaping
     every printed value that is not already Markup (see modelsite.site.escape)."""
-    from jinja2.sandbox import SandboxedEnvironment
-
-    environment = SandboxedEnvironment(
+    environment = PageSandbox(
         loader=jinja2.FileSystemLoader(Project(root).templates_dir),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

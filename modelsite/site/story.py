@@ -76,9 +76,17 @@ def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[N
 
 @lru_cache(maxsize=None)
 def structure(model_name: str) -> Structure:
-    """Build MODEL_NAME on the meta device and read its multipliers, blocks, experts and layers."""
+    """Build MODEL_NAME on the meta device and read its multipliers, blocks, experts and layers.
+
+    MODEL_NAME comes from a page; it must name a model of timm's registry (never `hf-hub:` or
+    `local-dir:`, which would make the build fetch or build a contributor's configuration).
+    """
     import timm
     import torch
+
+    from modelsite.measure.ids import parse_model_id
+
+    parse_model_id(model_name)
     from timm.layers import CondConv2d
     from timm.models._efficientnet_blocks import SqueezeExcite
 
