@@ -10,13 +10,19 @@ export NO_MKDOCS_2_WARNING := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test build install clean
+.PHONY: serve test lint build install clean
 
 serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-test: $(INSTALLED) $(CHROMIUM)
+test: lint $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+# Style and types: ruff's lint and format check, and mypy over the package, the tests and the benches.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 build: $(INSTALLED)
 	$(BIN)/mkdocs build --strict

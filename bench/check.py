@@ -32,10 +32,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from modelsite.check.discover import discover  # noqa: E402
 from modelsite.core.cache import CACHE_DIR, store  # noqa: E402
 from modelsite.core.project import Project  # noqa: E402
 from modelsite.index import load_index  # noqa: E402
-from modelsite.check.discover import discover  # noqa: E402
 
 # Installs exactly the offline environment the check gives a page, then runs the script.
 _BARE_BOOTSTRAP = """
@@ -98,16 +98,25 @@ def _bare(pages: list) -> float:
             script.write_text("\n".join(block.code for block in page.runnable_blocks), encoding="utf-8")
             workdir = Path(folder) / f"cwd{number}"
             workdir.mkdir()
-            subprocess.run([sys.executable, "-c", bootstrap, str(ROOT), str(script)], cwd=workdir, check=True,
-                           env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg",
-                                "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-c", bootstrap, str(ROOT), str(script)],
+                cwd=workdir,
+                check=True,
+                env={"CUDA_VISIBLE_DEVICES": "", "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)},
+                stdout=subprocess.DEVNULL,
+            )
     return time.perf_counter() - started
 
 
 def _check() -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "1"], cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "1"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 

@@ -49,7 +49,7 @@ def main() -> int:
 
     names = timm.list_models(args.pattern)
     if args.limit:
-        names = names[:args.limit]
+        names = names[: args.limit]
     rows, mismatches = [], []
     for number, name in enumerate(names, 1):
         meta, cpu = _run(name, "meta"), _run(name, "cpu")
@@ -59,32 +59,51 @@ def main() -> int:
         same = meta["figures"] == cpu["figures"]
         if not same:
             mismatches.append(name)
-        rows.append({"model": name, "meta_seconds": meta["seconds"], "cpu_seconds": cpu["seconds"],
-                     "meta_peak_kib": meta["peak_kib"], "cpu_peak_kib": cpu["peak_kib"], "same_figures": same})
-        print(f"[{number}/{len(names)}] {name:40} meta {meta['seconds']:6.2f} s  cpu {cpu['seconds']:7.2f} s  "
-              f"{'same' if same else 'DIFFERENT'}", file=sys.stderr, flush=True)
+        rows.append(
+            {
+                "model": name,
+                "meta_seconds": meta["seconds"],
+                "cpu_seconds": cpu["seconds"],
+                "meta_peak_kib": meta["peak_kib"],
+                "cpu_peak_kib": cpu["peak_kib"],
+                "same_figures": same,
+            }
+        )
+        print(
+            f"[{number}/{len(names)}] {name:40} meta {meta['seconds']:6.2f} s  cpu {cpu['seconds']:7.2f} s  "
+            f"{'same' if same else 'DIFFERENT'}",
+            file=sys.stderr,
+            flush=True,
+        )
     meta_total = sum(r["meta_seconds"] for r in rows)
     cpu_total = sum(r["cpu_seconds"] for r in rows)
     meta_memory = sum(r["meta_peak_kib"] for r in rows)
     cpu_memory = sum(r["cpu_peak_kib"] for r in rows)
     summary = {
-        "models": len(rows), "meta_seconds": round(meta_total, 2), "cpu_seconds": round(cpu_total, 2),
-        "speedup": round(cpu_total / meta_total, 2), "meta_peak_mib": round(meta_memory / 1024, 1),
-        "cpu_peak_mib": round(cpu_memory / 1024, 1), "different_figures": mismatches,
+        "models": len(rows),
+        "meta_seconds": round(meta_total, 2),
+        "cpu_seconds": round(cpu_total, 2),
+        "speedup": round(cpu_total / meta_total, 2),
+        "meta_peak_mib": round(meta_memory / 1024, 1),
+        "cpu_peak_mib": round(cpu_memory / 1024, 1),
+        "different_figures": mismatches,
     }
     summary["goal_met"] = summary["speedup"] >= 5 and not mismatches
-    print(f"{len(rows)} architectures: meta {meta_total:.1f} s, cpu {cpu_total:.1f} s, "
-          f"meta is {summary['speedup']}x faster (goal >= 5x); peak memory growth summed: "
-          f"meta {summary['meta_peak_mib']} MiB, cpu {summary['cpu_peak_mib']} MiB; "
-          f"figures differ for {len(mismatches)}: {', '.join(mismatches) or 'none'}")
+    print(
+        f"{len(rows)} architectures: meta {meta_total:.1f} s, cpu {cpu_total:.1f} s, "
+        f"meta is {summary['speedup']}x faster (goal >= 5x); peak memory growth summed: "
+        f"meta {summary['meta_peak_mib']} MiB, cpu {summary['cpu_peak_mib']} MiB; "
+        f"figures differ for {len(mismatches)}: {', '.join(mismatches) or 'none'}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "models": rows}, indent=2) + "\n")
     return 0 if not mismatches else 1
 
 
 def _run(name: str, device: str) -> dict | None:
-    completed = subprocess.run([sys.executable, "-c", _ONE.format(root=str(ROOT)), name, device],
-                               capture_output=True, text=True, timeout=1800)
+    completed = subprocess.run(
+        [sys.executable, "-c", _ONE.format(root=str(ROOT)), name, device], capture_output=True, text=True, timeout=1800
+    )
     if completed.returncode != 0:
         return None
     return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import yaml
@@ -120,8 +119,12 @@ def plain_project(folder: Path, ours: Path, markdown: dict[str, str]) -> Path:
 
 
 def build_seconds(project: Path, site: Path) -> float:
-    completed = subprocess.run([sys.executable, "-c", BUILD, str(project / "mkdocs.yml"), str(site)],
-                               capture_output=True, text=True, cwd=project)
+    completed = subprocess.run(
+        [sys.executable, "-c", BUILD, str(project / "mkdocs.yml"), str(site)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+    )
     if completed.returncode != 0:
         raise SystemExit(f"build of {project} failed:\n{completed.stderr[-3000:]}")
     return float(completed.stdout.strip().splitlines()[-1])
@@ -135,8 +138,9 @@ def filter_times(site: Path, queries: list[str]) -> list[dict[str, float]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                                 args=["--no-sandbox"])
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/models/")
             page.wait_for_selector("[data-explorer-filters]:not([hidden])")
@@ -155,7 +159,7 @@ def filter_times(site: Path, queries: list[str]) -> list[dict[str, float]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -178,8 +182,10 @@ def main() -> None:
         markdown = json.loads(captured.read_text())
         plain = plain_project(folder, ours, markdown)
         size = sum(len(text) for text in markdown.values())
-        print(f"{args.variants} variants in {args.collections} collections: {len(markdown)} pages, "
-              f"{size / 1e6:.1f} MB of Markdown")
+        print(
+            f"{args.variants} variants in {args.collections} collections: {len(markdown)} pages, "
+            f"{size / 1e6:.1f} MB of Markdown"
+        )
         ours_times, plain_times = [], []
         for repeat in range(args.repeats):
             # Alternate, so that drift in the machine's speed hits both alike.
@@ -188,8 +194,10 @@ def main() -> None:
             print(f"  build {repeat + 1}: plain MkDocs {plain_times[-1]:.1f} s, with our hook {ours_times[-1]:.1f} s")
         ours_best, plain_best = min(ours_times), min(plain_times)
         overhead = ours_best / plain_best - 1
-        print(f"best of {args.repeats}: plain {plain_best:.1f} s, ours {ours_best:.1f} s: "
-              f"our hook adds {overhead:+.1%} (goal at most +50%): {'met' if overhead <= 0.5 else 'MISSED'}")
+        print(
+            f"best of {args.repeats}: plain {plain_best:.1f} s, ours {ours_best:.1f} s: "
+            f"our hook adds {overhead:+.1%} (goal at most +50%): {'met' if overhead <= 0.5 else 'MISSED'}"
+        )
         if args.keep:
             shutil.copytree(folder / "ours-site", args.keep, dirs_exist_ok=True)
         report_filter(filter_times(folder / "ours-site", QUERIES))
@@ -198,11 +206,13 @@ def main() -> None:
 def report_filter(times: list[dict[str, float]]) -> None:
     laid_out = [t["laidOut"] for t in times]
     frames = [t["frame"] for t in times]
-    print(f"explorer filter at {times[0]['rows']} rows, {len(times)} filters: input to the table laid out "
-          f"median {statistics.median(laid_out):.1f} ms, worst {max(laid_out):.1f} ms "
-          f"(goal: one frame, 16.7 ms): {'met' if max(laid_out) <= 16.7 else 'MISSED'}; "
-          f"to the next frame laid out with the charts' points: median {statistics.median(frames):.1f} ms, "
-          f"worst {max(frames):.1f} ms")
+    print(
+        f"explorer filter at {times[0]['rows']} rows, {len(times)} filters: input to the table laid out "
+        f"median {statistics.median(laid_out):.1f} ms, worst {max(laid_out):.1f} ms "
+        f"(goal: one frame, 16.7 ms): {'met' if max(laid_out) <= 16.7 else 'MISSED'}; "
+        f"to the next frame laid out with the charts' points: median {statistics.median(frames):.1f} ms, "
+        f"worst {max(frames):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

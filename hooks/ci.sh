@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # The CI hook: what a runner invokes to verify the site and then build it.
 #
-#   bash hooks/ci.sh [--device auto|cpu|cuda] [--reports DIR] [more `modelsite check` options]
+#   bash hooks/ci.sh [--device auto|cpu|cuda] [--reports DIR] [--site DIR] [more `modelsite check` options]
 #
 # Validates the index, runs `modelsite check` (reports in DIR: check.json and check-junit.xml),
-# then builds the site with `mkdocs build --strict`. Expects the environment that `make install`
+# then builds the site with `mkdocs build --strict` into the --site folder (default site/), with
+# the check's report, so every block shows the output it just had. Expects the environment that `make install`
 # creates (.venv); set MODELSITE_BIN to use another. Exits non-zero when any step fails.
 set -euo pipefail
 
 bin=${MODELSITE_BIN:-.venv/bin}
 device=auto
 reports=reports
+site=site
 check_options=()
 while [ $# -gt 0 ]; do
   case $1 in
     --device) device=$2; shift 2 ;;
     --reports) reports=$2; shift 2 ;;
+    --site) site=$2; shift 2 ;;
     *) check_options+=("$1"); shift ;;
   esac
 done
@@ -33,5 +36,5 @@ if [ "$status" -ne 0 ]; then
   echo "hooks/ci.sh: the check failed (exit $status); the site is not built" >&2
   exit "$status"
 fi
-"$bin/mkdocs" build --strict
-echo "hooks/ci.sh: check passed on $device and the site is built in site/ (reports in $reports/)"
+"$bin/mkdocs" build --strict --site-dir "$site"
+echo "hooks/ci.sh: check passed on $device and the site is built in $site/ (reports in $reports/)"

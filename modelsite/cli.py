@@ -12,10 +12,10 @@ import yaml
 from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
 from modelsite.core.errors import ModelsiteError
-from modelsite.measure.ids import parse_model_id
+from modelsite.core.problems import Problem, display_path
 from modelsite.core.project import INDEX_DIR, Project
 from modelsite.index import index_files, read_index, yaml_files_in
-from modelsite.core.problems import Problem, display_path
+from modelsite.measure.ids import parse_model_id
 from modelsite.measure.scaffold import count_placeholders
 
 
@@ -35,8 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # A bug in modelsite: say so plainly; --debug shows where.
         if args.debug:
             raise
-        print(f"modelsite {args.command}: internal error ({type(error).__name__}: {error}); this is a bug in "
-              "modelsite: run the command again with --debug for the traceback, and report it", file=sys.stderr)
+        print(
+            f"modelsite {args.command}: internal error ({type(error).__name__}: {error}); this is a bug in "
+            "modelsite: run the command again with --debug for the traceback, and report it",
+            file=sys.stderr,
+        )
         return 3
 
 
@@ -52,38 +55,66 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the traceback of any error")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    validate = commands.add_parser("validate", help="check model-index YAML files against the schema",
-                                    description="Check model-index files; print PATH:LINE:COL: message per problem.")
-    validate.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                          help=f"files or folders to check (default: every file in {INDEX_DIR}/)")
+    validate = commands.add_parser(
+        "validate",
+        help="check model-index YAML files against the schema",
+        description="Check model-index files; print PATH:LINE:COL: message per problem.",
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help=f"files or folders to check (default: every file in {INDEX_DIR}/)",
+    )
     validate.add_argument("--no-timm", action="store_true", help="skip the check that each Name is a timm model")
     validate.set_defaults(run=_validate)
 
-    measure = commands.add_parser("measure", help="print the figures measured on the real timm model",
-                                  description="Print a model's figures as a YAML `Metadata:` mapping.")
+    measure = commands.add_parser(
+        "measure",
+        help="print the figures measured on the real timm model",
+        description="Print a model's figures as a YAML `Metadata:` mapping.",
+    )
     measure.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
     measure.set_defaults(run=_measure)
 
-    new = commands.add_parser("new", help="measure a timm model and append its complete entry to a collection file",
-                              description="Measure MODEL_ID and append a complete `Models:` entry to PATH, creating "
-                                          "the file with its `Collections:` entry when it does not exist.")
+    new = commands.add_parser(
+        "new",
+        help="measure a timm model and append its complete entry to a collection file",
+        description="Measure MODEL_ID and append a complete `Models:` entry to PATH, creating "
+        "the file with its `Collections:` entry when it does not exist.",
+    )
     new.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
-    new.add_argument("--collection", required=True, type=Path, metavar="PATH",
-                     help="the collection's file in model_index/ (created when absent)")
-    new.add_argument("--collection-name", metavar="NAME",
-                     help="Name of a collection created with the file (default: from the file name)")
+    new.add_argument(
+        "--collection",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="the collection's file in model_index/ (created when absent)",
+    )
+    new.add_argument(
+        "--collection-name",
+        metavar="NAME",
+        help="Name of a collection created with the file (default: from the file name)",
+    )
     new.set_defaults(run=_new)
 
-    check = commands.add_parser("check", help="run every code block of the site and compare every figure",
-                                description="Verify the site: each figure of the index against the real timm "
-                                            "model, and each Python block of each page (and each runnable "
-                                            "example) run in a fresh interpreter and held to its `# prints:`.")
+    check = commands.add_parser(
+        "check",
+        help="run every code block of the site and compare every figure",
+        description="Verify the site: each figure of the index against the real timm "
+        "model, and each Python block of each page (and each runnable "
+        "example) run in a fresh interpreter and held to its `# prints:`.",
+    )
     add_check_arguments(check)
     check.set_defaults(run=_check)
 
-    cache = commands.add_parser("cache", help="show or clear the cache in .modelsite-cache/",
-                                description="Measurements, synthesized checkpoints, discovered pages and passed page "
-                                            "runs are kept in .modelsite-cache/, each kind bounded in size.")
+    cache = commands.add_parser(
+        "cache",
+        help="show or clear the cache in .modelsite-cache/",
+        description="Measurements, synthesized checkpoints, discovered pages and passed page "
+        "runs are kept in .modelsite-cache/, each kind bounded in size.",
+    )
     cache.add_argument("action", choices=("info", "clear"), help="info: what each store holds; clear: empty them all")
     cache.set_defaults(run=_cache)
     return parser
@@ -95,8 +126,10 @@ def _cache(args: argparse.Namespace) -> int:
     root = Project(Path.cwd()).cache_dir
     if args.action == "clear":
         removed = clear(root)
-        print(f"removed {len(removed)} store{'s' * (len(removed) != 1)} from {display_path(root)}"
-              " (the latest check report stays)")
+        print(
+            f"removed {len(removed)} store{'s' * (len(removed) != 1)} from {display_path(root)}"
+            " (the latest check report stays)"
+        )
         return 0
     for name, kind in STORES.items():
         folder = store(root, name).folder
@@ -124,8 +157,11 @@ def _validate(args: argparse.Namespace) -> int:
     for problem in problems:
         print(problem)
     summary = f"{len(paths)} file{'s' * (len(paths) != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
-    placeholders = sum(count_placeholders(yaml.safe_load(p.read_text(encoding="utf-8")))
-                       for p in paths if p.exists() and not any(q.path == display_path(p, root) for q in problems))
+    placeholders = sum(
+        count_placeholders(yaml.safe_load(p.read_text(encoding="utf-8")))
+        for p in paths
+        if p.exists() and not any(q.path == display_path(p, root) for q in problems)
+    )
     if placeholders:
         summary += f"; {placeholders} TODO placeholder{'s' * (placeholders != 1)} left to fill in"
     print(summary, file=sys.stderr)
@@ -143,8 +179,10 @@ def _measure(args: argparse.Namespace) -> int:
     name, tag = parse_model_id(args.model_id)
     result = measure(f"{name}.{tag}" if tag else name)
     print(f"# {args.model_id}, measured with timm {result.timm_version} and torch {result.torch_version}")
-    print(f"# FLOPs: multiply-accumulates for one {result.image_size}x{result.image_size} image "
-          "(FlopCounterMode total, halved)")
+    print(
+        f"# FLOPs: multiply-accumulates for one {result.image_size}x{result.image_size} image "
+        "(FlopCounterMode total, halved)"
+    )
     print("# Activations: elements produced by convolution and linear layers for that image")
     print(yaml.safe_dump({"Metadata": result.metadata(), "Code": result.code}, sort_keys=False, width=1000), end="")
     return 0
@@ -161,7 +199,9 @@ def _new(args: argparse.Namespace) -> int:
     action = "created with collection" if done.created else "appended to collection"
     print(f"{done.model_id}: {display_path(done.path)} {action} {done.collection!r}")
     if done.placeholders:
-        print(f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
-              f"(the page shows them as not given)")
+        print(
+            f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
+            f"(the page shows them as not given)"
+        )
     print(f"next: mkdocs build --strict, then modelsite check --only {done.model_id}")
     return 0

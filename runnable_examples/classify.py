@@ -40,8 +40,10 @@ def top5(model_name: str, image: Image.Image) -> list[tuple[str, float]]:
         probabilities = model(batch).softmax(dim=-1)[0]
     best = probabilities.topk(5)
     imagenet = ImageNetInfo()
-    return [(imagenet.index_to_description(index.item()), probability.item())
-            for probability, index in zip(best.values, best.indices)]
+    return [
+        (imagenet.index_to_description(index.item()), probability.item())
+        for probability, index in zip(best.values, best.indices)
+    ]
 
 
 def main() -> None:

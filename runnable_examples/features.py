@@ -44,10 +44,11 @@ def main() -> None:
         feature_maps = extractor(batch)
     print(f"{args.model}, {len(args.images)} image(s) at {tuple(batch.shape[-2:])}:")
     info = extractor.feature_info
-    for level, (feature_map, reduction, channels) in enumerate(
-            zip(feature_maps, info.reduction(), info.channels())):
+    for level, (feature_map, reduction, channels) in enumerate(zip(feature_maps, info.reduction(), info.channels())):
         assert feature_map.shape[1] == channels
-        print(f"  stage output {level}: stride {reduction:2d}, {channels:4d} channels, shape {tuple(feature_map.shape)}")
+        print(
+            f"  stage output {level}: stride {reduction:2d}, {channels:4d} channels, shape {tuple(feature_map.shape)}"
+        )
 
     # Embeddings: the classifier's input, one vector per image, from a model without classifier.
     embedder = timm.create_model(args.model, pretrained=True, num_classes=0).eval()

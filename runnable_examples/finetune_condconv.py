@@ -69,8 +69,15 @@ def keep_batch_norm_in_eval(model: torch.nn.Module) -> None:
             module.eval()
 
 
-def train(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, epochs: int, lr: float,
-          device: torch.device, phase: str) -> list[float]:
+def train(
+    model: torch.nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    epochs: int,
+    lr: float,
+    device: torch.device,
+    phase: str,
+) -> list[float]:
     """Train the parameters that require grad; the mean loss of each epoch."""
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda")
@@ -103,9 +110,9 @@ def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
     model.eval()
     correct = 0
     for start in range(0, len(labels), 256):
-        x = images[start:start + 256].to(device)
+        x = images[start : start + 256].to(device)
         with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
-            correct += (model(x).argmax(dim=1).cpu() == labels[start:start + 256]).sum().item()
+            correct += (model(x).argmax(dim=1).cpu() == labels[start : start + 256]).sum().item()
     return correct / len(labels)
 
 
@@ -119,8 +126,10 @@ def main() -> None:
     model = timm.create_model(args.model, pretrained=True, num_classes=10).to(device)
     config = timm.data.resolve_model_data_config(model)
     train_images, train_labels, test_images, test_labels = digits(config["mean"], config["std"])
-    print(f"{args.model} on {len(train_labels)} training and {len(test_labels)} test digits, "
-          f"{SIZE}x{SIZE} px, {device.type}{' with mixed precision' if device.type == 'cuda' else ''}")
+    print(
+        f"{args.model} on {len(train_labels)} training and {len(test_labels)} test digits, "
+        f"{SIZE}x{SIZE} px, {device.type}{' with mixed precision' if device.type == 'cuda' else ''}"
+    )
     print(f"chance: {1 / 10:.0%}")
 
     freeze_all_but_head(model)

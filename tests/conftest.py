@@ -7,6 +7,7 @@ import contextlib
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_OUTPUT = Path(os.environ.get("MODELSITE_TEST_OUTPUT", ROOT / "test-output"))
 SCREENSHOTS = TEST_OUTPUT / "screenshots"
 # What a build reads; a copy of these is a complete project.
-PROJECT_PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite", "fixtures")
+PROJECT_PARTS = (
+    "mkdocs.yml",
+    "docs",
+    "templates",
+    "hooks",
+    "model_index",
+    "runnable_examples",
+    "modelsite",
+    "fixtures",
+)
+
+
+def found(pattern: str, text: str) -> re.Match[str]:
+    """The first match of PATTERN in TEXT, which the test needs to be there."""
+    match = re.search(pattern, text)
+    assert match is not None, f"{pattern!r} is not in the text:\n{text[:2000]}"
+    return match
 
 
 @pytest.fixture
@@ -48,11 +65,33 @@ class SiteCheck:
 
 @pytest.fixture(scope="session")
 def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
-    """`modelsite check` of this checkout on the CPU, every page run afresh, with its JSON report."""
-    report = tmp_path_factory.mktemp("check") / "report.json"
-    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--jobs", "2",
-                                "--no-cache", "--report", str(report)], cwd=ROOT, capture_output=True, text=True,
-                               timeout=2400)
+    """`modelsite check` of this checkout on the CPU, every page run afresh, with its JSON report.
+
+    Its latest report (the one a build reads) goes to a folder of the session, not to the checkout's
+    cache, so that no other test reads it by accident and a developer's own report stays as it was.
+    """
+    folder = tmp_path_factory.mktemp("check")
+    report = folder / "report.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "modelsite",
+            "check",
+            "--device",
+            "cpu",
+            "--jobs",
+            "2",
+            "--no-cache",
+            "--report",
+            str(report),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+        env={**os.environ, "MODELSITE_CHECK_REPORT": str(folder / "latest.json")},
+    )
     return SiteCheck(completed.returncode, completed.stdout + completed.stderr, report)
 
 
@@ -73,8 +112,14 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
     """The site built with `mkdocs build --strict` and the check's report, served on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("site") / "site"
     environment = {**os.environ, "MODELSITE_CHECK_REPORT": str(check_report), "NO_MKDOCS_2_WARNING": "1"}
-    completed = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
-                               cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == 0, completed.stderr
     with serve(folder) as site:
         yield site
@@ -94,5 +139,5 @@ def serve(folder: Path) -> Iterator[ServedSite]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass

@@ -10,15 +10,21 @@ import hashlib
 import socket
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import timm
 import torch
 
-from modelsite.check.offline import (NetworkBlocked, OfflineRuntime, checkpoint_name, install,
-                                     synthesized_checkpoint, web_fixtures)
+from modelsite.check.offline import (
+    NetworkBlocked,
+    OfflineRuntime,
+    checkpoint_name,
+    install,
+    synthesized_checkpoint,
+    web_fixtures,
+)
 from tests.conftest import ROOT
 
 FIXTURES = web_fixtures(ROOT)

@@ -41,11 +41,20 @@ SECRET = {"MODELSITE_TEST_SECRET": "hunter2"}
 
 
 def run_check(folder: Path, *arguments: str) -> CheckRun:
-    completed = subprocess.run([sys.executable, "-m", "modelsite", "check", "--report", "report.json",
-                                "--junit", "junit.xml", *arguments], cwd=folder, capture_output=True,
-                               text=True, timeout=900, env={**os.environ, **SECRET})
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelsite", "check", "--report", "report.json", "--junit", "junit.xml", *arguments],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **SECRET},
+    )
     report = json.loads((folder / "report.json").read_text()) if (folder / "report.json").exists() else {}
-    junit = ElementTree.parse(folder / "junit.xml").getroot() if (folder / "junit.xml").exists() else None
+    junit = (
+        ElementTree.parse(folder / "junit.xml").getroot()
+        if (folder / "junit.xml").exists()
+        else ElementTree.Element("none")
+    )
     return CheckRun(completed.returncode, completed.stdout, completed.stderr, report, junit, folder)
 
 
@@ -68,11 +77,20 @@ def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: 
     assert fixture_run.report["device"] == "cpu"
     assert set(fixture_run.report["versions"]) == {"python", "torch", "timm"}
     statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
-    assert statuses == {"docs/passing.md": "passed", "docs/exception.md": "failed", "docs/wrong-output.md": "failed",
-                        "docs/timeout.md": "failed", "docs/crash.md": "failed", "docs/download.md": "failed",
-                        "docs/excluded.md": "failed", "docs/environment.md": "passed", "docs/exit.md": "failed",
-                        "docs/threads.md": "failed", "docs/forged.md": "failed",
-                        "runnable_examples/standalone.py": "passed"}
+    assert statuses == {
+        "docs/passing.md": "passed",
+        "docs/exception.md": "failed",
+        "docs/wrong-output.md": "failed",
+        "docs/timeout.md": "failed",
+        "docs/crash.md": "failed",
+        "docs/download.md": "failed",
+        "docs/excluded.md": "failed",
+        "docs/environment.md": "passed",
+        "docs/exit.md": "failed",
+        "docs/threads.md": "failed",
+        "docs/forged.md": "failed",
+        "runnable_examples/standalone.py": "passed",
+    }
 
 
 def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> None:
@@ -90,8 +108,9 @@ def test_a_runnable_example_runs_alone_as_a_script(fixture_run: CheckRun) -> Non
 
 def test_an_exception_names_page_block_line_and_source(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/exception.md")
-    assert message.startswith("docs/exception.md, block 2, line 2 (from docs/exception.md:9): "
-                              "NameError: name 'undefined_name' is not defined")
+    assert message.startswith(
+        "docs/exception.md, block 2, line 2 (from docs/exception.md:9): NameError: name 'undefined_name' is not defined"
+    )
     assert "print(undefined_name)" in message
     (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/exception.md"]
     # The page goes on after the failure, in the same interpreter, and says so.
@@ -130,8 +149,9 @@ def test_a_hang_times_out_naming_the_line_it_was_on(fixture_run: CheckRun) -> No
 
 def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/crash.md")
-    assert message.startswith("docs/crash.md, block 1, line 4 (from docs/crash.md:7): "
-                              "the page's interpreter crashed: killed by SIGSEGV")
+    assert message.startswith(
+        "docs/crash.md, block 1, line 4 (from docs/crash.md:7): the page's interpreter crashed: killed by SIGSEGV"
+    )
     assert 'File "docs/crash.md, block 1", line 4' in message
     assert len(fixture_run.report["pages"]) == 12
 
@@ -146,7 +166,9 @@ def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:
 def test_exclusions_are_listed_and_one_without_reason_fails(fixture_run: CheckRun) -> None:
     assert "docs/excluded.md, block 1 (from docs/excluded.md:5): excluded: needs ImageNet on disk" in fixture_run.stderr
     (message,) = messages_for(fixture_run, "docs/excluded.md")
-    assert message.startswith("docs/excluded.md, block 2 (from docs/excluded.md:10): the no-check marker gives no reason")
+    assert message.startswith(
+        "docs/excluded.md, block 2 (from docs/excluded.md:10): the no-check marker gives no reason"
+    )
 
 
 def test_a_page_sees_only_the_allowed_environment(fixture_run: CheckRun) -> None:
@@ -166,8 +188,10 @@ def test_a_page_cannot_read_other_processes_environments(fixture_run: CheckRun) 
 
 def test_a_page_that_writes_the_check_s_results_fails(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/forged.md")
-    assert message == ("docs/forged.md, block 1 (from docs/forged.md:6): the page wrote to the check's own results "
-                       "(a block reported twice): its results cannot be trusted")
+    assert message == (
+        "docs/forged.md, block 1 (from docs/forged.md:6): the page wrote to the check's own results "
+        "(a block reported twice): its results cannot be trusted"
+    )
 
 
 def test_pass_env_hands_one_variable_on(fixture_run: CheckRun, tmp_path: Path) -> None:
@@ -176,10 +200,15 @@ def test_pass_env_hands_one_variable_on(fixture_run: CheckRun, tmp_path: Path) -
     run = run_check(folder, "--only", "docs/environment.md", "--pass-env", "MODELSITE_TEST_SECRET", "--no-cache")
     assert run.returncode == 1
     handed_on, found_in_proc = messages_for(run, "docs/environment.md")
-    assert handed_on == "docs/environment.md, block 1, line 3 (from docs/environment.md:8): expected 'absent', got 'hunter2'"
+    assert (
+        handed_on
+        == "docs/environment.md, block 1, line 3 (from docs/environment.md:8): expected 'absent', got 'hunter2'"
+    )
     # The page's own interpreter holds the variable now, and is the one process its /proc shows.
-    assert found_in_proc.startswith("docs/environment.md, block 2, line 10 (from docs/environment.md:25) [after an "
-                                    "earlier failure on this page]: expected '[] 0', got \"['1'] 0\"")
+    assert found_in_proc.startswith(
+        "docs/environment.md, block 2, line 10 (from docs/environment.md:25) [after an "
+        "earlier failure on this page]: expected '[] 0', got \"['1'] 0\""
+    )
 
 
 def test_sys_exit_ends_the_page_there_and_fails_it(fixture_run: CheckRun) -> None:
@@ -191,8 +220,10 @@ def test_sys_exit_ends_the_page_there_and_fails_it(fixture_run: CheckRun) -> Non
 
 def test_threads_left_running_are_named_and_stopped_after_a_grace(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/threads.md")
-    assert message.startswith("docs/threads.md: the last block finished, but threads it started still ran 5 s later: "
-                              "'worker' (started in block 1); they were stopped")
+    assert message.startswith(
+        "docs/threads.md: the last block finished, but threads it started still ran 5 s later: "
+        "'worker' (started in block 1); they were stopped"
+    )
     (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/threads.md"]
     # Both blocks passed; the page fails for the thread (stopped after the grace, not at the 20 s timeout).
     assert [b["status"] for b in page["blocks"][:2]] == ["passed", "passed"]
@@ -205,7 +236,10 @@ def test_an_unreadable_report_is_set_aside_and_named(fixture_run: CheckRun, tmp_
     latest.write_text("{not json")
     run = run_check(folder, "--only", "docs/passing.md")
     assert run.returncode == 0, run.stderr
-    assert f"{latest} could not be read (it is not JSON" in run.stderr and "moved it to check-report.json.unreadable-" in run.stderr
+    assert (
+        f"{latest} could not be read (it is not JSON" in run.stderr
+        and "moved it to check-report.json.unreadable-" in run.stderr
+    )
     assert json.loads(latest.read_text())["format"] == "modelsite-check/2"
     assert len(list(latest.parent.glob("check-report.json.unreadable-*"))) == 1
     assert "Traceback" not in run.stderr
@@ -216,7 +250,7 @@ def test_junit_has_a_case_per_block_with_failures_marked(fixture_run: CheckRun) 
     assert suites["docs/exception.md"].get("failures") == "1"
     assert suites["docs/passing.md"].get("failures") == "0"
     failure = suites["docs/wrong-output.md"].find("testcase/failure")
-    assert failure is not None and "expected '8', got '7'" in failure.get("message")
+    assert failure is not None and "expected '8', got '7'" in (failure.get("message") or "")
 
 
 def test_a_rerun_reuses_passed_pages_and_reruns_failed_ones(fixture_run: CheckRun) -> None:
@@ -236,7 +270,8 @@ def test_an_edited_block_is_run_again(fixture_run: CheckRun, tmp_path: Path) -> 
     run = run_check(folder, "--only", "docs/passing.md")
     assert run.returncode == 1
     assert messages_for(run, "docs/passing.md") == [
-        "docs/passing.md, block 1, line 4 (from docs/passing.md:9): expected '11', got '10'"]
+        "docs/passing.md, block 1, line 4 (from docs/passing.md:9): expected '11', got '10'"
+    ]
 
 
 def test_only_that_matches_nothing_is_an_error(fixture_run: CheckRun) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from modelsite.core.blocks import python_blocks
 from modelsite.check.expect import Expectation, ExpectationError, expectations, matches
 from modelsite.check.trace import SourceTracer
+from modelsite.core.blocks import python_blocks
 from modelsite.index import load_index
 from modelsite.site.pages import generated_pages
 from tests.conftest import ROOT
@@ -33,7 +33,9 @@ def test_attribute_style_info_strings_name_python() -> None:
 
 
 def test_a_no_check_marker_excludes_the_next_block_with_its_reason() -> None:
-    markdown = "<!-- modelsite: no-check needs a dataset on disk -->\n\n```python\nopen('/data')\n```\n```python\nx = 1\n```\n"
+    markdown = (
+        "<!-- modelsite: no-check needs a dataset on disk -->\n\n```python\nopen('/data')\n```\n```python\nx = 1\n```\n"
+    )
     first, second = python_blocks(markdown)
     assert first.skipped and first.skip_reason == "needs a dataset on disk"
     assert not second.skipped
@@ -44,20 +46,23 @@ def test_a_no_check_marker_without_reason_is_kept_empty_so_the_check_refuses_it(
     assert block.skip_reason == ""
 
 
-@pytest.mark.parametrize(("code", "printed", "held"), [
-    ("print(1)  # prints: 1\n", "1\n", True),
-    ("print(1)  # prints: 1\n", "2\n", False),
-    ("print('a  ')  # prints: a\n", "a  \n\n", True),  # trailing spaces and blank lines do not count
-    ("print('a\\nb')\n# prints:\n# a\n# b\n", "a\nb\n", True),
-    ("print('a\\nb')\n# prints:\n# a\n# b\n", "a\nc\n", False),
-    ("print(3.14159)  # prints[abs=1e-3]: 3.1416\n", "3.14159\n", True),
-    ("print(3.14159)  # prints[abs=1e-6]: 3.1416\n", "3.14159\n", False),
-    ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "tensor([1.0004, 2.0001])\n", True),
-    ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "tensor([1.0000, 2.0000, 3.0000])\n", False),
-    ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "array([1.0000, 2.0000])\n", False),
-    ("print(x)  # prints[illustrative]: 0.123\n", "0.987\n", True),
-    ("print(x)  # prints[illustrative]: 0.123\n", "", False),  # illustrative output must still exist
-])
+@pytest.mark.parametrize(
+    ("code", "printed", "held"),
+    [
+        ("print(1)  # prints: 1\n", "1\n", True),
+        ("print(1)  # prints: 1\n", "2\n", False),
+        ("print('a  ')  # prints: a\n", "a  \n\n", True),  # trailing spaces and blank lines do not count
+        ("print('a\\nb')\n# prints:\n# a\n# b\n", "a\nb\n", True),
+        ("print('a\\nb')\n# prints:\n# a\n# b\n", "a\nc\n", False),
+        ("print(3.14159)  # prints[abs=1e-3]: 3.1416\n", "3.14159\n", True),
+        ("print(3.14159)  # prints[abs=1e-6]: 3.1416\n", "3.14159\n", False),
+        ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "tensor([1.0004, 2.0001])\n", True),
+        ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "tensor([1.0000, 2.0000, 3.0000])\n", False),
+        ("print(t)  # prints[rel=1e-3]: tensor([1.0000, 2.0000])\n", "array([1.0000, 2.0000])\n", False),
+        ("print(x)  # prints[illustrative]: 0.123\n", "0.987\n", True),
+        ("print(x)  # prints[illustrative]: 0.123\n", "", False),  # illustrative output must still exist
+    ],
+)
 def test_prints_rules(code: str, printed: str, held: bool) -> None:
     (expectation,) = expectations(code)
     assert matches(expectation, printed) is held
@@ -78,12 +83,15 @@ def test_online_expectations_are_flagged() -> None:
     assert expectation == Expectation(1, 1, 1, "military uniform", online=True)
 
 
-@pytest.mark.parametrize(("code", "complaint"), [
-    ("print(1)  # prints[fuzzy]: 1\n", "unknown `# prints` option 'fuzzy'"),
-    ("print(1)  # prints[abs=x]: 1\n", "`abs=` needs a number"),
-    ("print(1)  # prints:\n", "states no output"),
-    ("# prints: 1\nprint(1)\n", "needs a statement above it"),
-])
+@pytest.mark.parametrize(
+    ("code", "complaint"),
+    [
+        ("print(1)  # prints[fuzzy]: 1\n", "unknown `# prints` option 'fuzzy'"),
+        ("print(1)  # prints[abs=x]: 1\n", "`abs=` needs a number"),
+        ("print(1)  # prints:\n", "states no output"),
+        ("# prints: 1\nprint(1)\n", "needs a statement above it"),
+    ],
+)
 def test_bad_prints_comments_are_explained(code: str, complaint: str) -> None:
     with pytest.raises(ExpectationError, match=complaint):
         expectations(code)

@@ -43,14 +43,37 @@ def test_the_workflow_runs_make_test_on_cpu_and_the_check_on_a_gpu_runner() -> N
 
 @pytest.mark.check
 def test_the_ci_hook_checks_then_builds_and_leaves_reports(tmp_path: Path) -> None:
-    reports = tmp_path / "reports"
-    completed = subprocess.run(["bash", "hooks/ci.sh", "--device", "cpu", "--reports", str(reports),
-                                "--only", "docs/getting-started.md"], cwd=ROOT, capture_output=True, text=True,
-                               timeout=900, env={"MODELSITE_BIN": str(Path(sys.executable).parent),
-                                                 "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    reports, site = tmp_path / "reports", tmp_path / "site"
+    completed = subprocess.run(
+        [
+            "bash",
+            "hooks/ci.sh",
+            "--device",
+            "cpu",
+            "--reports",
+            str(reports),
+            "--site",
+            str(site),
+            "--only",
+            "docs/getting-started.md",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        # The latest report in the test's folder: the checkout's own cache is left as it was.
+        env={
+            "MODELSITE_BIN": str(Path(sys.executable).parent),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "MODELSITE_CHECK_REPORT": str(tmp_path / "latest.json"),
+        },
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads((reports / "check.json").read_text())
     assert [page["path"] for page in report["pages"]] == ["docs/getting-started.md"]
     assert (reports / "check-junit.xml").read_text().startswith("<?xml")
-    assert "check passed on cpu and the site is built" in completed.stdout
-    assert (ROOT / "site" / "getting-started" / "index.html").is_file()
+    assert f"check passed on cpu and the site is built in {site}/" in completed.stdout
+    # Built now, into the folder asked for, with the check's outputs under the page's blocks.
+    page = (site / "getting-started" / "index.html").read_text(encoding="utf-8")
+    assert 'data-verified="passed"' in page

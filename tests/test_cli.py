@@ -12,29 +12,41 @@ from pathlib import Path
 
 import pytest
 
-from modelsite.core.blocks import Page
 from modelsite.check.command import _model_selected, _page_selected
+from modelsite.core.blocks import Page
 from modelsite.index import load_index
 from tests.conftest import ROOT
 
 
 def modelsite(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modelsite", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "modelsite", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
-@pytest.mark.parametrize(("args", "status", "message"), [
-    (("measure", "resnet50.bad_tag"), 1, "has no pretrained weights resnet50.bad_tag; the tags of resnet50 are: a1_in1k"),
-    (("measure", "resnet50."), 1, "'resnet50.' ends with a dot but names no tag"),
-    (("measure", "no_such_model"), 1, "has no model 'no_such_model'"),
-    (("check", "--timeout", "nan"), 2, "'nan' is not a positive, finite number of seconds"),
-    (("check", "--timeout", "inf"), 2, "'inf' is not a positive, finite number of seconds"),
-    (("check", "--timeout", "-5"), 2, "'-5' is not a positive, finite number of seconds"),
-    (("check", "--jobs", "0"), 2, "0 is not positive"),
-    (("check", "--jobs", "many"), 2, "'many' is not a whole number"),
-    (("check", "--pass-env", "A=B"), 2, "'A=B' is not an environment variable's name"),
-    (("new", "resnet18.bad_tag", "--collection", "model_index/x.yaml"), 1, "has no pretrained weights resnet18.bad_tag"),
-])
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (
+            ("measure", "resnet50.bad_tag"),
+            1,
+            "has no pretrained weights resnet50.bad_tag; the tags of resnet50 are: a1_in1k",
+        ),
+        (("measure", "resnet50."), 1, "'resnet50.' ends with a dot but names no tag"),
+        (("measure", "no_such_model"), 1, "has no model 'no_such_model'"),
+        (("check", "--timeout", "nan"), 2, "'nan' is not a positive, finite number of seconds"),
+        (("check", "--timeout", "inf"), 2, "'inf' is not a positive, finite number of seconds"),
+        (("check", "--timeout", "-5"), 2, "'-5' is not a positive, finite number of seconds"),
+        (("check", "--jobs", "0"), 2, "0 is not positive"),
+        (("check", "--jobs", "many"), 2, "'many' is not a whole number"),
+        (("check", "--pass-env", "A=B"), 2, "'A=B' is not an environment variable's name"),
+        (
+            ("new", "resnet18.bad_tag", "--collection", "model_index/x.yaml"),
+            1,
+            "has no pretrained weights resnet18.bad_tag",
+        ),
+    ],
+)
 def test_bad_input_gets_one_line_and_a_status(args: tuple[str, ...], status: int, message: str) -> None:
     result = modelsite(*args)
     assert result.returncode == status, result.stderr
@@ -42,8 +54,17 @@ def test_bad_input_gets_one_line_and_a_status(args: tuple[str, ...], status: int
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("path", ["/tmp/x.yaml", "model_index/sub/x.yaml", "model_index/x.txt", "docs/x.yaml",
-                                  "model_index/Bad Name.yaml", "model_index/../x.yaml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tmp/x.yaml",
+        "model_index/sub/x.yaml",
+        "model_index/x.txt",
+        "docs/x.yaml",
+        "model_index/Bad Name.yaml",
+        "model_index/../x.yaml",
+    ],
+)
 def test_new_writes_only_where_the_index_reads(path: str, tmp_path: Path) -> None:
     before = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.yaml") if ".venv" not in p.parts)
     result = modelsite("new", "resnet18.a1_in1k", "--collection", path)
@@ -57,6 +78,10 @@ def test_only_selects_by_id_and_by_the_tagged_id_new_prints() -> None:
     model = load_index(ROOT, check_timm=False).model("tf_efficientnet_lite0")
     assert _model_selected(model, ["tf_efficientnet_lite0"]) and _model_selected(model, ["tf_efficientnet_lite0.in1k"])
     assert not _model_selected(model, ["tf_efficientnet_lite0.other_tag"])
-    page = Page(path="docs/models/tf-efficientnet-lite.md", blocks=(), variant="tf_efficientnet_lite0",
-                models=("tf_efficientnet_lite0", "tf_efficientnet_lite0.in1k"))
+    page = Page(
+        path="docs/models/tf-efficientnet-lite.md",
+        blocks=(),
+        variant="tf_efficientnet_lite0",
+        models=("tf_efficientnet_lite0", "tf_efficientnet_lite0.in1k"),
+    )
     assert _page_selected(page, ["tf_efficientnet_lite0.in1k"]) and not _page_selected(page, ["resnet50.a1_in1k"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from modelsite.index import load_index
-from tests.conftest import ROOT
+from tests.conftest import ROOT, found
 
 pytestmark = pytest.mark.check
 
@@ -39,7 +39,7 @@ def test_every_example_is_embedded_in_a_page_and_run_alone(check_report: Path) -
 def test_classify_prints_five_classes_with_probabilities(check_report: Path) -> None:
     lines = printed(check_report, "classify.py").splitlines()
     assert lines[0] == "tf_efficientnet_b0.aa_in1k on a 512x600 image:"
-    probabilities = [float(re.match(r"\s+([\d.]+)%\s+\S", line)[1]) for line in lines[1:]]
+    probabilities = [float(found(r"^\s+([\d.]+)%\s+\S", line)[1]) for line in lines[1:]]
     assert len(probabilities) == 5 and probabilities == sorted(probabilities, reverse=True)
 
 
@@ -65,8 +65,8 @@ def test_finetuning_lowers_the_loss_and_beats_chance(check_report: Path) -> None
     text = printed(check_report, "finetune_condconv.py")
     losses = [float(loss) for loss in re.findall(r"epoch \d+: training loss ([\d.]+)", text)]
     assert len(losses) >= 4 and losses[-1] < losses[0]
-    head = float(re.search(r"held-out accuracy after the head: ([\d.]+)%", text)[1])
-    final = float(re.search(r"held-out accuracy after the top blocks: ([\d.]+)%", text)[1])
+    head = float(found(r"held-out accuracy after the head: ([\d.]+)%", text)[1])
+    final = float(found(r"held-out accuracy after the top blocks: ([\d.]+)%", text)[1])
     # Twice chance at least, even from the synthesized weights the check starts from offline.
     assert "chance: 10%" in text and head > 20 and final > 20
     assert re.search(r"batch norm stays frozen", text)

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from modelsite.check.figures import figure_problems
-from modelsite.index import load_index
 from modelsite.core.problems import IndexProblems
+from modelsite.index import load_index
 from modelsite.measure import measure
+from tests.conftest import found
 
 MODEL = "tf_efficientnet_lite0"
 FILE = "model_index/tf-efficientnet-lite.yaml"
@@ -37,18 +38,32 @@ def _line_of(project: Path, text: str) -> int:
     return next(number for number, line in enumerate(lines, 1) if line.strip() == text)
 
 
-@pytest.mark.parametrize(("old", "new", "says"), [
-    ("FLOPs: 385187552", "FLOPs: 488052032",
-     "Metadata.FLOPs of tf_efficientnet_lite0 is 488052032, but the model does 385187552 multiply-accumulates "
-     "at 224x224 (timm 1.0.31); write the measured figure, see modelsite measure"),
-    ("Activations: 6738696", "Activations: 6738697", "its convolution and linear layers produce 6738696 elements"),
-    ("Parameters: 4652008", "Parameters: 4652000", "the model has 4652008 parameters"),
-    ("Image Size: 224", "Image Size: 240", "Metadata.Image Size of tf_efficientnet_lite0 is 240, but its pretrained config gives 224"),
-    ("Crop Pct: 0.875", "Crop Pct: 0.9", "Metadata.Crop Pct of tf_efficientnet_lite0 is 0.9"),
-    ("Interpolation: bicubic", "Interpolation: bilinear", "its pretrained config gives 'bicubic'"),
-    ("Mean: [0.5, 0.5, 0.5]", "Mean: [0.485, 0.456, 0.406]", "Metadata.Mean of tf_efficientnet_lite0 is [0.485, 0.456, 0.406]"),
-    ("File Size: 18820223", "File Size: 19820223", "saves to 18874543 bytes (+5.0%, more than 1% off"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "FLOPs: 385187552",
+            "FLOPs: 488052032",
+            "Metadata.FLOPs of tf_efficientnet_lite0 is 488052032, but the model does 385187552 multiply-accumulates "
+            "at 224x224 (timm 1.0.31); write the measured figure, see modelsite measure",
+        ),
+        ("Activations: 6738696", "Activations: 6738697", "its convolution and linear layers produce 6738696 elements"),
+        ("Parameters: 4652008", "Parameters: 4652000", "the model has 4652008 parameters"),
+        (
+            "Image Size: 224",
+            "Image Size: 240",
+            "Metadata.Image Size of tf_efficientnet_lite0 is 240, but its pretrained config gives 224",
+        ),
+        ("Crop Pct: 0.875", "Crop Pct: 0.9", "Metadata.Crop Pct of tf_efficientnet_lite0 is 0.9"),
+        ("Interpolation: bicubic", "Interpolation: bilinear", "its pretrained config gives 'bicubic'"),
+        (
+            "Mean: [0.5, 0.5, 0.5]",
+            "Mean: [0.485, 0.456, 0.406]",
+            "Metadata.Mean of tf_efficientnet_lite0 is [0.485, 0.456, 0.406]",
+        ),
+        ("File Size: 18820223", "File Size: 19820223", "saves to 18874543 bytes (+5.0%, more than 1% off"),
+    ],
+)
 def test_each_figure_that_differs_is_reported_at_its_line(project_copy: Path, old: str, new: str, says: str) -> None:
     (problem,) = _problems_after(project_copy, old, new)
     line = _line_of(project_copy, new)
@@ -64,8 +79,10 @@ def test_a_file_size_within_one_percent_holds(project_copy: Path) -> None:
 def test_a_tag_the_model_lacks_fails_at_its_item(project_copy: Path) -> None:
     (problem,) = _problems_after(project_copy, "    - RELU6\n", "    - RELU6\n    - Squeeze-and-Excitation Block\n")
     line = _line_of(project_copy, "- Squeeze-and-Excitation Block")
-    assert problem.startswith(f"{FILE}:{line}:7: Metadata.Architecture of tf_efficientnet_lite0 lists "
-                              "'Squeeze-and-Excitation Block', but timm 1.0.31 builds tf_efficientnet_lite0 without it")
+    assert problem.startswith(
+        f"{FILE}:{line}:7: Metadata.Architecture of tf_efficientnet_lite0 lists "
+        "'Squeeze-and-Excitation Block', but timm 1.0.31 builds tf_efficientnet_lite0 without it"
+    )
 
 
 def test_an_unknown_tag_is_refused_by_validate_naming_the_known_ones(project_copy: Path) -> None:
@@ -86,27 +103,41 @@ def test_a_block_no_tag_names_fails(project_copy: Path) -> None:
 
 def test_a_code_link_to_another_line_fails(project_copy: Path) -> None:
     (problem,) = _problems_after(project_copy, "efficientnet.py#L2633", "efficientnet.py#L2600")
-    assert re.search(r"Code of tf_efficientnet_lite0 is \S+#L2600, but timm 1.0.31 defines the variant at \S+#L2633",
-                     problem)
+    assert re.search(
+        r"Code of tf_efficientnet_lite0 is \S+#L2600, but timm 1.0.31 defines the variant at \S+#L2633", problem
+    )
 
 
 def _modelsite(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modelsite", *arguments], cwd=project, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "modelsite", *arguments], cwd=project, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.mark.check
 def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) -> None:
-    created = _modelsite(project_copy, "new", "tf_efficientnet_es", "--collection",
-                         "model_index/tf-efficientnet-edgetpu.yaml", "--collection-name", "TF EfficientNet EdgeTPU")
+    created = _modelsite(
+        project_copy,
+        "new",
+        "tf_efficientnet_es",
+        "--collection",
+        "model_index/tf-efficientnet-edgetpu.yaml",
+        "--collection-name",
+        "TF EfficientNet EdgeTPU",
+    )
     assert created.returncode == 0, created.stderr
     assert "tf_efficientnet_es.in1k: model_index/tf-efficientnet-edgetpu.yaml created with collection" in created.stdout
     validated = _modelsite(project_copy, "validate")
     assert validated.returncode == 0, validated.stdout
     assert "TODO placeholders left to fill in" in validated.stderr
 
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                            str(project_copy / "site")], cwd=project_copy, capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project_copy / "site")],
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     page = (project_copy / "site" / "models" / "tf-efficientnet-edgetpu" / "index.html").read_text()
     assert "tf_efficientnet_es" in page and "not given" in page and "TODO" not in page
@@ -117,12 +148,14 @@ def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) 
 
     path = project_copy / "model_index" / "tf-efficientnet-edgetpu.yaml"
     text = path.read_text()
-    measured = re.search(r"FLOPs: (\d+)", text).group(1)
+    measured = found(r"FLOPs: (\d+)", text)[1]
     path.write_text(text.replace(f"FLOPs: {measured}", "FLOPs: 1000", 1))
     broken = _modelsite(project_copy, "check", "--only", "tf_efficientnet_es", "--device", "cpu")
     assert broken.returncode == 1
-    assert f"Metadata.FLOPs of tf_efficientnet_es is 1000, but the model does {measured} multiply-accumulates" \
+    assert (
+        f"Metadata.FLOPs of tf_efficientnet_es is 1000, but the model does {measured} multiply-accumulates"
         in broken.stdout
+    )
 
 
 def test_new_appends_to_an_existing_collection_and_refuses_a_registered_model(project_copy: Path) -> None:
@@ -130,7 +163,9 @@ def test_new_appends_to_an_existing_collection_and_refuses_a_registered_model(pr
     assert again.returncode == 1
     assert "tf_efficientnet_b0 is already registered in model_index/tf-efficientnet.yaml:" in again.stderr
     before = (project_copy / "model_index" / "tf-efficientnet.yaml").read_text()
-    added = _modelsite(project_copy, "new", "tf_efficientnet_b8.ap_in1k", "--collection", "model_index/tf-efficientnet.yaml")
+    added = _modelsite(
+        project_copy, "new", "tf_efficientnet_b8.ap_in1k", "--collection", "model_index/tf-efficientnet.yaml"
+    )
     assert added.returncode == 0, added.stderr
     after = (project_copy / "model_index" / "tf-efficientnet.yaml").read_text()
     assert after.startswith(before) and "- Name: tf_efficientnet_b8\n  In Collection: TF EfficientNet\n" in after

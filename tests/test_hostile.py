@@ -29,7 +29,7 @@ from mkdocs.utils.meta import get_data
 
 from modelsite.index import index_files, read_index
 from modelsite.site.pages import page_header
-from tests.conftest import ROOT
+from tests.conftest import ROOT, found
 from tests.test_build import build, page_text
 
 CORPUS = ROOT / "tests" / "hostile"
@@ -108,7 +108,8 @@ def test_a_file_name_cannot_take_another_page_s_address(tmp_path: Path) -> None:
     assert [str(p) for p in problems] == [
         "index.yaml:1:1: the file name 'index.yaml' would give its page the address of the explorer (models/); name "
         "the file after its collection",
-        "twin.yml:1:1: twin.yaml already gives a page the address 'twin'; rename one of the two files"]
+        "twin.yml:1:1: twin.yaml already gives a page the address 'twin'; rename one of the two files",
+    ]
 
 
 class LiveMarkup(HTMLParser):
@@ -173,8 +174,11 @@ def hostile_project(target: Path) -> Path:
 def test_nothing_in_the_hostile_site_is_live(hostile_site: Path) -> None:
     pages = sorted(hostile_site.rglob("*.html"))
     assert len(pages) > len(INERT)
-    found = {page.relative_to(hostile_site).as_posix(): live for page in pages
-             if (live := live_markup(page.read_text(encoding="utf-8")))}
+    found = {
+        page.relative_to(hostile_site).as_posix(): live
+        for page in pages
+        if (live := live_markup(page.read_text(encoding="utf-8")))
+    }
     assert found == {}
 
 
@@ -215,7 +219,7 @@ def test_a_citation_stays_one_literal_block(hostile_site: Path) -> None:
 @pytest.mark.build
 def test_titles_and_descriptions_are_escaped(hostile_site: Path) -> None:
     source = (hostile_site / "models" / "hostile-collection-name-quotes" / "index.html").read_text(encoding="utf-8")
-    description = re.search(r'<meta name="description" content="([^"]*)"', source)[1]
+    description = found(r'<meta name="description" content="([^"]*)"', source)[1]
     assert html.unescape(description).startswith("Hostile \"quoted\" & 'single':")
     home = page_text(hostile_site / "index.html")
     assert "Hostile \"quoted\" & 'single'" in home and "Hostile: colon" in home
@@ -223,14 +227,28 @@ def test_titles_and_descriptions_are_escaped(hostile_site: Path) -> None:
 
 # A hand-written page that tries to reach past the sandbox, and what the failed build says.
 HOSTILE_PAGES = {
-    "jinja-globals.md": ("# Globals\n\n{{ cycler.__init__.__globals__.os.getuid() }}\n", "access to attribute '__init__'"),
+    "jinja-globals.md": (
+        "# Globals\n\n{{ cycler.__init__.__globals__.os.getuid() }}\n",
+        "access to attribute '__init__'",
+    ),
     "jinja-config.md": ("# Config\n\n{{ config.theme.get_env() }}\n", "'config' is undefined"),
-    "example-outside.md": ("# Outside\n\n{{ runnable_example('../mkdocs.yml') }}\n", "no such file in runnable_examples/"),
+    "example-outside.md": (
+        "# Outside\n\n{{ runnable_example('../mkdocs.yml') }}\n",
+        "no such file in runnable_examples/",
+    ),
     "jinja-repeat.md": ("# Repeat\n\n{{ 'a' * 100000000 }}\n", "repeating 1 elements 100000000 times"),
-    "macro-hub-model.md": ("# Hub\n\n{{ structure_facts('hf-hub:attacker/evil') }}\n", "has no model 'hf-hub:attacker/evil'"),
-    "front-matter-icon.md": ("---\nicon: ../../../etc/passwd\n---\n# Icon\n", "the front matter key 'icon' is not one a page may set"),
-    "marker-typo.md": ("# Typo\n\n<!-- modelsite: no-chek typo -->\n```python\nx = 1\n```\n",
-                       "<!-- modelsite: no-chek typo --> (line 3 of the page's final Markdown) is not a marker"),
+    "macro-hub-model.md": (
+        "# Hub\n\n{{ structure_facts('hf-hub:attacker/evil') }}\n",
+        "has no model 'hf-hub:attacker/evil'",
+    ),
+    "front-matter-icon.md": (
+        "---\nicon: ../../../etc/passwd\n---\n# Icon\n",
+        "the front matter key 'icon' is not one a page may set",
+    ),
+    "marker-typo.md": (
+        "# Typo\n\n<!-- modelsite: no-chek typo -->\n```python\nx = 1\n```\n",
+        "<!-- modelsite: no-chek typo --> (line 3 of the page's final Markdown) is not a marker",
+    ),
 }
 
 
@@ -250,7 +268,9 @@ def test_a_page_s_front_matter_is_printed_as_text(project_copy: Path, tmp_path: 
     payload = '<img src=x onerror="window.__pwned=1">'
     (project_copy / "docs" / "front.md").write_text(
         f"---\ntitle: 'Front {payload}'\nsubtitle: '{payload}'\ndescription: '\"><script>window.__pwned=1</script>'\n"
-        "---\n\nNo heading here: the title comes from the front matter.\n", encoding="utf-8")
+        "---\n\nNo heading here: the title comes from the front matter.\n",
+        encoding="utf-8",
+    )
     result = build(project_copy, tmp_path / "site")
     assert result.returncode == 0, result.stderr
     source = (tmp_path / "site" / "front" / "index.html").read_text(encoding="utf-8")

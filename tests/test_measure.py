@@ -12,8 +12,8 @@ import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
 from modelsite.core.figures import giga, mega, megabytes, thousands
-from modelsite.site.formatting import feature_sides
 from modelsite.measure import architecture_tags, measure
+from modelsite.site.formatting import feature_sides
 from tests.conftest import ROOT
 
 
@@ -52,8 +52,9 @@ def _macs_by_hand(model: torch.nn.Module, side: int) -> tuple[int, int]:
     return macs, elements
 
 
-@pytest.mark.parametrize("model_id", ["tf_efficientnet_lite0.in1k", "tf_efficientnet_b0.aa_in1k",
-                                      "tf_efficientnet_cc_b0_4e.in1k"])
+@pytest.mark.parametrize(
+    "model_id", ["tf_efficientnet_lite0.in1k", "tf_efficientnet_b0.aa_in1k", "tf_efficientnet_cc_b0_4e.in1k"]
+)
 def test_flops_activations_and_parameters_against_hand_computed_figures(model_id: str) -> None:
     import timm
 
@@ -62,8 +63,9 @@ def test_flops_activations_and_parameters_against_hand_computed_figures(model_id
     macs, elements = _macs_by_hand(real, measured.image_size)
     assert measured["FLOPs"] == macs
     assert measured["Activations"] == elements
-    assert measured["Parameters"] == sum(t.numel() for k, t in real.state_dict().items()
-                                      if "running_" not in k and "num_batches" not in k)
+    assert measured["Parameters"] == sum(
+        t.numel() for k, t in real.state_dict().items() if "running_" not in k and "num_batches" not in k
+    )
 
 
 def test_stem_convolution_by_hand() -> None:
@@ -103,20 +105,25 @@ def _tags(model_id: str, **kwargs: object) -> list[str]:
         return architecture_tags(timm.create_model(model_id, **kwargs))
 
 
-@pytest.mark.parametrize(("tag", "with_it", "without_it"), [
-    ("CondConv", "tf_efficientnet_cc_b0_4e", "tf_efficientnet_b0"),
-    ("Squeeze-and-Excitation Block", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
-    ("RELU6", "tf_efficientnet_lite0", "tf_efficientnet_b0"),
-    ("Swish", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
-    ("Depthwise Convolution", "tf_efficientnet_b0", "resnet18"),
-    ("Inverted Residual Block", "tf_efficientnet_b0", "resnet18"),
-    ("1x1 Convolution", "tf_efficientnet_b0", None),
-    ("Batch Normalization", "tf_efficientnet_b0", None),
-    ("Average Pooling", "tf_efficientnet_b0", None),
-    ("Dense Connections", "tf_efficientnet_b0", None),
-    ("Convolution", "tf_efficientnet_b0", None),
-])
-def test_architecture_tags_are_found_only_where_the_graph_has_them(tag: str, with_it: str, without_it: str | None) -> None:
+@pytest.mark.parametrize(
+    ("tag", "with_it", "without_it"),
+    [
+        ("CondConv", "tf_efficientnet_cc_b0_4e", "tf_efficientnet_b0"),
+        ("Squeeze-and-Excitation Block", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
+        ("RELU6", "tf_efficientnet_lite0", "tf_efficientnet_b0"),
+        ("Swish", "tf_efficientnet_b0", "tf_efficientnet_lite0"),
+        ("Depthwise Convolution", "tf_efficientnet_b0", "resnet18"),
+        ("Inverted Residual Block", "tf_efficientnet_b0", "resnet18"),
+        ("1x1 Convolution", "tf_efficientnet_b0", None),
+        ("Batch Normalization", "tf_efficientnet_b0", None),
+        ("Average Pooling", "tf_efficientnet_b0", None),
+        ("Dense Connections", "tf_efficientnet_b0", None),
+        ("Convolution", "tf_efficientnet_b0", None),
+    ],
+)
+def test_architecture_tags_are_found_only_where_the_graph_has_them(
+    tag: str, with_it: str, without_it: str | None
+) -> None:
     assert tag in _tags(with_it)
     plain = torch.nn.Sequential(torch.nn.Linear(4, 2)) if tag == "Convolution" else _Plain()
     assert tag not in (_tags(without_it) if without_it else architecture_tags(plain))
@@ -129,8 +136,13 @@ def test_dropout_is_tagged_only_when_the_model_drops() -> None:
 
 
 def test_measure_command_prints_a_metadata_mapping() -> None:
-    result = subprocess.run([sys.executable, "-m", "modelsite", "measure", "tf_efficientnet_cc_b0_4e"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "modelsite", "measure", "tf_efficientnet_cc_b0_4e"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     printed = yaml.safe_load(result.stdout)
     assert printed["Metadata"]["FLOPs"] == 396513888
@@ -139,8 +151,13 @@ def test_measure_command_prints_a_metadata_mapping() -> None:
 
 
 def test_measure_command_refuses_an_unknown_model() -> None:
-    result = subprocess.run([sys.executable, "-m", "modelsite", "measure", "tf_efficientnet_b99"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "modelsite", "measure", "tf_efficientnet_b99"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "has no model 'tf_efficientnet_b99'" in result.stderr and "Traceback" not in result.stderr
 

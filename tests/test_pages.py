@@ -14,9 +14,9 @@ import pytest
 
 from modelsite.core.blocks import python_blocks as check_blocks
 from modelsite.core.blocks import variant_runs
-from modelsite.site.escape import literal_block, text
 from modelsite.core.figures import giga, mega, megabytes, thousands
 from modelsite.index import load_index
+from modelsite.site.escape import literal_block, text
 from modelsite.site.pages import generated_pages, template_environment
 from modelsite.site.recipe import train_flags
 from tests.conftest import ROOT
@@ -36,8 +36,14 @@ def test_collection_page_shows_every_variant_and_figure(collection) -> None:
     for model in collection.models:
         meta = model.figures
         assert f"### {model.name} {{ #{model.anchor} }}" in page
-        for figure in (thousands(meta["FLOPs"]), thousands(meta["Parameters"]), thousands(meta["File Size"]),
-                       giga(meta["FLOPs"]), mega(meta["Parameters"]), megabytes(meta["File Size"])):
+        for figure in (
+            thousands(meta["FLOPs"]),
+            thousands(meta["Parameters"]),
+            thousands(meta["File Size"]),
+            giga(meta["FLOPs"]),
+            mega(meta["Parameters"]),
+            megabytes(meta["File Size"]),
+        ):
             assert figure in page, f"{figure} of {model.name} is missing"
         assert f"| {meta['Image Size']} | {meta['Crop Pct']} | {meta['Interpolation']} |" in page
         assert model.code in page and model.weights.url in page
@@ -61,7 +67,9 @@ def test_each_variant_gets_its_own_snippets_in_its_switcher_region(collection) -
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
 def test_only_the_first_variant_is_shown_and_searchable_without_javascript(collection) -> None:
     page = PAGES[f"models/{collection.slug}.md"].markdown
-    openings = re.findall(r'<div class="variant-region" data-variant="([^"]+)" markdown( hidden data-search-exclude)?>', page)
+    openings = re.findall(
+        r'<div class="variant-region" data-variant="([^"]+)" markdown( hidden data-search-exclude)?>', page
+    )
     first, *others = collection.models
     assert {name for name, hidden in openings if not hidden} == {first.name}
     assert {name for name, hidden in openings if hidden} == {model.name for model in others}
@@ -76,13 +84,14 @@ def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
     for model in INDEX.models:
         slug = INDEX.collection(model.collection).slug
         assert f'href="../models/{slug}/?variant={model.name}#{model.anchor}"' in page
-        row = page[page.index(f'<tr data-id="{model.name}"'):]
-        row = row[:row.index("</tr>")]
+        row = page[page.index(f'<tr data-id="{model.name}"') :]
+        row = row[: row.index("</tr>")]
         assert f'data-value="{model.figures["FLOPs"]}"' in row and f'data-value="{model.figures["Parameters"]}"' in row
-    cost_chart = page[page.index("## FLOPs against parameters"):page.index("## Accuracy against FLOPs")]
-    assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == \
-        sorted(model.name for model in INDEX.models)
-    accuracy_chart = page[page.index("## Accuracy against FLOPs"):]
+    cost_chart = page[page.index("## FLOPs against parameters") : page.index("## Accuracy against FLOPs")]
+    assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == sorted(
+        model.name for model in INDEX.models
+    )
+    accuracy_chart = page[page.index("## Accuracy against FLOPs") :]
     with_results = [m.name for m in INDEX.models if m.results]
     assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_results)
     for model in INDEX.models:
@@ -110,9 +119,17 @@ def test_citation_and_training_recipe_are_rendered(collection) -> None:
 
 def test_training_flags_come_from_the_index() -> None:
     flags = {f.flag: f.value for f in train_flags(INDEX.model("tf_efficientnet_cc_b0_4e"))}
-    assert flags == {"--model": "tf_efficientnet_cc_b0_4e", "--epochs": "350", "--opt": "rmsproptf",
-                     "--lr": "0.256", "--momentum": "0.9", "--weight-decay": "1e-05", "--smoothing": "0.1",
-                     "--aa": "original", "--bn-momentum": "0.01"}
+    assert flags == {
+        "--model": "tf_efficientnet_cc_b0_4e",
+        "--epochs": "350",
+        "--opt": "rmsproptf",
+        "--lr": "0.256",
+        "--momentum": "0.9",
+        "--weight-decay": "1e-05",
+        "--smoothing": "0.1",
+        "--aa": "original",
+        "--bn-momentum": "0.01",
+    }
     # The Lite weights come with no recorded recipe: nothing is invented for them.
     assert [f.flag for f in train_flags(INDEX.model("tf_efficientnet_lite0"))] == ["--model"]
 
@@ -137,7 +154,9 @@ def test_undefined_names_fail_the_render() -> None:
 
 
 def test_math_becomes_mathml_and_code_keeps_its_dollars() -> None:
-    html = markdown.markdown("Depth grows as $\\alpha^\\phi$, not `$HOME` or $5 and $6.\n\n$$\nx^2\n$$",
-                             extensions=["modelsite.site.markdown_math"])
+    html = markdown.markdown(
+        "Depth grows as $\\alpha^\\phi$, not `$HOME` or $5 and $6.\n\n$$\nx^2\n$$",
+        extensions=["modelsite.site.markdown_math"],
+    )
     assert html.count("<math") == 2 and "<msup>" in html
     assert "<code>$HOME</code>" in html and "$5 and $6" in html

@@ -14,10 +14,19 @@ import pytest
 from timm.layers import make_divisible
 
 from modelsite.index import load_index
-from modelsite.site.story import (ALPHA, BETA, GAMMA, condconv_pairs, largest_power_of_two_dividing, lite_pairs,
-                             predicted_cost, scaling_rows, stride32_padding)
+from modelsite.site.story import (
+    ALPHA,
+    BETA,
+    GAMMA,
+    condconv_pairs,
+    largest_power_of_two_dividing,
+    lite_pairs,
+    predicted_cost,
+    scaling_rows,
+    stride32_padding,
+)
 from modelsite.site.story_markdown import cost_table, multipliers_table, scaling_summary
-from tests.conftest import ROOT
+from tests.conftest import ROOT, found
 
 INDEX = load_index(ROOT, check_timm=False)
 ROWS = scaling_rows(INDEX)
@@ -40,11 +49,11 @@ def test_the_built_model_is_b0_scaled_by_the_recorded_multipliers(row) -> None:
 def test_the_formula_and_its_predictions() -> None:
     b0, b7 = ROWS[0], ROWS[7]
     assert (b0.formula_depth, b0.formula_width, b0.formula_resolution) == (1.0, 1.0, 224.0)
-    assert b7.formula_depth == pytest.approx(ALPHA ** 7) and b7.formula_resolution == pytest.approx(224 * GAMMA ** 7)
+    assert b7.formula_depth == pytest.approx(ALPHA**7) and b7.formula_resolution == pytest.approx(224 * GAMMA**7)
     # At phi 0 the prediction is B0's own measurement; each step multiplies FLOPs by alpha * beta^2 * gamma^2.
     assert predicted_cost(ROWS, b0) == (b0.model.figures["Parameters"], b0.model.figures["FLOPs"])
     ratio = predicted_cost(ROWS, ROWS[3])[1] / predicted_cost(ROWS, ROWS[2])[1]
-    assert ratio == pytest.approx(ALPHA * BETA ** 2 * GAMMA ** 2)
+    assert ratio == pytest.approx(ALPHA * BETA**2 * GAMMA**2)
 
 
 def test_resolution_rounding_figures() -> None:
@@ -59,6 +68,7 @@ def test_the_tables_show_each_variant_and_the_measured_figures() -> None:
     assert f"| {b7.built.depth:g} / {b7.formula_depth:.2f}" in table
     costs = cost_table(INDEX)
     for row in ROWS:
+        assert row.model.reported is not None
         assert f"{row.model.reported.figures['FLOPs (billions)']} G" in costs
     summary = scaling_summary(INDEX)
     assert "shallower than the formula" in summary and re.search(r"[+-]\d+%", summary)
@@ -67,10 +77,12 @@ def test_the_tables_show_each_variant_and_the_measured_figures() -> None:
 def test_condconv_variants_are_paired_with_the_plain_variant_of_their_shape() -> None:
     pairs = condconv_pairs(INDEX)
     assert [(p.condconv.name, p.plain.name) for p in pairs] == [
-        ("tf_efficientnet_cc_b0_4e", "tf_efficientnet_b0"), ("tf_efficientnet_cc_b0_8e", "tf_efficientnet_b0"),
-        ("tf_efficientnet_cc_b1_8e", "tf_efficientnet_b1")]
+        ("tf_efficientnet_cc_b0_4e", "tf_efficientnet_b0"),
+        ("tf_efficientnet_cc_b0_8e", "tf_efficientnet_b0"),
+        ("tf_efficientnet_cc_b1_8e", "tf_efficientnet_b1"),
+    ]
     for pair in pairs:
-        named = int(re.search(r"_(\d+)e$", pair.condconv.name)[1])
+        named = int(found(r"_(\d+)e$", pair.condconv.name)[1])
         assert {e for e in pair.built.experts_per_stage if e} == {named}
         assert pair.built.condconv_blocks > 0 and pair.built.condconv_layers == 3 * pair.built.condconv_blocks
         # The point of CondConv: parameters grow with the experts, FLOPs barely move.
@@ -94,4 +106,5 @@ def test_a_variant_of_another_family_is_left_out_not_an_error() -> None:
     from modelsite.site.story import _efficientnet_structure
 
     assert _efficientnet_structure("resnet18") is None
-    assert _efficientnet_structure("tf_efficientnet_es").generator == "_gen_efficientnet_edge"
+    edge = _efficientnet_structure("tf_efficientnet_es")
+    assert edge is not None and edge.generator == "_gen_efficientnet_edge"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from modelsite.index import index_files, read_index
 from modelsite.core.problems import Problem
+from modelsite.index import index_files, read_index
 from tests.conftest import ROOT
 
 VALID_ENTRY = """\
@@ -60,49 +60,114 @@ def test_a_complete_new_entry_is_valid(tmp_path: Path) -> None:
 
 # (case, content, expected line, column and a piece of the message)
 CASES = [
-    ("yaml syntax", VALID_ENTRY.replace("    Parameters: 87413142", "    Parameters: [87413142"),
-     (7, 14), "(while parsing a flow sequence started at line 6, column 17)"),
-    ("tab indentation", VALID_ENTRY.replace("    Crop Pct: 0.954", "\tCrop Pct: 0.954"),
-     (9, 1), "tab in indentation"),
-    ("quoted number", VALID_ENTRY.replace("Image Size: 672", "Image Size: '672'"),
-     (8, 17), "write 672 without quotes"),
-    ("float for an integer", VALID_ENTRY.replace("Parameters: 87413142", "Parameters: 87.4"),
-     (6, 17), "write the exact whole number"),
-    ("list for a text", VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: [bicubic]"),
-     (10, 20), "must be text, got a list"),
-    ("missing required key", VALID_ENTRY.replace("    Tasks: [Image Classification]\n", ""),
-     (5, 5), "lacks the required key 'Tasks'"),
-    ("negative size", VALID_ENTRY.replace("File Size: 351617699", "File Size: -5"),
-     (7, 16), "out of range"),
-    ("crop pct above one", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 95.4"),
-     (9, 15), "out of range: it must be a number in (0, 1]"),
-    ("crop pct of zero", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 0"),
-     (9, 15), "out of range"),
-    ("unknown interpolation", VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: bicubik"),
-     (10, 20), "did you mean 'bicubic'"),
-    ("unknown metadata key", VALID_ENTRY.replace("    Tasks:", "    Flops: 3\n    Tasks:"),
-     (13, 5), "unknown key 'Flops' in Models[0].Metadata (did you mean 'FLOPs'?)"),
+    (
+        "yaml syntax",
+        VALID_ENTRY.replace("    Parameters: 87413142", "    Parameters: [87413142"),
+        (7, 14),
+        "(while parsing a flow sequence started at line 6, column 17)",
+    ),
+    ("tab indentation", VALID_ENTRY.replace("    Crop Pct: 0.954", "\tCrop Pct: 0.954"), (9, 1), "tab in indentation"),
+    ("quoted number", VALID_ENTRY.replace("Image Size: 672", "Image Size: '672'"), (8, 17), "write 672 without quotes"),
+    (
+        "float for an integer",
+        VALID_ENTRY.replace("Parameters: 87413142", "Parameters: 87.4"),
+        (6, 17),
+        "write the exact whole number",
+    ),
+    (
+        "list for a text",
+        VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: [bicubic]"),
+        (10, 20),
+        "must be text, got a list",
+    ),
+    (
+        "missing required key",
+        VALID_ENTRY.replace("    Tasks: [Image Classification]\n", ""),
+        (5, 5),
+        "lacks the required key 'Tasks'",
+    ),
+    ("negative size", VALID_ENTRY.replace("File Size: 351617699", "File Size: -5"), (7, 16), "out of range"),
+    (
+        "crop pct above one",
+        VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 95.4"),
+        (9, 15),
+        "out of range: it must be a number in (0, 1]",
+    ),
+    ("crop pct of zero", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 0"), (9, 15), "out of range"),
+    (
+        "unknown interpolation",
+        VALID_ENTRY.replace("Interpolation: bicubic", "Interpolation: bicubik"),
+        (10, 20),
+        "did you mean 'bicubic'",
+    ),
+    (
+        "unknown metadata key",
+        VALID_ENTRY.replace("    Tasks:", "    Flops: 3\n    Tasks:"),
+        (13, 5),
+        "unknown key 'Flops' in Models[0].Metadata (did you mean 'FLOPs'?)",
+    ),
     ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (20, 1), "unknown key 'Type' in the top level"),
-    ("unknown model key", VALID_ENTRY.replace("  Code:", "  ID: tf_efficientnet_b8\n  Code:"),
-     (14, 3), "unknown key 'ID' in Models[0]"),
-    ("unknown paper key", "Collections:\n- Name: X\n  Paper: {title: T, url: 'https://arxiv.org', year: 2019}\n"
-     "  Summary: s\n  Citation: c\n  Weights Source: w\n", (3, 47), "unknown key 'year' in Collections[0].Paper"),
-    ("duplicate key", VALID_ENTRY.replace("    Tasks:", "    Image Size: 600\n    Tasks:"),
-     (13, 5), "Models[0].Metadata.Image Size is given twice"),
-    ("unknown collection", VALID_ENTRY.replace("In Collection: TF EfficientNet", "In Collection: TF EfficientNets"),
-     (3, 18), "did you mean 'TF EfficientNet'"),
-    ("model registered twice", VALID_ENTRY.replace("tf_efficientnet_b8", "tf_efficientnet_b0")
-     .replace("ap_in1k", "aa_in1k"), (2, 9), "model_index/tf-efficientnet.yaml:49; each variant appears once"),
-    ("id timm does not know", VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b9"),
-     (2, 9), "has no model 'tf_efficientnet_b9'"),
-    ("name with a tag", VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b8.ap_in1k"),
-     (2, 9), "put the tag under Weights.Tag"),
-    ("tag timm does not know", VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ns_jft_in1k"),
-     (16, 10), "its tags are: ap_in1k, ra_in1k"),
-    ("relative url", VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
-     (17, 10), "must be an absolute URL"),
-    ("repeated list item", VALID_ENTRY.replace("Training Data: [ImageNet]", "Training Data: [ImageNet, ImageNet]"),
-     (11, 31), "lists 'ImageNet' twice"),
+    (
+        "unknown model key",
+        VALID_ENTRY.replace("  Code:", "  ID: tf_efficientnet_b8\n  Code:"),
+        (14, 3),
+        "unknown key 'ID' in Models[0]",
+    ),
+    (
+        "unknown paper key",
+        "Collections:\n- Name: X\n  Paper: {title: T, url: 'https://arxiv.org', year: 2019}\n"
+        "  Summary: s\n  Citation: c\n  Weights Source: w\n",
+        (3, 47),
+        "unknown key 'year' in Collections[0].Paper",
+    ),
+    (
+        "duplicate key",
+        VALID_ENTRY.replace("    Tasks:", "    Image Size: 600\n    Tasks:"),
+        (13, 5),
+        "Models[0].Metadata.Image Size is given twice",
+    ),
+    (
+        "unknown collection",
+        VALID_ENTRY.replace("In Collection: TF EfficientNet", "In Collection: TF EfficientNets"),
+        (3, 18),
+        "did you mean 'TF EfficientNet'",
+    ),
+    (
+        "model registered twice",
+        VALID_ENTRY.replace("tf_efficientnet_b8", "tf_efficientnet_b0").replace("ap_in1k", "aa_in1k"),
+        (2, 9),
+        "model_index/tf-efficientnet.yaml:49; each variant appears once",
+    ),
+    (
+        "id timm does not know",
+        VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b9"),
+        (2, 9),
+        "has no model 'tf_efficientnet_b9'",
+    ),
+    (
+        "name with a tag",
+        VALID_ENTRY.replace("Name: tf_efficientnet_b8", "Name: tf_efficientnet_b8.ap_in1k"),
+        (2, 9),
+        "put the tag under Weights.Tag",
+    ),
+    (
+        "tag timm does not know",
+        VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ns_jft_in1k"),
+        (16, 10),
+        "its tags are: ap_in1k, ra_in1k",
+    ),
+    (
+        "relative url",
+        VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
+        (17, 10),
+        "must be an absolute URL",
+    ),
+    (
+        "repeated list item",
+        VALID_ENTRY.replace("Training Data: [ImageNet]", "Training Data: [ImageNet, ImageNet]"),
+        (11, 31),
+        "lists 'ImageNet' twice",
+    ),
     ("empty file", "", (1, 1), "the file is empty"),
     ("only comments", "# nothing here yet\n\n", (1, 1), "the file is empty"),
     ("neither section", "{}\n", (1, 1), "neither `Collections:` nor `Models:`"),
@@ -114,8 +179,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("content", "where", "message"), [case[1:] for case in CASES], ids=[c[0] for c in CASES])
-def test_problem_is_reported_at_its_line(tmp_path: Path, content: str, where: tuple[int, int],
-                                         message: str) -> None:
+def test_problem_is_reported_at_its_line(tmp_path: Path, content: str, where: tuple[int, int], message: str) -> None:
     problems = problems_in(tmp_path, content)
     assert problems, "expected a problem"
     matching = [p for p in problems if message in p.message]
@@ -152,8 +216,9 @@ def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "modelsite", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "modelsite", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_exits_zero_on_the_real_index() -> None:
@@ -168,7 +233,8 @@ def test_cli_prints_path_line_col_and_exits_one(tmp_path: Path) -> None:
     result = run_cli("validate", str(bad), cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        f"{bad}:9:15: Models[0].Metadata.Crop Pct is 1.5, out of range: it must be a number in (0, 1]"]
+        f"{bad}:9:15: Models[0].Metadata.Crop Pct is 1.5, out of range: it must be a number in (0, 1]"
+    ]
     assert "Traceback" not in result.stderr
 
 

@@ -17,10 +17,39 @@ from modelsite.index.yaml_source import YAML_LINE_BREAK, load_yaml_bytes
 from tests.test_validate import VALID_ENTRY
 
 # Fixed examples under CI so a run is reproducible; fresh ones on each local run widen the search.
-FUZZ = settings(max_examples=int(os.environ.get("MODELSITE_FUZZ_EXAMPLES", "150")), deadline=None,
-                derandomize=bool(os.environ.get("CI")), suppress_health_check=[HealthCheck.function_scoped_fixture])
-YAML_PIECES = st.sampled_from(["\t", ":", "- ", "[", "]", "{", "}", "&a ", "*a", "!!python/object ", "'", '"', "\n",
-                               "  ", "#", "---\n", "? ", "|", ">", "%YAML 1.1\n", "\ufeff", "\x00", "é"])
+FUZZ = settings(
+    max_examples=int(os.environ.get("MODELSITE_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+YAML_PIECES = st.sampled_from(
+    [
+        "\t",
+        ":",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&a ",
+        "*a",
+        "!!python/object ",
+        "'",
+        '"',
+        "\n",
+        "  ",
+        "#",
+        "---\n",
+        "? ",
+        "|",
+        ">",
+        "%YAML 1.1\n",
+        "\ufeff",
+        "\x00",
+        "é",
+    ]
+)
 
 
 def assert_answers_cleanly(tmp_path: Path, data: bytes) -> None:
@@ -49,7 +78,7 @@ def test_random_yaml_like_text(tmp_path: Path, pieces: list[str]) -> None:
 @FUZZ
 @given(st.integers(min_value=0, max_value=len(VALID_ENTRY)), st.integers(min_value=0, max_value=12), YAML_PIECES)
 def test_edits_of_a_valid_entry(tmp_path: Path, at: int, cut: int, insert: str) -> None:
-    edited = VALID_ENTRY[:at] + insert + VALID_ENTRY[at + cut:]
+    edited = VALID_ENTRY[:at] + insert + VALID_ENTRY[at + cut :]
     assert_answers_cleanly(tmp_path, edited.encode("utf-8", errors="surrogatepass"))
 
 

@@ -15,8 +15,16 @@ import markdown
 import pytest
 
 from modelsite.core.blocks import code_digest, python_blocks, with_block_ids
-from modelsite.core.report import (BlockError, BlockResult, PageResult, ReportError, merged, new_report, read_report,
-                                   write_report)
+from modelsite.core.report import (
+    BlockError,
+    BlockResult,
+    PageResult,
+    ReportError,
+    merged,
+    new_report,
+    read_report,
+    write_report,
+)
 from modelsite.site.catalog import Verdict
 from modelsite.site.outputs import NOT_VERIFIED, load_report, variant_verdicts, with_outputs
 
@@ -45,8 +53,11 @@ print("large")
 
 
 def html_of(text: str) -> str:
-    return markdown.markdown(text, extensions=["attr_list", "pymdownx.superfences", "pymdownx.highlight"],
-                             extension_configs={"pymdownx.highlight": {"pygments_lang_class": True}})
+    return markdown.markdown(
+        text,
+        extensions=["attr_list", "pymdownx.superfences", "pymdownx.highlight"],
+        extension_configs={"pymdownx.highlight": {"pygments_lang_class": True}},
+    )
 
 
 def page_with_outputs(text: str, report: object) -> str:
@@ -58,13 +69,27 @@ def page_with_outputs(text: str, report: object) -> str:
 def result(variant: str, statuses: dict[int, tuple[str, str]], markdown_text: str = MARKDOWN) -> PageResult:
     """A run of PAGE for VARIANT; STATUSES maps a block's position to (status, stdout)."""
     blocks = [b for b in python_blocks(markdown_text) if b.variant in (None, variant)]
-    results = tuple(BlockResult(number=n, status=statuses[b.position][0], stdout=statuses[b.position][1],
-                                position=b.position, code_sha256=code_digest(b.code),
-                                error=BlockError("exception", 1, "boom") if statuses[b.position][0] == "failed" else None)
-                    for n, b in enumerate(blocks, 1))
+    results = tuple(
+        BlockResult(
+            number=n,
+            status=statuses[b.position][0],
+            stdout=statuses[b.position][1],
+            position=b.position,
+            code_sha256=code_digest(b.code),
+            error=BlockError("exception", 1, "boom") if statuses[b.position][0] == "failed" else None,
+        )
+        for n, b in enumerate(blocks, 1)
+    )
     status = "failed" if any(r.status == "failed" for r in results) else "passed"
-    return PageResult(path=PAGE, status=status, seconds=1.0, blocks=results, variant=variant,
-                      environment={"device": "cpu", "torch": "9.9", "timm": "8.8"}, ran_at="2026-01-02T03:04:05+00:00")
+    return PageResult(
+        path=PAGE,
+        status=status,
+        seconds=1.0,
+        blocks=results,
+        variant=variant,
+        environment={"device": "cpu", "torch": "9.9", "timm": "8.8"},
+        ran_at="2026-01-02T03:04:05+00:00",
+    )
 
 
 @pytest.fixture
@@ -94,8 +119,13 @@ def test_without_a_report_every_block_says_not_yet_verified(project: Path) -> No
 
 
 def test_outputs_and_stamps_appear_under_their_blocks(project: Path) -> None:
-    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
-                           result("large", {1: ("passed", "2\n"), 3: ("failed", "")})])
+    write_report_of(
+        project,
+        [
+            result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
+            result("large", {1: ("passed", "2\n"), 3: ("failed", "")}),
+        ],
+    )
     page_html = page_with_outputs(MARKDOWN, load_report(report_path(project)))
     assert boxes(page_html) == ["passed", "passed", "failed"]
     first, second, third = page_html.split('data-verified="')[1:]
@@ -114,8 +144,13 @@ def test_a_block_changed_since_the_check_is_not_yet_verified(project: Path) -> N
 
 
 def test_an_only_run_replaces_its_runs_and_keeps_the_others(project: Path) -> None:
-    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
-                           result("large", {1: ("passed", "2\n"), 3: ("failed", "")})])
+    write_report_of(
+        project,
+        [
+            result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
+            result("large", {1: ("passed", "2\n"), 3: ("failed", "")}),
+        ],
+    )
     write_report_of(project, [result("large", {1: ("passed", "2\n"), 3: ("passed", "large\n")})])
     report = load_report(report_path(project))
     verdicts = variant_verdicts(report, PAGE, MARKDOWN)
@@ -135,16 +170,32 @@ def test_an_unreadable_report_is_an_error_naming_the_file(project: Path) -> None
     path = project / ".modelsite-cache" / "check-report.json"
     path.parent.mkdir()
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ReportError, match=r"check-report.json is not a check report this build can read \(it is not JSON"):
+    with pytest.raises(
+        ReportError, match=r"check-report.json is not a check report this build can read \(it is not JSON"
+    ):
         load_report(report_path(project))
     path.write_text(json.dumps({"format": "modelsite-check/1"}), encoding="utf-8")
-    with pytest.raises(ReportError, match="its format is 'modelsite-check/1'.*run `modelsite check`, which sets such a "
-                                          "file aside"):
+    with pytest.raises(
+        ReportError, match="its format is 'modelsite-check/1'.*run `modelsite check`, which sets such a file aside"
+    ):
         load_report(report_path(project))
     # Well-formed JSON of the right format whose pages are not what a report holds.
-    path.write_text(json.dumps({"format": "modelsite-check/2", "passed": True, "online": False, "pages": [1],
-                                "figures": [], "models_checked": [], "versions": {}, "finished_at": "",
-                                "device": "cpu"}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "format": "modelsite-check/2",
+                "passed": True,
+                "online": False,
+                "pages": [1],
+                "figures": [],
+                "models_checked": [],
+                "versions": {},
+                "finished_at": "",
+                "device": "cpu",
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ReportError, match="a page run is not a JSON object"):
         load_report(report_path(project))
 
@@ -162,8 +213,9 @@ def test_outputs_go_by_identity_not_by_order() -> None:
     # Two blocks whose rendered order is swapped: each output still lands under its own block.
     text = "```python\nprint('a')\n```\n\n```python\nprint('b')\n```\n"
     identified, blocks = with_block_ids(text)
-    first, second = re.findall(r'<div class="language-python highlight".*?</code></pre></div>', html_of(identified),
-                               re.S)
+    first, second = re.findall(
+        r'<div class="language-python highlight".*?</code></pre></div>', html_of(identified), re.S
+    )
     page_html = with_outputs(f"{second}\n{first}", blocks, PAGE, None)
     assert page_html.index('data-modelsite-block="2-') < page_html.index('data-modelsite-block="1-')
     assert page_html.count('data-verified="unverified"') == 2

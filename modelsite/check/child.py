@@ -79,8 +79,14 @@ def main(argv: list[str]) -> int:
             failed_before = failed_before or outcome["status"] == "failed"
         leftover = _leftover_threads(THREAD_GRACE_SECONDS)
         if leftover:
-            _emit(results, {"event": "threads", "grace": THREAD_GRACE_SECONDS,
-                            "threads": [{"name": t.name, "block": started_by.get(t.ident or 0, 0)} for t in leftover]})
+            _emit(
+                results,
+                {
+                    "event": "threads",
+                    "grace": THREAD_GRACE_SECONDS,
+                    "threads": [{"name": t.name, "block": started_by.get(t.ident or 0, 0)} for t in leftover],
+                },
+            )
             results.close()
             os._exit(LEFTOVER_THREADS_STATUS)  # A normal exit would wait for them forever.
     return 0
@@ -118,8 +124,15 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, sc
     code, filename = block["code"], block["filename"]
     linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
     started = time.perf_counter()
-    outcome: dict[str, Any] = {"event": "block", "number": block["number"], "status": "passed",
-                               "stdout": "", "stderr": "", "checks": [], "error": None}
+    outcome: dict[str, Any] = {
+        "event": "block",
+        "number": block["number"],
+        "status": "passed",
+        "stdout": "",
+        "stderr": "",
+        "checks": [],
+        "error": None,
+    }
     try:
         tree = ast.parse(code, filename)
         stated = expectations(code)
@@ -130,7 +143,7 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, sc
     stdout_parts, stderr_buffer = [], io.StringIO()
     for statement in tree.body:
         printed = io.StringIO()
-        failure = None
+        failure: BaseException | None = None
         exit_code: object = None
         exited = False
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(stderr_buffer):
@@ -140,7 +153,7 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, sc
                 exited, exit_code = True, error.code
                 if not (script and error.code in (None, 0)):
                     failure = error
-            except BaseException as error:  # noqa: BLE001 - any error fails the block, reported in full.
+            except BaseException as error:  # Any error fails the block, reported in full.
                 failure = error
         stdout_parts.append(printed.getvalue())
         for expectation in (e for e in stated if e.statement_start == statement.lineno and failure is None):
@@ -151,9 +164,16 @@ def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, sc
             line, trace = _error_line(failure, filename, statement.lineno)
             if exited:
                 outcome["exited"] = True
-                return _failed(outcome, started, line, f"sys.exit({exit_code!r}) ends the page here: a reader's "
-                               "interpreter would quit at this line and run none of what follows; remove the "
-                               "exit", trace, kind="exit")
+                return _failed(
+                    outcome,
+                    started,
+                    line,
+                    f"sys.exit({exit_code!r}) ends the page here: a reader's "
+                    "interpreter would quit at this line and run none of what follows; remove the "
+                    "exit",
+                    trace,
+                    kind="exit",
+                )
             return _failed(outcome, started, line, f"{type(failure).__name__}: {failure}", trace)
         if exited:  # A script that ends with status 0: as `python script.py` would.
             outcome["exited"] = True
@@ -179,12 +199,19 @@ def _held(expectation: Expectation, printed: str, online: bool) -> dict[str, Any
         options.append(f"abs={expectation.absolute:g}")
     if expectation.relative:
         options.append(f"rel={expectation.relative:g}")
-    return {"line": expectation.comment_line, "statement_line": expectation.statement_start, "status": status,
-            "expected": normalized(expectation.text), "actual": normalized(printed), "options": options}
+    return {
+        "line": expectation.comment_line,
+        "statement_line": expectation.statement_start,
+        "status": status,
+        "expected": normalized(expectation.text),
+        "actual": normalized(printed),
+        "options": options,
+    }
 
 
-def _failed(outcome: dict[str, Any], started: float, line: int, message: str, trace: str,
-            kind: str = "exception") -> dict[str, Any]:
+def _failed(
+    outcome: dict[str, Any], started: float, line: int, message: str, trace: str, kind: str = "exception"
+) -> dict[str, Any]:
     outcome["status"] = "failed"
     outcome["seconds"] = round(time.perf_counter() - started, 4)
     outcome["error"] = {"kind": kind, "line": line, "message": message, "traceback": trace}

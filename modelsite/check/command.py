@@ -30,22 +30,45 @@ class CheckError(ModelsiteError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                        help="cpu hides every GPU; cuda fails at once without one; auto (default) takes what exists")
-    parser.add_argument("--only", nargs="+", default=[], metavar="PATTERN",
-                        help="shell-style patterns matched against model IDs and page paths "
-                             "(tf_efficientnet_cc_*, docs/getting-started.md)")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="cpu hides every GPU; cuda fails at once without one; auto (default) takes what exists",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="PATTERN",
+        help="shell-style patterns matched against model IDs and page paths "
+        "(tf_efficientnet_cc_*, docs/getting-started.md)",
+    )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the full result as JSON to PATH")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH, for CI")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="pages run in parallel (default 1)")
-    parser.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"per page; a page running longer fails (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--pass-env", action="append", default=[], type=_variable_name, metavar="NAME",
-                        help="hand the caller's environment variable NAME on to the pages (repeatable); pages see "
-                             "only an allow-list of variables otherwise")
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"per page; a page running longer fails (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--pass-env",
+        action="append",
+        default=[],
+        type=_variable_name,
+        metavar="NAME",
+        help="hand the caller's environment variable NAME on to the pages (repeatable); pages see "
+        "only an allow-list of variables otherwise",
+    )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
-    parser.add_argument("--online", action="store_true",
-                        help="use the network: real released weights and URLs, and hold `# prints[online]:` lines")
+    parser.add_argument(
+        "--online",
+        action="store_true",
+        help="use the network: real released weights and URLs, and hold `# prints[online]:` lines",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -92,28 +115,34 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
 
-    problems = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
-    for problem in problems:
+    mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
+    for problem in mismatches:
         print(problem, file=out)
 
-    options = RunOptions(root=root, cache_dir=cache_dir, device=device, timeout=args.timeout, online=args.online,
-                         pass_env=tuple(args.pass_env))
+    options = RunOptions(
+        root=root,
+        cache_dir=cache_dir,
+        device=device,
+        timeout=args.timeout,
+        online=args.online,
+        pass_env=tuple(args.pass_env),
+    )
     results = run_pages(pages, options, jobs=args.jobs, use_cache=not args.no_cache, err=err)
     for message in messages.failures(results):
         print(message, file=out)
     for line in messages.excluded_lines(results):
         print(line, file=err)
-    for line in messages.summary_lines(results, len(problems), device, args.online):
+    for line in messages.summary_lines(results, len(mismatches), device, args.online):
         print(line, file=err)
-    report = new_report(results, problems, [m.name for m in models], device, args.online)
+    report = new_report(results, mismatches, [m.name for m in models], device, args.online)
     # The build shows each block's output from the latest report; see modelsite.site.outputs.
     latest = project.latest_report
     write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))
     if args.report:
         write_report(args.report, report)
     if args.junit:
-        messages.write_junit(args.junit, results, problems)
-    return 1 if problems or any(result.failed for result in results) else 0
+        messages.write_junit(args.junit, results, mismatches)
+    return 1 if mismatches or any(result.failed for result in results) else 0
 
 
 def resolve_device(requested: str) -> str:
@@ -127,8 +156,9 @@ def resolve_device(requested: str) -> str:
     if torch.cuda.is_available():
         return "cuda"
     if requested == "cuda":
-        raise CheckError("--device cuda, but torch finds no CUDA device here "
-                         f"(torch {torch.__version__}); use --device cpu or auto")
+        raise CheckError(
+            f"--device cuda, but torch finds no CUDA device here (torch {torch.__version__}); use --device cpu or auto"
+        )
     return "cpu"
 
 
@@ -183,6 +213,6 @@ def _model_selected(model: Model, patterns: list[str]) -> bool:
 def _page_selected(page: Page, patterns: list[str]) -> bool:
     if not patterns:
         return True
-    return any(fnmatch.fnmatchcase(page.path, pattern) for pattern in patterns) or \
-        any(_selected(model, patterns) for model in page.models)
-
+    return any(fnmatch.fnmatchcase(page.path, pattern) for pattern in patterns) or any(
+        _selected(model, patterns) for model in page.models
+    )

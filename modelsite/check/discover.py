@@ -45,8 +45,11 @@ def discover(project: Project, index: ModelIndex | None, use_cache: bool = True)
             return cached
     markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
-    pages = [run for path, (markdown, generated) in markdown_by_page.items()
-             for run in _site_pages(root, path, markdown, generated, tracer)]
+    pages = [
+        run
+        for path, (markdown, generated) in markdown_by_page.items()
+        for run in _site_pages(root, path, markdown, generated, tracer)
+    ]
     pages = [page for page in pages if page.blocks]
     pages += [_example_page(root, path, tracer) for path in project.runnable_examples()]
     if use_cache:
@@ -75,7 +78,9 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
             # MkDocs logs the cause (a plugin's message) and raises a bare "Aborted": show the cause.
             raise DiscoveryError(f"the site does not build: {errors.text() or error}") from None
         except SystemExit as error:  # mkdocs' own abort on a config error.
-            raise DiscoveryError(f"the site does not build (mkdocs exited with {error.code}): {errors.text()}") from None
+            raise DiscoveryError(
+                f"the site does not build (mkdocs exited with {error.code}): {errors.text()}"
+            ) from None
         finally:
             logger.removeHandler(errors)
     if not capture.pages:
@@ -88,8 +93,11 @@ def inputs_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for part in PAGE_INPUTS:
         base = root / part
-        files = sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-            if base.is_dir() else ([base] if base.is_file() else [])
+        files = (
+            sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if base.is_dir()
+            else ([base] if base.is_file() else [])
+        )
         for path in files:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -111,7 +119,9 @@ def _site_pages(root: Path, path: str, markdown: str, generated: bool, tracer: S
                 current_entry = source.entry or current_entry
                 source = SourceRef(source.path, source.line, current_entry)
             traced.append(replace(block, source=source, example=_embedded_example(root, block)))
-        models = tracer.ids_of(variant) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
+        models = (
+            tracer.ids_of(variant) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
+        )
         pages.append(Page(path=path, blocks=tuple(traced), variant=variant, generated=generated, models=models))
     return pages
 
@@ -129,13 +139,19 @@ def _example_page(root: Path, path: Path, tracer: SourceTracer) -> Page:
     relative = path.relative_to(root).as_posix()
     code = path.read_text(encoding="utf-8")
     source = SourceRef(relative, 1, tracer.entry_for(code))
-    return Page(path=relative, blocks=(CodeBlock(1, code, 1, None, source, position=1),), script=True,
-                models=tuple(tracer.models_in(code)))
+    return Page(
+        path=relative,
+        blocks=(CodeBlock(1, code, 1, None, source, position=1),),
+        script=True,
+        models=tuple(tracer.models_in(code)),
+    )
 
 
 def _page_from_dict(entry: dict[str, Any]) -> Page:
-    blocks = tuple(CodeBlock(**{**block, "source": SourceRef(**block["source"]) if block["source"] else None})
-                   for block in entry["blocks"])
+    blocks = tuple(
+        CodeBlock(**{**block, "source": SourceRef(**block["source"]) if block["source"] else None})
+        for block in entry["blocks"]
+    )
     return Page(**{**entry, "blocks": blocks, "models": tuple(entry["models"])})
 
 
@@ -157,7 +173,7 @@ class _PagesComplete(Exception):
     """Raised in `on_env`, once every page's Markdown is final, to skip writing HTML."""
 
 
-class _MarkdownCapture(BasePlugin):  # type: ignore[type-arg]
+class _MarkdownCapture(BasePlugin):
     """Records each page's Markdown after every other plugin and hook has changed it."""
 
     def __init__(self) -> None:

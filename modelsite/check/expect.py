@@ -22,7 +22,7 @@ import io
 import math
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _PRINTS = re.compile(r"^#\s*prints(?:\[(?P<options>[^\]]*)\])?\s*:(?P<text>.*)$")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")
@@ -70,8 +70,11 @@ def expectations(code: str) -> list[Expectation]:
         text_lines = [match["text"].strip()] if match["text"].strip() else []
         if own_line:
             following = line + 1
-            while following <= len(lines) and lines[following - 1].lstrip().startswith("#") \
-                    and not _PRINTS.match(lines[following - 1].lstrip()):
+            while (
+                following <= len(lines)
+                and lines[following - 1].lstrip().startswith("#")
+                and not _PRINTS.match(lines[following - 1].lstrip())
+            ):
                 text_lines.append(_comment_text(lines[following - 1]))
                 taken.add(following)
                 following += 1
@@ -81,11 +84,18 @@ def expectations(code: str) -> list[Expectation]:
         if statement is None:
             raise ExpectationError(line, "a `# prints:` comment needs a statement above it or on its line")
         if not text_lines:
-            raise ExpectationError(line, "`# prints:` states no output; write the text after the colon "
-                                         "or on the comment lines below it")
-        options = _options(match["options"] or "", line)
-        found.append(Expectation(statement_start=statement.lineno, statement_end=statement.end_lineno or statement.lineno,
-                                 comment_line=line, text="\n".join(text_lines), **options))
+            raise ExpectationError(
+                line, "`# prints:` states no output; write the text after the colon or on the comment lines below it"
+            )
+        found.append(
+            replace(
+                _options(match["options"] or "", line),
+                statement_start=statement.lineno,
+                statement_end=statement.end_lineno or statement.lineno,
+                comment_line=line,
+                text="\n".join(text_lines),
+            )
+        )
     return found
 
 
@@ -125,8 +135,9 @@ def _split_numbers(text: str) -> tuple[str, list[float]]:
     return skeleton, numbers
 
 
-def _options(raw: str, line: int) -> dict[str, object]:
-    options: dict[str, object] = {}
+def _options(raw: str, line: int) -> Expectation:
+    """An Expectation holding the options of `# prints[...]` (the rest of it is filled in by the caller)."""
+    options = Expectation(statement_start=0, statement_end=0, comment_line=line, text="")
     for item in filter(None, (part.strip() for part in raw.split(","))):
         key, _, value = item.partition("=")
         key = key.strip()
@@ -135,12 +146,13 @@ def _options(raw: str, line: int) -> dict[str, object]:
                 tolerance = float(value)
             except ValueError:
                 raise ExpectationError(line, f"`{key}=` needs a number, as in `# prints[{key}=1e-4]:`") from None
-            options["absolute" if key == "abs" else "relative"] = tolerance
-        elif key in ("illustrative", "online") and not value:
-            options[key] = True
+            options = replace(options, absolute=tolerance) if key == "abs" else replace(options, relative=tolerance)
+        elif key == "illustrative" and not value:
+            options = replace(options, illustrative=True)
+        elif key == "online" and not value:
+            options = replace(options, online=True)
         else:
-            raise ExpectationError(line, f"unknown `# prints` option {item!r}; "
-                                         f"use {', '.join(KNOWN_OPTIONS)}")
+            raise ExpectationError(line, f"unknown `# prints` option {item!r}; use {', '.join(KNOWN_OPTIONS)}")
     return options
 
 

@@ -27,12 +27,23 @@ def figure_problems(model: Model, measured: Measurement) -> list[FigureProblem]:
             continue
         problem = _differs(figure, written, measured[figure.key], measured)
         if problem:
-            problems.append(_problem(model, ("Metadata", figure.key),
-                                     f"Metadata.{figure.key} of {model.name} is {written}, but {problem}"))
+            problems.append(
+                _problem(
+                    model,
+                    ("Metadata", figure.key),
+                    f"Metadata.{figure.key} of {model.name} is {written}, but {problem}",
+                )
+            )
     if model.code and model.code != measured.code:
-        problems.append(_problem(model, ("Code",), f"Code of {model.name} is {model.code}, but timm "
-                                 f"{measured.timm_version} defines the variant at {measured.code}; write that link, "
-                                 "see modelsite measure"))
+        problems.append(
+            _problem(
+                model,
+                ("Code",),
+                f"Code of {model.name} is {model.code}, but timm "
+                f"{measured.timm_version} defines the variant at {measured.code}; write that link, "
+                "see modelsite measure",
+            )
+        )
     return problems
 
 
@@ -46,8 +57,9 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
         off = (float(written) - float(value)) / float(value)  # type: ignore[arg-type]
         if abs(off) <= figure.tolerance:
             return None
-        truth = figure.truth.format(value=shown, off=off, tolerance=figure.tolerance, versions=versions,
-                                    side=measured.image_size)
+        truth = figure.truth.format(
+            value=shown, off=off, tolerance=figure.tolerance, versions=versions, side=measured.image_size
+        )
     else:
         if (list(written) if isinstance(written, (list, tuple)) else written) == shown:
             return None
@@ -55,22 +67,33 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
     return f"{truth}; {figure.advice}"
 
 
-def _tag_problems(model: Model, figure: Figure, claimed: list[str], found: list[str],
-                  measured: Measurement) -> list[FigureProblem]:
+def _tag_problems(
+    model: Model, figure: Figure, claimed: list[str], found: list[str], measured: Measurement
+) -> list[FigureProblem]:
     """A tag the module graph does not show, or a block the graph shows that no tag names."""
     problems = []
     for number, tag in enumerate(claimed):
         if tag not in found:
-            problems.append(_problem(model, ("Metadata", figure.key, number),
-                                     f"Metadata.{figure.key} of {model.name} lists {tag!r}, but timm "
-                                     f"{measured.timm_version} builds {model.name} without it; write the measured "
-                                     "tags, see modelsite measure"))
+            problems.append(
+                _problem(
+                    model,
+                    ("Metadata", figure.key, number),
+                    f"Metadata.{figure.key} of {model.name} lists {tag!r}, but timm "
+                    f"{measured.timm_version} builds {model.name} without it; write the measured "
+                    "tags, see modelsite measure",
+                )
+            )
     missing = [tag for tag in found if tag not in claimed]
     if missing:
-        problems.append(_problem(model, ("Metadata", figure.key),
-                                 f"Metadata.{figure.key} of {model.name} does not name {', '.join(map(repr, missing))}, "
-                                 f"which the module graph shows (timm {measured.timm_version}); add "
-                                 f"{'them' if len(missing) > 1 else 'it'}, see modelsite measure"))
+        problems.append(
+            _problem(
+                model,
+                ("Metadata", figure.key),
+                f"Metadata.{figure.key} of {model.name} does not name {', '.join(map(repr, missing))}, "
+                f"which the module graph shows (timm {measured.timm_version}); add "
+                f"{'them' if len(missing) > 1 else 'it'}, see modelsite measure",
+            )
+        )
     return problems
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import platform
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
@@ -31,8 +31,10 @@ def progress_line(position: int, total: int, page: PageResult) -> str:
 
 def summary_lines(pages: list[PageResult], figures_problems: int, device: str, online: bool) -> list[str]:
     blocks = [b for page in pages for b in page.blocks if b.number]
-    counts = {status: sum(b.status == status for b in blocks)
-              for status in ("passed", "failed", "skipped", "not-run", "example")}
+    counts = {
+        status: sum(b.status == status for b in blocks)
+        for status in ("passed", "failed", "skipped", "not-run", "example")
+    }
     held = [c for b in blocks for c in b.checks]
     offline = [c for c in held if c.status == "offline"]
     failed_pages = sum(p.failed for p in pages)
@@ -41,7 +43,8 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
     lines = [
         f"{len(pages)} page runs, {len(blocks)} blocks: {counts['passed']} passed, {counts['failed']} failed, "
         f"{counts['skipped']} excluded, {counts['not-run']} not run, {counts['example']} embedded examples run alone; "
-        f"{after} ran after an earlier failure on their page; {sum(p.cached for p in pages)} runs reused from the cache",
+        f"{after} ran after an earlier failure on their page; "
+        f"{sum(p.cached for p in pages)} runs reused from the cache",
         f"`# prints` comments: {sum(c.status == 'passed' for c in held)} held, "
         f"{sum(c.status == 'failed' for c in held)} differ, "
         f"{sum(c.status == 'illustrative' for c in held)} illustrative, {len(offline)} need the released weights"
@@ -52,15 +55,21 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         f"{environment.get('isolation', 'none')}",
     ]
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
-    lines.append(f"check {verdict}: {failed_pages} of {len(pages)} page runs failed, "
-                 f"{figures_problems} figure{'s' * (figures_problems != 1)} differ")
+    lines.append(
+        f"check {verdict}: {failed_pages} of {len(pages)} page runs failed, "
+        f"{figures_problems} figure{'s' * (figures_problems != 1)} differ"
+    )
     return lines
 
 
 def excluded_lines(pages: list[PageResult]) -> list[str]:
     """Every block excluded on purpose, with its reason, so that none hides."""
-    return [f"{place(page, block, None)}: excluded: {block.skip_reason}"
-            for page in pages for block in page.blocks if block.status == "skipped"]
+    return [
+        f"{place(page, block, None)}: excluded: {block.skip_reason}"
+        for page in pages
+        for block in page.blocks
+        if block.status == "skipped"
+    ]
 
 
 def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem]) -> None:
@@ -68,14 +77,23 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem
     suites = ElementTree.Element("testsuites", name="modelsite check")
     for page in pages:
         cases = page.blocks
-        suite = ElementTree.SubElement(suites, "testsuite", name=page.name, tests=str(len(cases)),
-                                       failures=str(sum(b.status == "failed" for b in cases)),
-                                       skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
-                                       time=f"{page.seconds:.3f}")
+        suite = ElementTree.SubElement(
+            suites,
+            "testsuite",
+            name=page.name,
+            tests=str(len(cases)),
+            failures=str(sum(b.status == "failed" for b in cases)),
+            skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
+            time=f"{page.seconds:.3f}",
+        )
         for block in cases:
-            case = ElementTree.SubElement(suite, "testcase", classname=page.name,
-                                          name=f"block {block.number}" if block.number else "interpreter",
-                                          time=f"{block.seconds:.3f}")
+            case = ElementTree.SubElement(
+                suite,
+                "testcase",
+                classname=page.name,
+                name=f"block {block.number}" if block.number else "interpreter",
+                time=f"{block.seconds:.3f}",
+            )
             if block.status == "failed":
                 message = "\n".join(failure_messages(page, block))
                 ElementTree.SubElement(case, "failure", message=message.splitlines()[0]).text = message
@@ -86,8 +104,9 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem
             if block.stdout:
                 ElementTree.SubElement(case, "system-out").text = block.stdout
     if figures:
-        suite = ElementTree.SubElement(suites, "testsuite", name="figures", tests=str(len(figures)),
-                                       failures=str(len(figures)))
+        suite = ElementTree.SubElement(
+            suites, "testsuite", name="figures", tests=str(len(figures)), failures=str(len(figures))
+        )
         for problem in figures:
             case = ElementTree.SubElement(suite, "testcase", classname="figures", name=problem.model)
             ElementTree.SubElement(case, "failure", message=str(problem)).text = str(problem)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 import email.message
 import hashlib
 import io
@@ -20,13 +19,15 @@ import socket
 import urllib.error
 import urllib.request
 import urllib.response
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from modelsite.core.cache import store
+from modelsite.core.errors import ModelsiteError
 from modelsite.core.project import WEB_FIXTURES as PROJECT_WEB_FIXTURES
 
 WEB_FIXTURES = Path(PROJECT_WEB_FIXTURES)
@@ -66,13 +67,20 @@ def web_fixtures(root: Path) -> dict[str, WebFixture]:
         missing = [key for key in ("url", "file", "sha256", "licence", "source") if not (entry or {}).get(key)]
         if missing:
             raise FixtureError(f"{where}: give {', '.join(missing)}")
-        fixture = WebFixture(url=entry["url"], path=listing.parent / entry["file"], sha256=entry["sha256"],
-                             licence=entry["licence"], source=entry["source"])
+        fixture = WebFixture(
+            url=entry["url"],
+            path=listing.parent / entry["file"],
+            sha256=entry["sha256"],
+            licence=entry["licence"],
+            source=entry["source"],
+        )
         if not fixture.path.is_file():
             raise FixtureError(f"{where}: no file {entry['file']} beside {listing.name}")
         if hashlib.sha256(fixture.read()).hexdigest() != fixture.sha256:
-            raise FixtureError(f"{where}: {entry['file']} does not have the sha256 written there; "
-                               "restore the file, or write its new hash if the change is meant")
+            raise FixtureError(
+                f"{where}: {entry['file']} does not have the sha256 written there; "
+                "restore the file, or write its new hash if the change is meant"
+            )
         fixtures[fixture.url] = fixture
     return fixtures
 
@@ -129,15 +137,18 @@ class _FixtureHandler(urllib.request.BaseHandler):
         fixture = self.fixtures.get(url)
         if fixture is None:
             self.runtime.blocked.append(url)
-            raise urllib.error.URLError(NetworkBlocked(
-                f"offline: {url} is not served; the check allows no network access. Serve it from a "
-                f"fixture listed in {WEB_FIXTURES.as_posix()}, or run `modelsite check --online`"))
+            raise urllib.error.URLError(
+                NetworkBlocked(
+                    f"offline: {url} is not served; the check allows no network access. Serve it from a "
+                    f"fixture listed in {WEB_FIXTURES.as_posix()}, or run `modelsite check --online`"
+                )
+            )
         body = fixture.read()
         headers = email.message.Message()
         headers["Content-Length"] = str(len(body))
         headers["Content-Type"] = "application/octet-stream"
         response = urllib.response.addinfourl(io.BytesIO(body), headers, url, 200)
-        response.msg = "OK"  # urllib's error processor reads it, as from a real HTTP response.
+        response.msg = "OK"  # type: ignore[attr-defined]  # urllib's error processor reads it, as from HTTP.
         return response
 
     https_open = http_open
@@ -148,8 +159,10 @@ def _install_socket_guard(runtime: OfflineRuntime) -> None:
 
     def refuse(host: object) -> NetworkBlocked:
         runtime.blocked.append(str(host))
-        return NetworkBlocked(f"offline: connection to {host} refused; the check allows no network "
-                              "access (run `modelsite check --online` on a runner with a network)")
+        return NetworkBlocked(
+            f"offline: connection to {host} refused; the check allows no network "
+            "access (run `modelsite check --online` on a runner with a network)"
+        )
 
     original_connect = socket.socket.connect
     original_connect_ex = socket.socket.connect_ex
@@ -176,16 +189,16 @@ def _install_socket_guard(runtime: OfflineRuntime) -> None:
             raise refuse(_host((host, port)))
         return original_getaddrinfo(host, port, *args, **kwargs)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.create_connection = create_connection  # type: ignore[assignment]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
+    socket.create_connection = create_connection
+    socket.getaddrinfo = getaddrinfo
 
     def restore() -> None:
         socket.socket.connect = original_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
-        socket.create_connection = original_create_connection  # type: ignore[assignment]
-        socket.getaddrinfo = original_getaddrinfo  # type: ignore[assignment]
+        socket.create_connection = original_create_connection
+        socket.getaddrinfo = original_getaddrinfo
 
     runtime.restore.append(restore)
 
@@ -221,11 +234,11 @@ def _install_synthesized_weights(cache_dir: Path, runtime: OfflineRuntime) -> No
     create_model.__doc__ = original.__doc__
     modules = (timm, timm.models, factory)
     for module in modules:
-        module.create_model = create_model  # type: ignore[attr-defined]
+        module.create_model = create_model
 
     def restore() -> None:
         for module in modules:
-            module.create_model = original  # type: ignore[attr-defined]
+            module.create_model = original
 
     runtime.restore.append(restore)
 
@@ -242,8 +255,7 @@ def checkpoint_name(model_name: str) -> str:
     return f"{architecture}.{tag}"
 
 
-def synthesized_checkpoint(model_name: str, cache_dir: Path,
-                           create_model: Callable[..., Any] | None = None) -> Path:
+def synthesized_checkpoint(model_name: str, cache_dir: Path, create_model: Callable[..., Any] | None = None) -> Path:
     """A state dict with MODEL_NAME's released shapes, made once and kept in the cache's "checkpoints" store.
 
     Weights are timm's random initialization with seed 0. Batch-norm statistics are then measured

@@ -15,6 +15,7 @@ on. Whatever the page leaves running in its process group is killed when its int
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from modelsite.core.report import BlockError, BlockResult, Held, PageResult
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
 _DUMP_MARGIN = 2.0
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -66,10 +68,23 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         stderr_path = Path(work) / "stderr.txt"
         with open(stderr_path, "wb") as stderr_file:
             process = subprocess.Popen(
-                [*isolation().command, sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child",
-                 str(spec_path), str(results_path)],
-                cwd=workdir, env=child_environment(options), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=stderr_file, start_new_session=True)
+                [
+                    *isolation().command,
+                    sys.executable,
+                    "-X",
+                    "faulthandler",
+                    "-m",
+                    "modelsite.check.child",
+                    str(spec_path),
+                    str(results_path),
+                ],
+                cwd=workdir,
+                env=child_environment(options),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr_file,
+                start_new_session=True,
+            )
             timed_out = False
             try:
                 process.wait(timeout=options.timeout)
@@ -123,8 +138,9 @@ def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
         "script": page.script,
         "script_path": str(options.root / page.path) if page.script else None,
         "dump_after": max(options.timeout - _DUMP_MARGIN, options.timeout * 0.9),
-        "blocks": [{"number": b.number, "code": b.code, "filename": block_filename(page, b)}
-                   for b in page.runnable_blocks],
+        "blocks": [
+            {"number": b.number, "code": b.code, "filename": block_filename(page, b)} for b in page.runnable_blocks
+        ],
     }
 
 
@@ -136,22 +152,22 @@ def block_filename(page: Page, block: CodeBlock) -> str:
 def child_environment(options: RunOptions, caller: dict[str, str] | None = None) -> dict[str, str]:
     """The environment a page runs with: the allow-listed part of CALLER's (os.environ), and ours."""
     caller = dict(os.environ) if caller is None else caller
-    environment = {name: value for name, value in caller.items()
-                   if name in PASSED_VARIABLES or name in options.pass_env}
+    environment = {
+        name: value for name, value in caller.items() if name in PASSED_VARIABLES or name in options.pass_env
+    }
     if options.device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = ""  # cpu hides every GPU from the page.
     environment["MPLBACKEND"] = "Agg"
     environment["PYTHONUNBUFFERED"] = "1"
-    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[2]),
-                                                              caller.get("PYTHONPATH", "")]))
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(__file__).resolve().parents[2]), caller.get("PYTHONPATH", "")])
+    )
     return environment
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # Nothing left in the group.
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -160,10 +176,8 @@ def _records(path: Path) -> list[dict[str, Any]]:
         return []
     records = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             records.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass
     return records
 
 
@@ -178,19 +192,29 @@ class _Ending:
     after_blocks: bool = False
 
 
-def _ending(returncode: int, timed_out: bool, timeout: float, stderr: str, page: Page,
-            records: list[dict[str, Any]]) -> _Ending:
+def _ending(
+    returncode: int, timed_out: bool, timeout: float, stderr: str, page: Page, records: list[dict[str, Any]]
+) -> _Ending:
     trace = _faulthandler_trace(stderr)
     line = _last_block_line(trace or stderr, page)
     threads = next((r for r in records if r.get("event") == "threads"), None)
     if threads is not None:
         names = ", ".join(f"{t['name']!r} (started in block {t['block']})" for t in threads["threads"])
-        return _Ending(f"the last block finished, but threads it started still ran {threads['grace']:g} s later: "
-                       f"{names}; they were stopped. A reader's `python` would wait for them forever: join them, "
-                       "or make them daemon threads", None, "", after_blocks=True)
+        return _Ending(
+            f"the last block finished, but threads it started still ran {threads['grace']:g} s later: "
+            f"{names}; they were stopped. A reader's `python` would wait for them forever: join them, "
+            "or make them daemon threads",
+            None,
+            "",
+            after_blocks=True,
+        )
     if timed_out:
-        return _Ending(f"timed out after {timeout:g} s; the page's interpreter was stopped "
-                       "(raise --timeout if the page is only slow)", line, trace)
+        return _Ending(
+            f"timed out after {timeout:g} s; the page's interpreter was stopped "
+            "(raise --timeout if the page is only slow)",
+            line,
+            trace,
+        )
     if returncode < 0:
         name = signal.Signals(-returncode).name
         why = " (most often the kernel ending it for lack of memory)" if name == "SIGKILL" else ""
@@ -228,53 +252,101 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
     by_number = {r["number"]: r for r in block_records}
     if len(by_number) != len(block_records):
         # The channel is written once per block by the check; anything more was written by the page itself.
-        ending = _Ending("the page wrote to the check's own results (a block reported twice): its results cannot be "
-                         "trusted", None, "", after_blocks=True)
+        ending = _Ending(
+            "the page wrote to the check's own results (a block reported twice): its results cannot be trusted",
+            None,
+            "",
+            after_blocks=True,
+        )
         by_number = {}
     blocks: list[BlockResult] = []
     # Once the interpreter has ended (sys.exit, a crash, the timeout), later blocks did not run.
     stopped = ending_shown = False
     for block in page.blocks:
-        common = {"number": block.number, "markdown_line": block.markdown_line, "source": block.source,
-                  "position": block.position, "example": block.example,
-                  "code_sha256": code_digest(block.code)}
+        # What every result of this block says, whatever happened to it.
+        base = BlockResult(
+            number=block.number,
+            status="not-run",
+            markdown_line=block.markdown_line,
+            source=block.source,
+            position=block.position,
+            example=block.example,
+            code_sha256=code_digest(block.code),
+        )
         if block.example:
-            blocks.append(BlockResult(status="example", **common))
+            blocks.append(replace(base, status="example"))
             continue
         if block.skipped and block.skip_reason:
-            blocks.append(BlockResult(status="skipped", skip_reason=block.skip_reason, **common))
+            blocks.append(replace(base, status="skipped", skip_reason=block.skip_reason))
             continue
         if block.skipped:
-            blocks.append(BlockResult(status="failed", error=BlockError(
-                kind="marker", line=0, message="the no-check marker gives no reason; write why the block is excluded: "
-                                               "<!-- modelsite: no-check REASON -->"), **common))
+            blocks.append(
+                replace(
+                    base,
+                    status="failed",
+                    error=BlockError(
+                        kind="marker",
+                        line=0,
+                        message="the no-check marker gives no reason; write why the block is "
+                        "excluded: <!-- modelsite: no-check REASON -->",
+                    ),
+                )
+            )
             continue
         record = by_number.get(block.number)
         if record is not None:
             error = record["error"]
-            blocks.append(BlockResult(
-                status=record["status"], seconds=record.get("seconds", 0.0), stdout=record["stdout"],
-                stderr=record["stderr"], checks=tuple(Held(**{**check, "options": tuple(check["options"])})
-                                                      for check in record["checks"]),
-                error=None if error is None else BlockError(**{**error, "blocked": tuple(error.get("blocked", ()))}),
-                after_failure=bool(record.get("after_failure")), **common))
+            blocks.append(
+                replace(
+                    base,
+                    status=record["status"],
+                    seconds=record.get("seconds", 0.0),
+                    stdout=record["stdout"],
+                    stderr=record["stderr"],
+                    checks=tuple(Held(**{**check, "options": tuple(check["options"])}) for check in record["checks"]),
+                    error=None
+                    if error is None
+                    else BlockError(**{**error, "blocked": tuple(error.get("blocked", ()))}),
+                    after_failure=bool(record.get("after_failure")),
+                )
+            )
             stopped = stopped or (error or {}).get("kind") == "exit"
         elif not stopped:
             reason = ending.reason or "the page's interpreter ended before this block finished"
-            blocks.append(BlockResult(status="failed", error=BlockError(
-                kind="interpreter", line=ending.line or 0, message=reason, traceback=ending.trace), **common))
+            blocks.append(
+                replace(
+                    base,
+                    status="failed",
+                    error=BlockError(kind="interpreter", line=ending.line or 0, message=reason, traceback=ending.trace),
+                )
+            )
             stopped = ending_shown = True
         else:
-            blocks.append(BlockResult(status="not-run", **common))
+            blocks.append(base)
     if ending.reason and not ending_shown:
         # The interpreter failed outside every block (at start-up, or threads left running after the
         # last one): the page fails as a whole.
-        blocks.append(BlockResult(number=0, status="failed", error=BlockError(
-            kind="threads" if ending.after_blocks else "interpreter", line=0, message=ending.reason,
-            traceback=ending.trace)))
+        blocks.append(
+            BlockResult(
+                number=0,
+                status="failed",
+                error=BlockError(
+                    kind="threads" if ending.after_blocks else "interpreter",
+                    line=0,
+                    message=ending.reason,
+                    traceback=ending.trace,
+                ),
+            )
+        )
     failed = any(b.status == "failed" for b in blocks)
-    return PageResult(path=page.path, status="failed" if failed else "passed", seconds=round(seconds, 3),
-                      blocks=tuple(blocks), environment=environment, generated=page.generated, script=page.script,
-                      variant=page.variant, ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-
-
+    return PageResult(
+        path=page.path,
+        status="failed" if failed else "passed",
+        seconds=round(seconds, 3),
+        blocks=tuple(blocks),
+        environment=environment,
+        generated=page.generated,
+        script=page.script,
+        variant=page.variant,
+        ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )

@@ -27,21 +27,25 @@ _CHECK_FILES = ("check/child.py", "check/expect.py", "check/offline.py", "check/
 
 def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
     here = Path(__file__).resolve().parent.parent
-    return store(options.cache_dir, "check").key({
-        "page": page.path,
-        "variant": page.variant,
-        "script": page.script,
-        # A runnable example's whole text is its one block.
-        "blocks": [(block.code, block.skip_reason) for block in page.blocks],
-        "python": platform.python_version(),
-        "torch": installed_version("torch"),
-        "timm": installed_version("timm"),
-        "device": options.device,
-        "online": options.online,
-        "fixtures": fixtures_digest,
-        "passed": {name: hashlib.sha256(os.environ.get(name, "").encode()).hexdigest() for name in options.pass_env},
-        "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CHECK_FILES],
-    })
+    return store(options.cache_dir, "check").key(
+        {
+            "page": page.path,
+            "variant": page.variant,
+            "script": page.script,
+            # A runnable example's whole text is its one block.
+            "blocks": [(block.code, block.skip_reason) for block in page.blocks],
+            "python": platform.python_version(),
+            "torch": installed_version("torch"),
+            "timm": installed_version("timm"),
+            "device": options.device,
+            "online": options.online,
+            "fixtures": fixtures_digest,
+            "passed": {
+                name: hashlib.sha256(os.environ.get(name, "").encode()).hexdigest() for name in options.pass_env
+            },
+            "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CHECK_FILES],
+        }
+    )
 
 
 def load(cache_dir: Path, key: str) -> PageResult | None:

@@ -64,8 +64,12 @@ class SourceTracer:
         """IDs of the index's variants that CODE names, each also as `ID.tag` (what `--only` matches)."""
         if self.index is None:
             return []
-        return [name for model in self.index.models if f'"{model.name}' in code
-                for name in (model.name, model.pretrained_name)]
+        return [
+            name
+            for model in self.index.models
+            if f'"{model.name}' in code
+            for name in (model.name, model.pretrained_name)
+        ]
 
     def ids_of(self, name: str) -> tuple[str, ...]:
         """Variant NAME as `--only` may name it: its ID, and `ID.tag`."""

@@ -134,8 +134,8 @@ def fences(markdown: str) -> list[Fence]:
     while index < len(lines):
         opening = _OPENING_FENCE.match(lines[index])
         if not opening:
-            start, end = _VARIANT_START.match(lines[index]), _VARIANT_END.match(lines[index])
-            variant = start["variant"] if start else None if end else variant
+            begins, ends = _VARIANT_START.match(lines[index]), _VARIANT_END.match(lines[index])
+            variant = begins["variant"] if begins else None if ends else variant
             index += 1
             continue
         indent, fence = opening["indent"], opening["fence"]
@@ -143,26 +143,42 @@ def fences(markdown: str) -> list[Fence]:
         end = index + 1
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
-        body = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines[index + 1:end]]
+        body = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in lines[index + 1 : end]]
         above = _line_above(lines, index)
         no_check, example = _NO_CHECK.match(above), _EXAMPLE.match(above)
-        found.append(Fence(language=_language(opening["info"]), code="\n".join(body) + "\n",
-                           first_code_line=index + 2, marker=no_check["reason"] if no_check else None,
-                           example=example["path"] if example else None, variant=variant, last_line=end + 1))
+        found.append(
+            Fence(
+                language=_language(opening["info"]),
+                code="\n".join(body) + "\n",
+                first_code_line=index + 2,
+                marker=no_check["reason"] if no_check else None,
+                example=example["path"] if example else None,
+                variant=variant,
+                last_line=end + 1,
+            )
+        )
         index = end + 1
     return found
 
 
 def python_blocks(markdown: str) -> list[CodeBlock]:
     """The Python fences of MARKDOWN as numbered blocks, exclusions kept with their reasons."""
-    blocks = []
+    blocks: list[CodeBlock] = []
     for fence in fences(markdown):
         if fence.language not in PYTHON_LANGUAGES:
             continue
         # An empty reason stays empty: the check fails such a block rather than skip it silently.
-        blocks.append(CodeBlock(number=len(blocks) + 1, code=fence.code, markdown_line=fence.first_code_line,
-                                skip_reason=fence.marker, position=len(blocks) + 1, variant=fence.variant,
-                                example=fence.example))
+        blocks.append(
+            CodeBlock(
+                number=len(blocks) + 1,
+                code=fence.code,
+                markdown_line=fence.first_code_line,
+                skip_reason=fence.marker,
+                position=len(blocks) + 1,
+                variant=fence.variant,
+                example=fence.example,
+            )
+        )
     return blocks
 
 
@@ -174,7 +190,7 @@ def variant_runs(blocks: list[CodeBlock]) -> list[tuple[str | None, list[CodeBlo
     variants = list(dict.fromkeys(block.variant for block in blocks if block.variant))
     if not variants:
         return [(None, blocks)]
-    runs = []
+    runs: list[tuple[str | None, list[CodeBlock]]] = []
     for variant in variants:
         chosen = [block for block in blocks if block.variant in (None, variant)]
         runs.append((variant, [replace(block, number=number) for number, block in enumerate(chosen, 1)]))
@@ -213,7 +229,7 @@ def unknown_markers(markdown: str) -> list[tuple[int, str]]:
     for match in _ANY_MARKER.finditer(markdown):
         start = markdown.rfind("\n", 0, match.start()) + 1
         end = markdown.find("\n", match.end())
-        line = markdown[start:end if end >= 0 else len(markdown)]
+        line = markdown[start : end if end >= 0 else len(markdown)]
         if not any(pattern.match(line) for pattern in _KNOWN_MARKERS):
             found.append((markdown.count("\n", 0, match.start()) + 1, match.group().strip()))
     return found
@@ -236,7 +252,7 @@ def with_block_ids(markdown: str) -> tuple[str, list[CodeBlock]]:
         attribute = f'{BLOCK_ATTRIBUTE}="{block_id(block)}"'
         info = opening["info"].strip()
         if info.startswith("{"):
-            info = info[:info.rindex("}")].rstrip() + f" {attribute} }}"
+            info = info[: info.rindex("}")].rstrip() + f" {attribute} }}"
         else:
             language, _, rest = info.partition(" ")
             info = " ".join(part for part in ("{", f".{language}", rest.strip(), attribute, "}") if part)

@@ -10,13 +10,15 @@ empties every store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from modelsite.core.files import write_text_atomically
 
@@ -35,7 +37,8 @@ class Kind:
 
 
 STORES = {
-    kind.name: kind for kind in (
+    kind.name: kind
+    for kind in (
         Kind("check", "results of page runs that passed, keyed by everything that could change them", "3", 5000),
         Kind("measure", "figures measured per model, timm and torch version", "2", 2000),
         Kind("discovery", "the pages' blocks, keyed by every file and package a page depends on", "5", 16),
@@ -117,10 +120,8 @@ def clear(root: Path) -> list[Path]:
 
 
 def _touch(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):  # A read-only cache still serves its entries.
         os.utime(path)
-    except OSError:
-        pass
 
 
 def _last_used(path: Path) -> float:

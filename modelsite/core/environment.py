@@ -11,17 +11,30 @@ from __future__ import annotations
 # The caller's variables a page sees: what Python, torch, CUDA and the caches they read need.
 # Each with why; docs/checking.md shows these tables.
 PASSED_VARIABLES = {
-    "PATH": "finding programs", "HOME": "the user's folder (caches, configuration)",
-    "USER": "the user's name", "LOGNAME": "the user's name", "LANG": "the locale", "LANGUAGE": "the locale",
-    "TZ": "the time zone", "TERM": "the terminal", "TMPDIR": "temporary files",
-    "LD_LIBRARY_PATH": "shared libraries (CUDA)", "TORCH_HOME": "torch's cache of downloads",
-    "HF_HOME": "the Hugging Face cache (with --online)", "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
-    "XDG_CACHE_HOME": "caches", "SSL_CERT_FILE": "certificates (with --online)",
+    "PATH": "finding programs",
+    "HOME": "the user's folder (caches, configuration)",
+    "USER": "the user's name",
+    "LOGNAME": "the user's name",
+    "LANG": "the locale",
+    "LANGUAGE": "the locale",
+    "TZ": "the time zone",
+    "TERM": "the terminal",
+    "TMPDIR": "temporary files",
+    "LD_LIBRARY_PATH": "shared libraries (CUDA)",
+    "TORCH_HOME": "torch's cache of downloads",
+    "HF_HOME": "the Hugging Face cache (with --online)",
+    "HF_HUB_CACHE": "the Hugging Face cache (with --online)",
+    "XDG_CACHE_HOME": "caches",
+    "SSL_CERT_FILE": "certificates (with --online)",
     "SSL_CERT_DIR": "certificates (with --online)",
-    "CUDA_HOME": "the CUDA toolkit", "CUDA_PATH": "the CUDA toolkit",
-    "CUDA_DEVICE_ORDER": "which GPU is which", "CUDA_VISIBLE_DEVICES": "the GPUs a page may use",
-    "CUDA_MODULE_LOADING": "CUDA's loading of kernels", "CUDA_LAUNCH_BLOCKING": "CUDA's error reporting",
-    "NVIDIA_VISIBLE_DEVICES": "the GPUs of a container", "NVIDIA_DRIVER_CAPABILITIES": "the driver of a container",
+    "CUDA_HOME": "the CUDA toolkit",
+    "CUDA_PATH": "the CUDA toolkit",
+    "CUDA_DEVICE_ORDER": "which GPU is which",
+    "CUDA_VISIBLE_DEVICES": "the GPUs a page may use",
+    "CUDA_MODULE_LOADING": "CUDA's loading of kernels",
+    "CUDA_LAUNCH_BLOCKING": "CUDA's error reporting",
+    "NVIDIA_VISIBLE_DEVICES": "the GPUs of a container",
+    "NVIDIA_DRIVER_CAPABILITIES": "the driver of a container",
     "NVIDIA_TF32_OVERRIDE": "TF32 arithmetic on NVIDIA GPUs",
     **{name: "the locale" for name in ("LC_ALL", "LC_CTYPE", "LC_MESSAGES", "LC_NUMERIC", "LC_TIME", "LC_COLLATE")},
 }
@@ -32,5 +45,3 @@ SET_VARIABLES = {
     "MPLBACKEND": "Agg: plots render without a display",
     "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
 }
-
-

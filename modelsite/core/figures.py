@@ -13,13 +13,24 @@ EfficientNet paper count them).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+from typing import Any
 
 # The building blocks the check can find in a module graph; an Architecture tag is one of these.
 ARCHITECTURE_TAGS = (
-    "1x1 Convolution", "Average Pooling", "Batch Normalization", "CondConv", "Convolution", "Dense Connections",
-    "Depthwise Convolution", "Dropout", "Inverted Residual Block", "RELU6", "Squeeze-and-Excitation Block", "Swish",
+    "1x1 Convolution",
+    "Average Pooling",
+    "Batch Normalization",
+    "CondConv",
+    "Convolution",
+    "Dense Connections",
+    "Depthwise Convolution",
+    "Dropout",
+    "Inverted Residual Block",
+    "RELU6",
+    "Squeeze-and-Excitation Block",
+    "Swish",
 )
 INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming", "random")
 
@@ -60,7 +71,7 @@ class Tags:
     values: tuple[str, ...]
 
 
-Kind = Union[Count, Fraction, OneOf, Numbers, Tags]
+Kind = Count | Fraction | OneOf | Numbers | Tags
 
 
 # How the check compares the index's value with the measured one.
@@ -134,49 +145,120 @@ def _listed(values: Any) -> str:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("FLOPs", Count(), "Multiply-accumulates for one image at `Image Size`: "
-           "`torch.utils.flop_counter.FlopCounterMode`'s total, halved.", probe="flops",
-           source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}x{side}",
-           truth="the model does {value} multiply-accumulates at {side}x{side} ({versions})",
-           json_path=("figures", "flops"), row="FLOPs",
-           cell=lambda m: f"{thousands(m['FLOPs'])} multiply-accumulates at {m['Image Size']}×{m['Image Size']}",
-           reported="FLOPs (billions)", reported_unit=" B"),
-    Figure("Activations", Count(), "Ours. Elements produced by the convolution and linear layers for one image at "
-           "`Image Size`, as timm's model cards count them.", probe="activations", required=False,
-           source="measured by modelsite measure ({versions}), elements produced by convolution and linear layers "
-                  "for one {side}x{side} image",
-           truth="its convolution and linear layers produce {value} elements at {side}x{side} ({versions})",
-           json_path=("figures", "activations"), row="Activations",
-           cell=lambda m: _given(m, "Activations", thousands)),
-    Figure("Parameters", Count(), "Exact number of parameters.", probe="parameters",
-           source="measured, exact count of model.parameters() ({versions})",
-           truth="the model has {value} parameters ({versions})", json_path=("figures", "parameters"),
-           row="Parameters", cell=lambda m: thousands(m["Parameters"]),
-           reported="Parameters (millions)", reported_unit=" M"),
-    Figure("File Size", Count(), "Size in bytes of the released weights file.", probe="file_size",
-           source="bytes of a local torch.save of the same tensors ({versions}); write the released file's size "
-                  "when it is known",
-           comparison=RELATIVE, tolerance=0.01,
-           truth="a checkpoint of its tensors saves to {value} bytes ({off:+.1%}, more than {tolerance:.0%} off; "
-                 "{versions})", advice="write the released file's size, see modelsite measure",
-           json_path=("figures", "file_size"), row="File size", cell=lambda m: f"{thousands(m['File Size'])} bytes"),
-    Figure("Image Size", Count(), "Side of the square input the weights were evaluated at, in pixels.",
-           probe="image_size", json_path=("figures", "image_size"), row="Image size",
-           cell=lambda m: f"{m['Image Size']} px"),
-    Figure("Crop Pct", Fraction(), "Fraction of the resized image kept by the center crop at evaluation, in (0, 1].",
-           probe="crop_pct", json_path=("figures", "crop_pct"), row="Crop pct", cell=lambda m: str(m["Crop Pct"])),
-    Figure("Interpolation", OneOf(INTERPOLATIONS), "Resampling used when resizing for evaluation.",
-           probe="interpolation", truth="its pretrained config gives {value!r} ({versions})",
-           json_path=("figures", "interpolation"), row="Interpolation", cell=lambda m: str(m["Interpolation"])),
-    Figure("Mean", Numbers(0, 1), "Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale).",
-           probe="mean", required=False, json_path=("figures", "mean"), row="Mean, std",
-           cell=lambda m: f"{_given(m, 'Mean', _listed)}; {_given(m, 'Std', _listed)}"),
+    Figure(
+        "FLOPs",
+        Count(),
+        "Multiply-accumulates for one image at `Image Size`: "
+        "`torch.utils.flop_counter.FlopCounterMode`'s total, halved.",
+        probe="flops",
+        source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}x{side}",
+        truth="the model does {value} multiply-accumulates at {side}x{side} ({versions})",
+        json_path=("figures", "flops"),
+        row="FLOPs",
+        cell=lambda m: f"{thousands(m['FLOPs'])} multiply-accumulates at {m['Image Size']}×{m['Image Size']}",
+        reported="FLOPs (billions)",
+        reported_unit=" B",
+    ),
+    Figure(
+        "Activations",
+        Count(),
+        "Ours. Elements produced by the convolution and linear layers for one image at "
+        "`Image Size`, as timm's model cards count them.",
+        probe="activations",
+        required=False,
+        source="measured by modelsite measure ({versions}), elements produced by convolution and linear layers "
+        "for one {side}x{side} image",
+        truth="its convolution and linear layers produce {value} elements at {side}x{side} ({versions})",
+        json_path=("figures", "activations"),
+        row="Activations",
+        cell=lambda m: _given(m, "Activations", thousands),
+    ),
+    Figure(
+        "Parameters",
+        Count(),
+        "Exact number of parameters.",
+        probe="parameters",
+        source="measured, exact count of model.parameters() ({versions})",
+        truth="the model has {value} parameters ({versions})",
+        json_path=("figures", "parameters"),
+        row="Parameters",
+        cell=lambda m: thousands(m["Parameters"]),
+        reported="Parameters (millions)",
+        reported_unit=" M",
+    ),
+    Figure(
+        "File Size",
+        Count(),
+        "Size in bytes of the released weights file.",
+        probe="file_size",
+        source="bytes of a local torch.save of the same tensors ({versions}); write the released file's size "
+        "when it is known",
+        comparison=RELATIVE,
+        tolerance=0.01,
+        truth="a checkpoint of its tensors saves to {value} bytes ({off:+.1%}, more than {tolerance:.0%} off; "
+        "{versions})",
+        advice="write the released file's size, see modelsite measure",
+        json_path=("figures", "file_size"),
+        row="File size",
+        cell=lambda m: f"{thousands(m['File Size'])} bytes",
+    ),
+    Figure(
+        "Image Size",
+        Count(),
+        "Side of the square input the weights were evaluated at, in pixels.",
+        probe="image_size",
+        json_path=("figures", "image_size"),
+        row="Image size",
+        cell=lambda m: f"{m['Image Size']} px",
+    ),
+    Figure(
+        "Crop Pct",
+        Fraction(),
+        "Fraction of the resized image kept by the center crop at evaluation, in (0, 1].",
+        probe="crop_pct",
+        json_path=("figures", "crop_pct"),
+        row="Crop pct",
+        cell=lambda m: str(m["Crop Pct"]),
+    ),
+    Figure(
+        "Interpolation",
+        OneOf(INTERPOLATIONS),
+        "Resampling used when resizing for evaluation.",
+        probe="interpolation",
+        truth="its pretrained config gives {value!r} ({versions})",
+        json_path=("figures", "interpolation"),
+        row="Interpolation",
+        cell=lambda m: str(m["Interpolation"]),
+    ),
+    Figure(
+        "Mean",
+        Numbers(0, 1),
+        "Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale).",
+        probe="mean",
+        required=False,
+        json_path=("figures", "mean"),
+        row="Mean, std",
+        cell=lambda m: f"{_given(m, 'Mean', _listed)}; {_given(m, 'Std', _listed)}",
+    ),
     # Shown in the Mean row.
-    Figure("Std", Numbers(0, 1, exclusive_minimum=True), "Ours. Per-channel standard deviation the input is divided "
-           "by.", probe="std", required=False, json_path=("figures", "std")),
-    Figure("Architecture", Tags(ARCHITECTURE_TAGS), "Building blocks of the network, each one the check finds in the "
-           "module graph: " + ", ".join(ARCHITECTURE_TAGS) + ".", probe="architecture", comparison=BOTH_WAYS,
-           json_path=("architecture",), sourced=False),
+    Figure(
+        "Std",
+        Numbers(0, 1, exclusive_minimum=True),
+        "Ours. Per-channel standard deviation the input is divided by.",
+        probe="std",
+        required=False,
+        json_path=("figures", "std"),
+    ),
+    Figure(
+        "Architecture",
+        Tags(ARCHITECTURE_TAGS),
+        "Building blocks of the network, each one the check finds in the "
+        "module graph: " + ", ".join(ARCHITECTURE_TAGS) + ".",
+        probe="architecture",
+        comparison=BOTH_WAYS,
+        json_path=("architecture",),
+        sourced=False,
+    ),
 )
 FIGURE_KEYS = tuple(figure.key for figure in FIGURES)
 SOURCED_KEYS = tuple(figure.key for figure in FIGURES if figure.sourced)

@@ -30,8 +30,14 @@ class FigureProblem(Problem):
     field: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "field": self.field, "file": self.path, "line": self.line,
-                "col": self.col, "message": str(self)}
+        return {
+            "model": self.model,
+            "field": self.field,
+            "file": self.path,
+            "line": self.line,
+            "col": self.col,
+            "message": str(self),
+        }
 
 
 class IndexProblems(ModelsiteError):

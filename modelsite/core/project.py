@@ -71,9 +71,11 @@ class Project:
     def refuse_outside(self, path: Path) -> None:
         """A ModelsiteError when PATH (a link, say) leads out of the project: the site would publish that file."""
         if not path.resolve().is_relative_to(self.root.resolve()):
-            raise OutsideProject(f"{path.relative_to(self.root) if path.is_relative_to(self.root) else path} leads "
-                                 f"to {path.resolve()}, outside the project; the site publishes the files it serves, "
-                                 "so it takes none from outside: remove the link")
+            raise OutsideProject(
+                f"{path.relative_to(self.root) if path.is_relative_to(self.root) else path} leads "
+                f"to {path.resolve()}, outside the project; the site publishes the files it serves, "
+                "so it takes none from outside: remove the link"
+            )
 
 
 class OutsideProject(ModelsiteError):

@@ -9,10 +9,11 @@ the format; a change that removes or renames a field, or changes its meaning, bu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from modelsite.core.blocks import SourceRef, run_name
 from modelsite.core.errors import ModelsiteError
@@ -118,15 +119,22 @@ class Report:
     format: str = REPORT_FORMAT
 
 
-def new_report(pages: Iterable[PageResult], figures: Iterable[FigureProblem], models: Iterable[str], device: str,
-               online: bool) -> Report:
+def new_report(
+    pages: Iterable[PageResult], figures: Iterable[FigureProblem], models: Iterable[str], device: str, online: bool
+) -> Report:
     pages, figures = tuple(pages), tuple(figures)
     environment = next((p.environment for p in pages if p.environment), {})
-    return Report(passed=not any(p.failed for p in pages) and not figures,
-                  finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  device=str(environment.get("device", device)), device_name=environment.get("device_name"),
-                  online=online, versions={key: environment.get(key) for key in ("python", "torch", "timm")},
-                  pages=pages, models_checked=tuple(models), figures=figures)
+    return Report(
+        passed=not any(p.failed for p in pages) and not figures,
+        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        device=str(environment.get("device", device)),
+        device_name=environment.get("device_name"),
+        online=online,
+        versions={key: environment.get(key) for key in ("python", "torch", "timm")},
+        pages=pages,
+        models_checked=tuple(models),
+        figures=figures,
+    )
 
 
 def merged(previous: Report | None, new: Report) -> Report:
@@ -142,9 +150,13 @@ def merged(previous: Report | None, new: Report) -> Report:
     checked = set(new.models_checked)
     pages = new.pages + tuple(p for p in previous.pages if p.name not in ran)
     figures = new.figures + tuple(f for f in previous.figures if f.model not in checked)
-    return replace(new, pages=pages, figures=figures,
-                   models_checked=new.models_checked + tuple(m for m in previous.models_checked if m not in checked),
-                   passed=not any(p.failed for p in pages) and not figures)
+    return replace(
+        new,
+        pages=pages,
+        figures=figures,
+        models_checked=new.models_checked + tuple(m for m in previous.models_checked if m not in checked),
+        passed=not any(p.failed for p in pages) and not figures,
+    )
 
 
 # Names and messages ---------------------------------------------------------------------------
@@ -218,10 +230,18 @@ def report_json(report: Report) -> dict[str, Any]:
             block["place"] = place(page, result, None)
             block["messages"] = failure_messages(page, result)
         pages.append(data)
-    return {"format": report.format, "passed": report.passed, "finished_at": report.finished_at,
-            "device": report.device, "device_name": report.device_name, "online": report.online,
-            "versions": dict(report.versions), "pages": pages, "models_checked": list(report.models_checked),
-            "figures": [problem.as_dict() for problem in report.figures]}
+    return {
+        "format": report.format,
+        "passed": report.passed,
+        "finished_at": report.finished_at,
+        "device": report.device,
+        "device_name": report.device_name,
+        "online": report.online,
+        "versions": dict(report.versions),
+        "pages": pages,
+        "models_checked": list(report.models_checked),
+        "figures": [problem.as_dict() for problem in report.figures],
+    }
 
 
 def write_report(path: Path, report: Report) -> None:
@@ -236,8 +256,10 @@ def read_report(path: Path) -> Report:
         problem = f"it is not JSON ({error})"
     except (OSError, UnicodeDecodeError, ValueError) as error:
         problem = str(error) if isinstance(error, _Invalid) else f"{type(error).__name__}: {error}"
-    raise ReportError(f"{path} is not a check report this build can read ({problem}); delete it, or run "
-                      "`modelsite check`, which sets such a file aside and writes a new one")
+    raise ReportError(
+        f"{path} is not a check report this build can read ({problem}); delete it, or run "
+        "`modelsite check`, which sets such a file aside and writes a new one"
+    )
 
 
 def set_aside_if_unreadable(path: Path) -> str | None:
@@ -252,8 +274,10 @@ def set_aside_if_unreadable(path: Path) -> str | None:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.unreadable-{stamp}")
     path.replace(aside)
-    return (f"{path} could not be read ({problem}); moved it to {aside.name} beside it and went on. "
-            "Delete that file once you no longer need it.")
+    return (
+        f"{path} could not be read ({problem}); moved it to {aside.name} beside it and went on. "
+        "Delete that file once you no longer need it."
+    )
 
 
 class _Invalid(ValueError):
@@ -267,8 +291,10 @@ def report_from_json(data: Any) -> Report:
         raise _Invalid(f"its format is {top.get('format')!r}, and this version reads {REPORT_FORMAT!r}")
     versions = _mapping(top.get("versions"), "its 'versions'")
     return Report(
-        passed=_typed(top, "passed", bool), finished_at=_typed(top, "finished_at", str),
-        device=_typed(top, "device", str), device_name=_optional(top, "device_name", str),
+        passed=_typed(top, "passed", bool),
+        finished_at=_typed(top, "finished_at", str),
+        device=_typed(top, "device", str),
+        device_name=_optional(top, "device_name", str),
         online=_typed(top, "online", bool),
         versions={str(k): (None if v is None else str(v)) for k, v in versions.items()},
         pages=tuple(page_from_json(page) for page in _list(top, "pages")),
@@ -281,12 +307,18 @@ def page_from_json(data: Any) -> PageResult:
     """A page run from JSON (a report's, or the cache's), validated."""
     page = _mapping(data, "a page run")
     path = _typed(page, "path", str)
-    return PageResult(path=path, status=_typed(page, "status", str), seconds=float(_number(page, "seconds")),
-                      blocks=tuple(_block(block, path) for block in _list(page, "blocks")),
-                      environment=_mapping(page.get("environment") or {}, f"the environment of {path}"),
-                      generated=bool(page.get("generated")), script=bool(page.get("script")),
-                      cached=bool(page.get("cached")), variant=_optional(page, "variant", str),
-                      ran_at=str(page.get("ran_at") or ""))
+    return PageResult(
+        path=path,
+        status=_typed(page, "status", str),
+        seconds=float(_number(page, "seconds")),
+        blocks=tuple(_block(block, path) for block in _list(page, "blocks")),
+        environment=_mapping(page.get("environment") or {}, f"the environment of {path}"),
+        generated=bool(page.get("generated")),
+        script=bool(page.get("script")),
+        cached=bool(page.get("cached")),
+        variant=_optional(page, "variant", str),
+        ran_at=str(page.get("ran_at") or ""),
+    )
 
 
 def _block(data: Any, path: str) -> BlockResult:
@@ -297,38 +329,62 @@ def _block(data: Any, path: str) -> BlockResult:
     error = block.get("error")
     source = block.get("source")
     return BlockResult(
-        number=int(_number(block, "number")), status=status, seconds=float(block.get("seconds") or 0.0),
-        stdout=str(block.get("stdout") or ""), stderr=str(block.get("stderr") or ""),
+        number=int(_number(block, "number")),
+        status=status,
+        seconds=float(block.get("seconds") or 0.0),
+        stdout=str(block.get("stdout") or ""),
+        stderr=str(block.get("stderr") or ""),
         checks=tuple(_held(check, path) for check in block.get("checks") or ()),
         error=None if error is None else _error(error, path),
         markdown_line=int(block.get("markdown_line") or 0),
-        source=None if source is None else SourceRef(path=_typed(_mapping(source, "a source"), "path", str),
-                                                     line=int(_number(source, "line")),
-                                                     entry=_optional(source, "entry", str)),
-        skip_reason=_optional(block, "skip_reason", str), position=int(block.get("position") or 0),
-        code_sha256=str(block.get("code_sha256") or ""), example=_optional(block, "example", str),
-        after_failure=bool(block.get("after_failure")))
+        source=None
+        if source is None
+        else SourceRef(
+            path=_typed(_mapping(source, "a source"), "path", str),
+            line=int(_number(source, "line")),
+            entry=_optional(source, "entry", str),
+        ),
+        skip_reason=_optional(block, "skip_reason", str),
+        position=int(block.get("position") or 0),
+        code_sha256=str(block.get("code_sha256") or ""),
+        example=_optional(block, "example", str),
+        after_failure=bool(block.get("after_failure")),
+    )
 
 
 def _held(data: Any, path: str) -> Held:
     check = _mapping(data, f"a `# prints` verdict of {path}")
-    return Held(line=int(_number(check, "line")), statement_line=int(_number(check, "statement_line")),
-                status=_typed(check, "status", str), expected=_typed(check, "expected", str),
-                actual=_typed(check, "actual", str), options=tuple(str(o) for o in check.get("options") or ()))
+    return Held(
+        line=int(_number(check, "line")),
+        statement_line=int(_number(check, "statement_line")),
+        status=_typed(check, "status", str),
+        expected=_typed(check, "expected", str),
+        actual=_typed(check, "actual", str),
+        options=tuple(str(o) for o in check.get("options") or ()),
+    )
 
 
 def _error(data: Any, path: str) -> BlockError:
     error = _mapping(data, f"an error of {path}")
-    return BlockError(kind=str(error.get("kind") or "exception"), line=int(error.get("line") or 0),
-                      message=_typed(error, "message", str), traceback=str(error.get("traceback") or ""),
-                      blocked=tuple(str(b) for b in error.get("blocked") or ()))
+    return BlockError(
+        kind=str(error.get("kind") or "exception"),
+        line=int(error.get("line") or 0),
+        message=_typed(error, "message", str),
+        traceback=str(error.get("traceback") or ""),
+        blocked=tuple(str(b) for b in error.get("blocked") or ()),
+    )
 
 
 def _figure(data: Any) -> FigureProblem:
     problem = _mapping(data, "a figure problem")
-    return FigureProblem(path=_typed(problem, "file", str), line=int(_number(problem, "line")),
-                         col=int(_number(problem, "col")), message=_typed(problem, "message", str).split(": ", 1)[-1],
-                         model=_typed(problem, "model", str), field=str(problem.get("field") or ""))
+    return FigureProblem(
+        path=_typed(problem, "file", str),
+        line=int(_number(problem, "line")),
+        col=int(_number(problem, "col")),
+        message=_typed(problem, "message", str).split(": ", 1)[-1],
+        model=_typed(problem, "model", str),
+        field=str(problem.get("field") or ""),
+    )
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:

@@ -43,7 +43,9 @@ def load_index(root: Path, check_timm: bool = True) -> ModelIndex:
     return index
 
 
-def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = True) -> tuple[ModelIndex, list[Problem]]:
+def read_index(
+    paths: list[Path], base: Path | None = None, check_timm: bool = True
+) -> tuple[ModelIndex, list[Problem]]:
     """Read PATHS as one index; return what could be read and every problem found."""
     problems: list[Problem] = []
     collections: list[Collection] = []
@@ -55,16 +57,36 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
     for path in paths:
         shown_as = display_path(path, base)
         if not FILE_STEM.match(path.stem):
-            problems.append(Problem(shown_as, 1, 1, f"the file name {path.name!r} becomes the page's address: use "
-                                    "lowercase letters, digits, '-' and '_' (e.g. my-family.yaml)"))
+            problems.append(
+                Problem(
+                    shown_as,
+                    1,
+                    1,
+                    f"the file name {path.name!r} becomes the page's address: use "
+                    "lowercase letters, digits, '-' and '_' (e.g. my-family.yaml)",
+                )
+            )
             continue
         if path.stem in RESERVED_STEMS:
-            problems.append(Problem(shown_as, 1, 1, f"the file name {path.name!r} would give its page the address "
-                                    f"of {RESERVED_STEMS[path.stem]}; name the file after its collection"))
+            problems.append(
+                Problem(
+                    shown_as,
+                    1,
+                    1,
+                    f"the file name {path.name!r} would give its page the address "
+                    f"of {RESERVED_STEMS[path.stem]}; name the file after its collection",
+                )
+            )
             continue
         if path.stem in stems:
-            problems.append(Problem(shown_as, 1, 1, f"{stems[path.stem]} already gives a page the address "
-                                    f"{path.stem!r}; rename one of the two files"))
+            problems.append(
+                Problem(
+                    shown_as,
+                    1,
+                    1,
+                    f"{stems[path.stem]} already gives a page the address {path.stem!r}; rename one of the two files",
+                )
+            )
             continue
         stems[path.stem] = shown_as
         loaded = load_yaml_file(path, shown_as)
@@ -77,8 +99,14 @@ def read_index(paths: list[Path], base: Path | None = None, check_timm: bool = T
         if data is INVALID:
             continue
         if "Collections" not in data and "Models" not in data:
-            problems.append(Problem(shown_as, 1, 1, "the file has neither `Collections:` nor `Models:`; "
-                                    "see docs/add-a-variant.md for the layout"))
+            problems.append(
+                Problem(
+                    shown_as,
+                    1,
+                    1,
+                    "the file has neither `Collections:` nor `Models:`; see docs/add-a-variant.md for the layout",
+                )
+            )
         for number, entry in _entries(data.get("Collections")):
             if isinstance(entry.get("Name"), str):
                 defined.append((entry["Name"], shown_as))
@@ -133,7 +161,7 @@ def _entries(value: Any) -> list[tuple[int, dict[str, Any]]]:
 
 def _whole(value: Any, path: KeyPath, walk: Walk) -> bool:
     """Whether the schema accepted VALUE (at PATH) and everything inside it, no required key missing."""
-    if value is INVALID or any(incomplete[:len(path)] == path for incomplete in walk.incomplete):
+    if value is INVALID or any(incomplete[: len(path)] == path for incomplete in walk.incomplete):
         return False
     return _valid(value)
 
@@ -153,8 +181,15 @@ def _cross_file_problems(defined: list[tuple[str, str]], registered: list[_Regis
     seen_collections: dict[str, str] = {}
     for name, file in defined:
         if name in seen_collections:
-            problems.append(Problem(file, 1, 1, f"collection {name!r} is already defined in "
-                                    f"{seen_collections[name]}; give this one another Name or merge the files"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    1,
+                    f"collection {name!r} is already defined in "
+                    f"{seen_collections[name]}; give this one another Name or merge the files",
+                )
+            )
         seen_collections.setdefault(name, file)
     names = tuple(seen_collections)
     seen_models: dict[str, _Registration] = {}
@@ -162,15 +197,29 @@ def _cross_file_problems(defined: list[tuple[str, str]], registered: list[_Regis
         line, col = model.where("Name")
         if model.name in seen_models:
             first = seen_models[model.name]
-            problems.append(Problem(model.file, line, col, f"model {model.name!r} is already registered in "
-                                    f"{first.file}:{first.where('Name')[0]}; each variant appears once in the index"))
+            problems.append(
+                Problem(
+                    model.file,
+                    line,
+                    col,
+                    f"model {model.name!r} is already registered in "
+                    f"{first.file}:{first.where('Name')[0]}; each variant appears once in the index",
+                )
+            )
         seen_models.setdefault(model.name, model)
         if model.collection and model.collection not in seen_collections:
             line, col = model.where("In Collection")
             close = difflib.get_close_matches(model.collection, names, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known collections: {', '.join(names) or 'none'}"
-            problems.append(Problem(model.file, line, col, f"In Collection names {model.collection!r}, which no "
-                                    f"model-index file defines under Collections:; {hint}"))
+            problems.append(
+                Problem(
+                    model.file,
+                    line,
+                    col,
+                    f"In Collection names {model.collection!r}, which no "
+                    f"model-index file defines under Collections:; {hint}",
+                )
+            )
     return problems
 
 
@@ -185,18 +234,34 @@ def _timm_problems(models: list[_Registration]) -> list[Problem]:
     for model in models:
         line, col = model.where("Name")
         if "." in model.name:
-            problems.append(Problem(model.file, line, col, f"Name {model.name!r} carries a pretrained tag; write "
-                                    f"{model.name.split('.')[0]!r} and put the tag under Weights.Tag"))
+            problems.append(
+                Problem(
+                    model.file,
+                    line,
+                    col,
+                    f"Name {model.name!r} carries a pretrained tag; write "
+                    f"{model.name.split('.')[0]!r} and put the tag under Weights.Tag",
+                )
+            )
             continue
         if model.name not in known:
             close = difflib.get_close_matches(model.name, known, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "see timm.list_models() for the IDs"
-            problems.append(Problem(model.file, line, col, f"timm {timm.__version__} has no model {model.name!r}; {hint}"))
+            problems.append(
+                Problem(model.file, line, col, f"timm {timm.__version__} has no model {model.name!r}; {hint}")
+            )
             continue
         tag = model.tag
         tags = [name.split(".", 1)[1] for name in timm.list_pretrained(f"{model.name}.*")]
         if tag is not None and tag not in tags:
             line, col = model.where("Weights", "Tag")
-            problems.append(Problem(model.file, line, col, f"timm {timm.__version__} has no weights {model.name}.{tag};"
-                                    f" its tags are: {', '.join(tags) or 'none'}"))
+            problems.append(
+                Problem(
+                    model.file,
+                    line,
+                    col,
+                    f"timm {timm.__version__} has no weights {model.name}.{tag};"
+                    f" its tags are: {', '.join(tags) or 'none'}",
+                )
+            )
     return problems

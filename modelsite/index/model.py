@@ -6,9 +6,10 @@ every value the schema accepted, so a field's type is what the schema says.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from modelsite.core.figures import FIGURE_KEYS
 from modelsite.index.schema import HYPERPARAMETERS
@@ -117,21 +118,38 @@ class Model:
         weights = entry["Weights"]
         reported = entry.get("Reported")
         return cls(
-            name=entry["Name"], collection=entry["In Collection"],
+            name=entry["Name"],
+            collection=entry["In Collection"],
             figures={key: metadata[key] for key in FIGURE_KEYS if key in metadata},
-            training=Training(data=tuple(metadata["Training Data"]),
-                              techniques=tuple(metadata.get("Training Techniques", ())),
-                              hyperparameters={key: metadata[key] for key in HYPERPARAMETERS if key in metadata}),
-            tasks=tuple(metadata["Tasks"]), code=entry["Code"],
+            training=Training(
+                data=tuple(metadata["Training Data"]),
+                techniques=tuple(metadata.get("Training Techniques", ())),
+                hyperparameters={key: metadata[key] for key in HYPERPARAMETERS if key in metadata},
+            ),
+            tasks=tuple(metadata["Tasks"]),
+            code=entry["Code"],
             weights=Weights(tag=weights["Tag"], url=weights["URL"], original=weights.get("Original")),
             sources=dict(entry["Sources"]),
-            results=tuple(Result(task=r["Task"], dataset=r["Dataset"], top1=r["Metrics"]["Top 1 Accuracy"],
-                                 top5=r["Metrics"].get("Top 5 Accuracy"), source=r["Source"])
-                          for r in entry.get("Results", ())),
-            reported=None if reported is None else Reported(
+            results=tuple(
+                Result(
+                    task=r["Task"],
+                    dataset=r["Dataset"],
+                    top1=r["Metrics"]["Top 1 Accuracy"],
+                    top5=r["Metrics"].get("Top 5 Accuracy"),
+                    source=r["Source"],
+                )
+                for r in entry.get("Results", ())
+            ),
+            reported=None
+            if reported is None
+            else Reported(
                 figures={k: v for k, v in reported.items() if k not in ("Source", "URL")},
-                source=reported["Source"], url=reported["URL"]),
-            file=file, positions=positions)
+                source=reported["Source"],
+                url=reported["URL"],
+            ),
+            file=file,
+            positions=positions,
+        )
 
 
 @dataclass(frozen=True)
@@ -155,9 +173,15 @@ class Collection:
     @classmethod
     def from_index(cls, entry: Mapping[str, Any], file: str) -> Collection:
         """ENTRY, a `Collections:` item the schema has accepted whole."""
-        return cls(name=entry["Name"], paper=Paper(title=entry["Paper"]["title"], url=entry["Paper"]["url"]),
-                   summary=entry["Summary"], citation=entry["Citation"], weights_source=entry["Weights Source"],
-                   code=entry.get("Code"), file=file)
+        return cls(
+            name=entry["Name"],
+            paper=Paper(title=entry["Paper"]["title"], url=entry["Paper"]["url"]),
+            summary=entry["Summary"],
+            citation=entry["Citation"],
+            weights_source=entry["Weights Source"],
+            code=entry.get("Code"),
+            file=file,
+        )
 
 
 @dataclass(frozen=True)

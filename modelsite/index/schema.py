@@ -29,22 +29,36 @@ def figure_spec(figure: Figure) -> Spec:
 
 FIGURE_FIELDS = {figure.key: Field(figure_spec(figure), required=figure.required, doc=figure.doc) for figure in FIGURES}
 
-PAPER = Record(name="Paper", fields={
-    "title": Field(Text(), doc="Title of the paper that introduced the architecture."),
-    "url": Field(Url(), doc="Where to read it, preferably arXiv."),
-})
+PAPER = Record(
+    name="Paper",
+    fields={
+        "title": Field(Text(), doc="Title of the paper that introduced the architecture."),
+        "url": Field(Url(), doc="Where to read it, preferably arXiv."),
+    },
+)
 
-COLLECTION = Record(name="a collection", fields={
-    "Name": Field(Text(single_line=True), doc="Display name of the collection, plain text on one line; models "
-                  "join it through `In Collection`."),
-    "Paper": Field(PAPER, doc="The paper behind the collection."),
-    "Summary": Field(Text(markup="prose"), doc="Ours. Markdown prose introducing the collection: emphasis, "
-                     "`code`, links to http(s) or relative addresses, and `$...$` math; no raw HTML."),
-    "Citation": Field(Text(markup="literal"), doc="Ours. BibTeX entry of the paper, shown verbatim with a copy button."),
-    "Weights Source": Field(Text(markup="prose"), doc="Ours. Markdown, as Summary: where the released weights "
-                            "come from."),
-    "Code": Field(Url(), required=False, doc="Link to the module in timm that implements the family."),
-})
+COLLECTION = Record(
+    name="a collection",
+    fields={
+        "Name": Field(
+            Text(single_line=True),
+            doc="Display name of the collection, plain text on one line; models join it through `In Collection`.",
+        ),
+        "Paper": Field(PAPER, doc="The paper behind the collection."),
+        "Summary": Field(
+            Text(markup="prose"),
+            doc="Ours. Markdown prose introducing the collection: emphasis, "
+            "`code`, links to http(s) or relative addresses, and `$...$` math; no raw HTML.",
+        ),
+        "Citation": Field(
+            Text(markup="literal"), doc="Ours. BibTeX entry of the paper, shown verbatim with a copy button."
+        ),
+        "Weights Source": Field(
+            Text(markup="prose"), doc="Ours. Markdown, as Summary: where the released weights come from."
+        ),
+        "Code": Field(Url(), required=False, doc="Link to the module in timm that implements the family."),
+    },
+)
 
 # The training hyper-parameters, in the order pages list them.
 HYPERPARAMETERS = {
@@ -55,64 +69,99 @@ HYPERPARAMETERS = {
     "Weight Decay": Field(Number(minimum=0), required=False, doc="Weight decay."),
     "RMSProp Decay": Field(Number(minimum=0, maximum=1), required=False, doc="RMSProp's squared-gradient decay."),
     "Label Smoothing": Field(Number(minimum=0, maximum=1), required=False, doc="Label smoothing factor."),
-    "BatchNorm Momentum": Field(Number(minimum=0, maximum=1), required=False,
-                                doc="Batch-norm momentum, in TensorFlow's convention (decay of the running mean)."),
+    "BatchNorm Momentum": Field(
+        Number(minimum=0, maximum=1),
+        required=False,
+        doc="Batch-norm momentum, in TensorFlow's convention (decay of the running mean).",
+    ),
 }
 
-METADATA = Record(name="Metadata", fields={
-    **{key: field for key, field in FIGURE_FIELDS.items() if key != "Architecture"},
-    "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
-    "Training Techniques": Field(ListOf(Text(), unique=True), required=False,
-                                 doc="Named techniques of the training recipe."),
-    "Architecture": FIGURE_FIELDS["Architecture"],
-    "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
-    **HYPERPARAMETERS,
-})
+METADATA = Record(
+    name="Metadata",
+    fields={
+        **{key: field for key, field in FIGURE_FIELDS.items() if key != "Architecture"},
+        "Training Data": Field(ListOf(Text(), unique=True), doc="Data sets the weights were trained on."),
+        "Training Techniques": Field(
+            ListOf(Text(), unique=True), required=False, doc="Named techniques of the training recipe."
+        ),
+        "Architecture": FIGURE_FIELDS["Architecture"],
+        "Tasks": Field(ListOf(Text(), unique=True), doc="What the weights do, e.g. Image Classification."),
+        **HYPERPARAMETERS,
+    },
+)
 
-WEIGHTS = Record(name="Weights", fields={
-    "Tag": Field(Name(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
-    "URL": Field(Url(), doc="The weights' home: the Hugging Face Hub repository timm loads them from."),
-    "Original": Field(Url(), required=False, doc="Where the weights were first released, when elsewhere."),
-})
+WEIGHTS = Record(
+    name="Weights",
+    fields={
+        "Tag": Field(Name(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
+        "URL": Field(Url(), doc="The weights' home: the Hugging Face Hub repository timm loads them from."),
+        "Original": Field(Url(), required=False, doc="Where the weights were first released, when elsewhere."),
+    },
+)
 
-RESULT = Record(name="a result", fields={
-    "Task": Field(Text(), doc="Task the figure measures."),
-    "Dataset": Field(Text(), doc="Evaluation data set."),
-    "Metrics": Field(Record(name="Metrics", fields={
-        "Top 1 Accuracy": Field(Number(minimum=0, maximum=100), doc="Percent."),
-        "Top 5 Accuracy": Field(Number(minimum=0, maximum=100), required=False, doc="Percent."),
-    }), doc="The reported figures."),
-    "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table)."),
-})
+RESULT = Record(
+    name="a result",
+    fields={
+        "Task": Field(Text(), doc="Task the figure measures."),
+        "Dataset": Field(Text(), doc="Evaluation data set."),
+        "Metrics": Field(
+            Record(
+                name="Metrics",
+                fields={
+                    "Top 1 Accuracy": Field(Number(minimum=0, maximum=100), doc="Percent."),
+                    "Top 5 Accuracy": Field(Number(minimum=0, maximum=100), required=False, doc="Percent."),
+                },
+            ),
+            doc="The reported figures.",
+        ),
+        "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table)."),
+    },
+)
 
 # What the authors printed, for a reader comparing: held by nothing but its source.
-REPORTED = Record(name="Reported", fields={
-    "Parameters (millions)": Field(Number(minimum=0, exclusive_minimum=True), required=False,
-                                   doc="Parameters as the source prints them, in millions."),
-    "FLOPs (billions)": Field(Number(minimum=0, exclusive_minimum=True), required=False,
-                              doc="Multiply-adds as the source prints them, in billions."),
-    "Source": Field(Text(), doc="Who printed these figures, and where (paper and table)."),
-    "URL": Field(Url(), doc="Where to read that source."),
-})
+REPORTED = Record(
+    name="Reported",
+    fields={
+        "Parameters (millions)": Field(
+            Number(minimum=0, exclusive_minimum=True),
+            required=False,
+            doc="Parameters as the source prints them, in millions.",
+        ),
+        "FLOPs (billions)": Field(
+            Number(minimum=0, exclusive_minimum=True),
+            required=False,
+            doc="Multiply-adds as the source prints them, in billions.",
+        ),
+        "Source": Field(Text(), doc="Who printed these figures, and where (paper and table)."),
+        "URL": Field(Url(), doc="Where to read that source."),
+    },
+)
 
 # Where each figure came from: one line per Metadata key, so a reader can judge it.
-SOURCES = Record(name="Sources", fields={
-    key: Field(Text(), required=False, doc=f"Where `{key}` came from.") for key in SOURCED_KEYS
-})
+SOURCES = Record(
+    name="Sources", fields={key: Field(Text(), required=False, doc=f"Where `{key}` came from.") for key in SOURCED_KEYS}
+)
 
-MODEL = Record(name="a model", fields={
-    "Name": Field(Name(), doc="timm's model ID, as `timm.create_model` takes it."),
-    "In Collection": Field(Text(single_line=True), doc="`Name` of the collection the model belongs to."),
-    "Metadata": Field(METADATA, doc="Figures, training data, recipe and architecture."),
-    "Code": Field(Url(), doc="Link to the line of timm's source that defines the variant."),
-    "Weights": Field(WEIGHTS, doc="Which released weights the page describes."),
-    "Sources": Field(SOURCES, doc="Ours. Where each figure came from."),
-    "Results": Field(ListOf(RESULT), required=False, doc="Reported accuracy, each with its source."),
-    "Reported": Field(REPORTED, required=False, doc="Ours. The figures the authors printed, shown beside the "
-                      "measured ones."),
-})
+MODEL = Record(
+    name="a model",
+    fields={
+        "Name": Field(Name(), doc="timm's model ID, as `timm.create_model` takes it."),
+        "In Collection": Field(Text(single_line=True), doc="`Name` of the collection the model belongs to."),
+        "Metadata": Field(METADATA, doc="Figures, training data, recipe and architecture."),
+        "Code": Field(Url(), doc="Link to the line of timm's source that defines the variant."),
+        "Weights": Field(WEIGHTS, doc="Which released weights the page describes."),
+        "Sources": Field(SOURCES, doc="Ours. Where each figure came from."),
+        "Results": Field(ListOf(RESULT), required=False, doc="Reported accuracy, each with its source."),
+        "Reported": Field(
+            REPORTED, required=False, doc="Ours. The figures the authors printed, shown beside the measured ones."
+        ),
+    },
+)
 
-INDEX_FILE = Record(name="the file", fields={
-    "Collections": Field(ListOf(COLLECTION), required=False, doc="The collections this file defines."),
-    "Models": Field(ListOf(MODEL), required=False, doc="The variants this file registers."),
-})
+INDEX_FILE = Record(
+    name="the file",
+    fields={
+        "Collections": Field(ListOf(COLLECTION), required=False, doc="The collections this file defines."),
+        "Models": Field(ListOf(MODEL), required=False, doc="The variants this file registers."),
+    },
+)

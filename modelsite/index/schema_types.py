@@ -11,13 +11,13 @@ import html
 import re
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
 from modelsite.core.problems import Problem
 
-KeyPath = tuple[Union[str, int], ...]
+KeyPath = tuple[str | int, ...]
 
 STR_TAG = "tag:yaml.org,2002:str"
 INT_TAG = "tag:yaml.org,2002:int"
@@ -136,8 +136,12 @@ class Text(Spec):
             return INVALID
         invisible = INVISIBLE.search(node.value)
         if invisible:
-            walk.report(node, f"{dotted(path)} holds the invisible character U+{ord(invisible.group()):04X}, which "
-                        "changes how the text reads without showing; remove it", snippet=invisible.group())
+            walk.report(
+                node,
+                f"{dotted(path)} holds the invisible character U+{ord(invisible.group()):04X}, which "
+                "changes how the text reads without showing; remove it",
+                snippet=invisible.group(),
+            )
             return INVALID
         if self.markup != "literal" and not self._safe(node, path, walk):
             return INVALID
@@ -151,28 +155,45 @@ class Text(Spec):
             return False
         tag = RAW_HTML.search(outside_code)
         if tag:
-            shown = value[tag.start():tag.start() + 24].split("\n")[0]
-            advice = ("write Markdown instead: *emphasis*, `code`, [a link](https://...)" if self.markup == "prose"
-                      else "this field is plain text: remove the markup")
-            walk.report(node, f"{dotted(path)} holds raw HTML ({shown!r}); {advice}", snippet=value[tag.start():tag.end()])
+            shown = value[tag.start() : tag.start() + 24].split("\n")[0]
+            advice = (
+                "write Markdown instead: *emphasis*, `code`, [a link](https://...)"
+                if self.markup == "prose"
+                else "this field is plain text: remove the markup"
+            )
+            walk.report(
+                node, f"{dotted(path)} holds raw HTML ({shown!r}); {advice}", snippet=value[tag.start() : tag.end()]
+            )
             return False
         # Character references and blanks inside a scheme are read through by browsers: so here.
         unsafe = UNSAFE_ADDRESS.search(value) or UNSAFE_ADDRESS.search(_squeezed(html.unescape(value)))
         if unsafe:
-            walk.report(node, f"{dotted(path)} holds a {unsafe.group().split(':')[0].strip().lower()}: address "
-                        f"({unsafe.group()!r}); links may lead to http(s) or relative addresses only", snippet=unsafe.group())
+            walk.report(
+                node,
+                f"{dotted(path)} holds a {unsafe.group().split(':')[0].strip().lower()}: address "
+                f"({unsafe.group()!r}); links may lead to http(s) or relative addresses only",
+                snippet=unsafe.group(),
+            )
             return False
         if self.markup == "prose":
             fence = FENCE_LINE.search(value)
             if fence:
-                walk.report(node, f"{dotted(path)} holds a fenced code block; prose fields hold no code blocks "
-                            "(the check would run them): show code inline, in `backticks`", snippet=fence.group(1))
+                walk.report(
+                    node,
+                    f"{dotted(path)} holds a fenced code block; prose fields hold no code blocks "
+                    "(the check would run them): show code inline, in `backticks`",
+                    snippet=fence.group(1),
+                )
                 return False
             for link in MARKDOWN_LINK.finditer(outside_code):
                 destination = link["inline"] if link["inline"] is not None else link["reference"]
                 if destination and not _relative_or_web(_squeezed(html.unescape(destination))):
-                    walk.report(node, f"{dotted(path)} links to {destination!r}; links may lead to http(s) or "
-                                "relative addresses only", snippet=destination)
+                    walk.report(
+                        node,
+                        f"{dotted(path)} links to {destination!r}; links may lead to http(s) or "
+                        "relative addresses only",
+                        snippet=destination,
+                    )
                     return False
         return True
 
@@ -206,8 +227,11 @@ class Url(Text):
             walk.report(node, f"{dotted(path)} must be an absolute URL starting with https://, got {value!r}")
             return INVALID
         if not _URL.match(value):
-            walk.report(node, f"{dotted(path)} is not a plain URL ({value!r}); percent-encode spaces, quotes, "
-                        "angle brackets and other characters a URL may not hold")
+            walk.report(
+                node,
+                f"{dotted(path)} is not a plain URL ({value!r}); percent-encode spaces, quotes, "
+                "angle brackets and other characters a URL may not hold",
+            )
             return INVALID
         return value
 
@@ -237,8 +261,11 @@ class Choice(Text):
     def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
         value = super().check(node, path, walk)
         if value is not INVALID and value not in self.values:
-            walk.report(node, f"{dotted(path)} is {value!r}, which is not one of {', '.join(self.values)}"
-                        f"{_did_you_mean(value, self.values)}")
+            walk.report(
+                node,
+                f"{dotted(path)} is {value!r}, which is not one of {', '.join(self.values)}"
+                f"{_did_you_mean(value, self.values)}",
+            )
             return INVALID
         return value
 
@@ -283,7 +310,9 @@ class Number(Spec):
             return INVALID
         if value != value or value in (float("inf"), float("-inf")):
             return self.wrong_type(node, path, walk)
-        too_low = self.minimum is not None and (value <= self.minimum if self.exclusive_minimum else value < self.minimum)
+        too_low = self.minimum is not None and (
+            value <= self.minimum if self.exclusive_minimum else value < self.minimum
+        )
         too_high = self.maximum is not None and value > self.maximum
         if too_low or too_high:
             walk.report(node, f"{dotted(path)} is {_short(value)}, out of range: it must be {self.expects}")
@@ -354,17 +383,22 @@ class Record(Spec):
         values: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR_TAG:
-                walk.report(key_node, f"keys of {dotted(path) or 'the file'} must be plain names, got {describe(key_node)}")
+                walk.report(
+                    key_node, f"keys of {dotted(path) or 'the file'} must be plain names, got {describe(key_node)}"
+                )
                 continue
             key = key_node.value
             if key in values:
-                walk.report(key_node, f"{dotted((*path, key))} is given twice; keep one")
+                walk.report(key_node, f"{dotted(path + (key,))} is given twice; keep one")
                 continue
-            walk.key_at[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            walk.key_at[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             spec = self.fields.get(key)
             if spec is None:
-                walk.report(key_node, f"unknown key {key!r} in {dotted(path) or 'the top level'}"
-                            f"{_did_you_mean(key, tuple(self.fields))}; allowed keys: {', '.join(self.fields)}")
+                walk.report(
+                    key_node,
+                    f"unknown key {key!r} in {dotted(path) or 'the top level'}"
+                    f"{_did_you_mean(key, tuple(self.fields))}; allowed keys: {', '.join(self.fields)}",
+                )
                 values[key] = INVALID
                 continue
             values[key] = spec.spec.read(value_node, (*path, key), walk)

@@ -46,8 +46,13 @@ def load_yaml_file(path: Path, shown_as: str) -> LoadedYaml:
 def load_yaml_bytes(data: bytes, shown_as: str) -> LoadedYaml:
     """Check DATA for encoding, size, tabs and unsafe constructs, then compose it."""
     if len(data) > MAX_BYTES:
-        return _failed(shown_as, 1, 1, f"the file is {len(data):,} bytes; a model-index file must stay under "
-                       f"{MAX_BYTES:,} bytes: split the collection into several files")
+        return _failed(
+            shown_as,
+            1,
+            1,
+            f"the file is {len(data):,} bytes; a model-index file must stay under "
+            f"{MAX_BYTES:,} bytes: split the collection into several files",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -79,30 +84,56 @@ def _scan_events(text: str, shown_as: str) -> list[Problem]:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             mark = event.start_mark
-            where = (mark.line + 1, mark.column + 1)
+            where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            anchor, tag = getattr(event, "anchor", None), getattr(event, "tag", None)
             if isinstance(event, yaml.AliasEvent):
-                problems.append(Problem(shown_as, *where, f"alias *{event.anchor} is not allowed in the model index; "
-                                        "write the value out in full"))
-            elif getattr(event, "anchor", None):
-                problems.append(Problem(shown_as, *where, f"anchor &{event.anchor} is not allowed in the model index; "
-                                        "write each value out in full"))
+                problems.append(
+                    Problem(
+                        shown_as,
+                        *where,
+                        f"alias *{anchor} is not allowed in the model index; write the value out in full",
+                    )
+                )
+            elif anchor:
+                problems.append(
+                    Problem(
+                        shown_as,
+                        *where,
+                        f"anchor &{anchor} is not allowed in the model index; write each value out in full",
+                    )
+                )
             # Events carry a tag only when the source writes one (`!!python/object`, `!!str`, ...).
-            if getattr(event, "tag", None) is not None:
-                problems.append(Problem(shown_as, *where, f"the tag {event.tag} is not allowed; the model index holds "
-                                        "plain strings, numbers, lists and mappings: remove the tag"))
+            if tag is not None:
+                problems.append(
+                    Problem(
+                        shown_as,
+                        *where,
+                        f"the tag {tag} is not allowed; the model index holds "
+                        "plain strings, numbers, lists and mappings: remove the tag",
+                    )
+                )
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    problems.append(Problem(shown_as, *where, f"nesting deeper than {MAX_DEPTH} levels; "
-                                            "the model index layout is at most a few levels deep"))
+                    problems.append(
+                        Problem(
+                            shown_as,
+                            *where,
+                            f"nesting deeper than {MAX_DEPTH} levels; "
+                            "the model index layout is at most a few levels deep",
+                        )
+                    )
                     return problems
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             elif isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    problems.append(Problem(shown_as, *where, "a second YAML document (`---`); "
-                                            "keep one document per model-index file"))
+                    problems.append(
+                        Problem(
+                            shown_as, *where, "a second YAML document (`---`); keep one document per model-index file"
+                        )
+                    )
                     return problems
             if len(problems) >= 20:
                 break
@@ -116,8 +147,14 @@ def _yaml_error(error: yaml.YAMLError, shown_as: str, text: str) -> Problem:
         # Raised for control characters such as NUL; it knows only an offset into the text.
         before = text[: error.position]
         line, col = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
-        return Problem(shown_as, line, col, f"character U+{error.character:04X} is not allowed in YAML; remove it"
-                       if isinstance(error.character, int) else "invalid character; remove it")
+        return Problem(
+            shown_as,
+            line,
+            col,
+            f"character U+{error.character:04X} is not allowed in YAML; remove it"
+            if isinstance(error.character, int)
+            else "invalid character; remove it",
+        )
     if not isinstance(error, yaml.MarkedYAMLError):
         return Problem(shown_as, 1, 1, f"invalid YAML: {error}")
     mark = error.problem_mark or error.context_mark
@@ -135,8 +172,14 @@ def _tab_problems(text: str, shown_as: str) -> list[Problem]:
     for number, line in enumerate(YAML_LINE_BREAK.split(text), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
-            problems.append(Problem(shown_as, number, indent.index("\t") + 1,
-                                    "tab in indentation; YAML indents with spaces only: replace the tab with spaces"))
+            problems.append(
+                Problem(
+                    shown_as,
+                    number,
+                    indent.index("\t") + 1,
+                    "tab in indentation; YAML indents with spaces only: replace the tab with spaces",
+                )
+            )
     return problems[:20]
 
 

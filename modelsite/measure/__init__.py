@@ -3,8 +3,22 @@ into the index."""
 
 from __future__ import annotations
 
-from modelsite.measure.probe import (ARCHITECTURE_TAGS, Measurement, architecture_tags, cached_measure,
-                                     checkpoint_size, code_link, measure)
+from modelsite.measure.probe import (
+    ARCHITECTURE_TAGS,
+    Measurement,
+    architecture_tags,
+    cached_measure,
+    checkpoint_size,
+    code_link,
+    measure,
+)
 
-__all__ = ["ARCHITECTURE_TAGS", "Measurement", "architecture_tags", "cached_measure", "checkpoint_size", "code_link",
-           "measure"]
+__all__ = [
+    "ARCHITECTURE_TAGS",
+    "Measurement",
+    "architecture_tags",
+    "cached_measure",
+    "checkpoint_size",
+    "code_link",
+    "measure",
+]

@@ -17,8 +17,10 @@ def parse_model_id(model_id: str) -> tuple[str, str]:
         raise ModelIdError(f"{model_id!r} ends with a dot but names no tag; write {arch} or {arch}.TAG")
     tags = [name.split(".", 1)[1] for name in timm.list_pretrained(f"{arch}.*")]
     if tag and tag not in tags:
-        raise ModelIdError(f"timm {timm.__version__} has no pretrained weights {arch}.{tag}; "
-                           f"the tags of {arch} are: {', '.join(tags) or 'none'}")
+        raise ModelIdError(
+            f"timm {timm.__version__} has no pretrained weights {arch}.{tag}; "
+            f"the tags of {arch} are: {', '.join(tags) or 'none'}"
+        )
     if not tag and get_pretrained_cfg(arch) is not None:
         tag = getattr(get_pretrained_cfg(arch), "tag", "") or ""
     return arch, tag

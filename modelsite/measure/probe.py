@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from modelsite.core.cache import Store, store
 from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES
@@ -46,15 +47,25 @@ class Measurement:
         return {figure.key: self.values[figure.key] for figure in FIGURES}
 
     def as_json(self) -> dict[str, Any]:
-        return {"model_id": self.model_id, "values": dict(self.values), "code": self.code,
-                "timm_version": self.timm_version, "torch_version": self.torch_version}
+        return {
+            "model_id": self.model_id,
+            "values": dict(self.values),
+            "code": self.code,
+            "timm_version": self.timm_version,
+            "torch_version": self.torch_version,
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> Measurement:
         """A cached measurement, checked to hold every figure of the table (else a KeyError or TypeError)."""
         values = {figure.key: data["values"][figure.key] for figure in FIGURES}
-        return cls(model_id=str(data["model_id"]), values=values, code=str(data["code"]),
-                   timm_version=str(data["timm_version"]), torch_version=str(data["torch_version"]))
+        return cls(
+            model_id=str(data["model_id"]),
+            values=values,
+            code=str(data["code"]),
+            timm_version=str(data["timm_version"]),
+            torch_version=str(data["torch_version"]),
+        )
 
 
 @dataclass
@@ -78,7 +89,7 @@ class Probe:
 
     @property
     def config(self) -> Mapping[str, Any]:
-        return self.model.pretrained_cfg  # type: ignore[no-any-return]
+        return self.model.pretrained_cfg
 
     def _traced(self) -> tuple[int, int]:
         """Multiply-accumulates and produced elements of one forward pass at the image size."""
@@ -140,9 +151,13 @@ class Probe:
         # The trace first: a file size materializes the weights, after which the model is no longer on meta.
         values = {figure.key: getattr(self, figure.probe) for figure in FIGURES if figure.key != "File Size"}
         values["File Size"] = self.file_size
-        return Measurement(model_id=name, values={figure.key: values[figure.key] for figure in FIGURES},
-                           code=code_link(name), timm_version=timm.__version__,
-                           torch_version=torch.__version__.split("+")[0])
+        return Measurement(
+            model_id=name,
+            values={figure.key: values[figure.key] for figure in FIGURES},
+            code=code_link(name),
+            timm_version=timm.__version__,
+            torch_version=torch.__version__.split("+")[0],
+        )
 
 
 def measure(model_id: str, with_file_size: bool = True, device: str = "meta") -> Measurement:
@@ -264,5 +279,13 @@ def code_link(model_name: str) -> str:
     return f"{TIMM_REPO}/blob/v{timm.__version__}/{relative}#L{first + offset}"
 
 
-__all__ = ["ARCHITECTURE_TAGS", "Measurement", "Probe", "architecture_tags", "cached_measure", "checkpoint_size",
-           "code_link", "measure"]
+__all__ = [
+    "ARCHITECTURE_TAGS",
+    "Measurement",
+    "Probe",
+    "architecture_tags",
+    "cached_measure",
+    "checkpoint_size",
+    "code_link",
+    "measure",
+]

@@ -8,20 +8,20 @@ a new collection its paper, summary and citation) is written as a placeholder st
 
 from __future__ import annotations
 
-from modelsite.core.errors import ModelsiteError
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from modelsite.core.files import write_text_atomically
-from modelsite.measure.ids import parse_model_id
+from modelsite.core.errors import ModelsiteError
 from modelsite.core.figures import FIGURES
+from modelsite.core.files import write_text_atomically
+from modelsite.core.problems import display_path
 from modelsite.core.project import INDEX_DIR, Project
 from modelsite.index import FILE_STEM, index_files, read_index
 from modelsite.index.schema import METADATA
 from modelsite.measure import cached_measure
-from modelsite.core.problems import display_path
+from modelsite.measure.ids import parse_model_id
 
 PLACEHOLDER = "TODO"
 
@@ -65,8 +65,9 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
     name, tag = parse_model_id(model_id)
     config = timm.models.get_pretrained_cfg(f"{name}.{tag}" if tag else name)
     if config is None or not tag:
-        raise ScaffoldError(f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents "
-                            "released weights")
+        raise ScaffoldError(
+            f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents released weights"
+        )
     index, problems = read_index(index_files(root), base=root, check_timm=False)
     if problems:
         raise ScaffoldError("the model index has problems; fix them first (modelsite validate)")
@@ -77,8 +78,10 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
     existing = [c for c in index.collections if c.file == shown]
     created = not collection_path.exists()
     if not created and not existing:
-        raise ScaffoldError(f"{shown} defines no collection; name one of the collection files in "
-                            f"model_index/ ({', '.join(sorted({c.file for c in index.collections}))}) or a new file")
+        raise ScaffoldError(
+            f"{shown} defines no collection; name one of the collection files in "
+            f"model_index/ ({', '.join(sorted({c.file for c in index.collections}))}) or a new file"
+        )
     collection = existing[0].name if existing else (collection_name or _title(collection_path.stem))
     if created and any(c.name == collection for c in index.collections):
         raise ScaffoldError(f"collection {collection!r} already exists in another file; pass --collection-name")
@@ -91,26 +94,34 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
         text += "Models:\n"
     text += entry
     write_text_atomically(collection_path, text)  # All or nothing: never half an entry in the index.
-    return Scaffolded(collection_path, created, collection, f"{name}.{tag}",
-                      count_placeholders(yaml.safe_load(text)))
+    return Scaffolded(collection_path, created, collection, f"{name}.{tag}", count_placeholders(yaml.safe_load(text)))
 
 
 class _IndexDumper(yaml.SafeDumper):
     """Writes lists of numbers (Mean, Std) on one line, `[0.5, 0.5, 0.5]`, as the index does."""
 
 
-_IndexDumper.add_representer(list, lambda dumper, data: dumper.represent_sequence(
-    "tag:yaml.org,2002:seq", data, flow_style=bool(data) and all(isinstance(x, (int, float)) for x in data)))
+_IndexDumper.add_representer(
+    list,
+    lambda dumper, data: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", data, flow_style=bool(data) and all(isinstance(x, (int, float)) for x in data)
+    ),
+)
 
 
 def index_file_path(path: Path, root: Path) -> Path:
     """PATH when it is a file the index reads (`model_index/NAME.yaml`, no subfolder); else a ScaffoldError."""
     folder = (root / INDEX_DIR).resolve()
     target = path if path.is_absolute() else root / path
-    where = f"write to {INDEX_DIR}/NAME.yaml, NAME in lowercase letters, digits, '-' and '_' (e.g. {INDEX_DIR}/my-family.yaml)"
+    where = (
+        f"write to {INDEX_DIR}/NAME.yaml, NAME in lowercase letters, digits, '-' and '_' "
+        f"(e.g. {INDEX_DIR}/my-family.yaml)"
+    )
     if target.resolve().parent != folder or target.suffix not in (".yaml", ".yml"):
-        raise ScaffoldError(f"{path}: the index reads only the .yaml files directly in {INDEX_DIR}/, so an entry "
-                            f"there would never appear on the site; {where}")
+        raise ScaffoldError(
+            f"{path}: the index reads only the .yaml files directly in {INDEX_DIR}/, so an entry "
+            f"there would never appear on the site; {where}"
+        )
     if not FILE_STEM.match(target.stem):
         raise ScaffoldError(f"{path}: the file name becomes the page's address; {where}")
     return folder / target.name
@@ -119,8 +130,9 @@ def index_file_path(path: Path, root: Path) -> Path:
 def entry_yaml(model_id: str, collection: str, root: Path) -> str:
     """MODEL_ID's entry as the YAML that `new` appends under `Models:` (MODEL_ID: one of timm's registry)."""
     parse_model_id(model_id)
-    return yaml.dump([model_entry(model_id, collection, root)], Dumper=_IndexDumper, sort_keys=False,
-                     allow_unicode=True, width=1000)
+    return yaml.dump(
+        [model_entry(model_id, collection, root)], Dumper=_IndexDumper, sort_keys=False, allow_unicode=True, width=1000
+    )
 
 
 def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
@@ -134,10 +146,18 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
     if getattr(config, "url", None):
         weights["Original"] = config.url
     metadata = measured.metadata()
-    metadata.update({"Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
-                     "Tasks": ["Image Classification"]})
-    facts = {"versions": f"timm {measured.timm_version}, torch {measured.torch_version}", "side": measured.image_size,
-             "pretrained": f"{measured.model_id}.{tag}", "timm": measured.timm_version}
+    metadata.update(
+        {
+            "Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
+            "Tasks": ["Image Classification"],
+        }
+    )
+    facts = {
+        "versions": f"timm {measured.timm_version}, torch {measured.torch_version}",
+        "side": measured.image_size,
+        "pretrained": f"{measured.model_id}.{tag}",
+        "timm": measured.timm_version,
+    }
     return {
         "Name": measured.model_id,
         "In Collection": collection,
@@ -153,17 +173,20 @@ def _collection_text(collection: str, config: object, name: str) -> str:
     hub = getattr(config, "hf_hub_id", "") or name
     entry = {
         "Name": collection,
-        "Paper": {"title": f"{PLACEHOLDER}: the paper that introduced {name}",
-                  "url": f"https://huggingface.co/{hub}"},
+        "Paper": {"title": f"{PLACEHOLDER}: the paper that introduced {name}", "url": f"https://huggingface.co/{hub}"},
         "Summary": f"{PLACEHOLDER}: a paragraph on what sets this family apart, for a reader choosing a model.",
         "Citation": f"{PLACEHOLDER}: the paper's BibTeX entry.",
         "Weights Source": f"Released with timm and hosted on the Hugging Face Hub, for example as "
-                          f"[{hub}](https://huggingface.co/{hub}).",
+        f"[{hub}](https://huggingface.co/{hub}).",
     }
-    header = (f"# {collection}: registered with `modelsite new`. Replace each TODO placeholder;\n"
-              "# `modelsite validate` counts those left.\n")
+    header = (
+        f"# {collection}: registered with `modelsite new`. Replace each TODO placeholder;\n"
+        "# `modelsite validate` counts those left.\n"
+    )
     return header + yaml.safe_dump({"Collections": [entry]}, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def _title(stem: str) -> str:
-    return " ".join(word.upper() if word in ("tf", "cc") else word.capitalize() for word in stem.replace("_", "-").split("-"))
+    return " ".join(
+        word.upper() if word in ("tf", "cc") else word.capitalize() for word in stem.replace("_", "-").split("-")
+    )
