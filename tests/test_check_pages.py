@@ -182,14 +182,14 @@ def test_a_page_cannot_read_other_processes_environments(fixture_run: CheckRun) 
     # Its interpreter is alone in a PID namespace: /proc shows no process of the check, the shell or CI.
     (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/environment.md"]
     assert [b["status"] for b in page["blocks"]] == ["passed", "passed"]
-    assert page["environment"]["isolation"] == "own PID namespace"
-    assert "isolation: own PID namespace" in fixture_run.stderr
+    assert page["environment"]["isolation"] == "own PID namespace and /tmp"
+    assert "isolation: own PID namespace and /tmp" in fixture_run.stderr
 
 
 def test_a_page_that_writes_the_check_s_results_fails(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/forged.md")
     assert message == (
-        "docs/forged.md, block 1 (from docs/forged.md:6): the page wrote to the check's own results "
+        "docs/forged.md, block 1 (from docs/forged.md:7): the page wrote to the check's own results "
         "(a block reported twice): its results cannot be trusted"
     )
 

@@ -46,10 +46,12 @@ LEFTOVER_THREADS_STATUS = 3
 
 
 def main(argv: list[str]) -> int:
-    spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    """ARGV: the numbers of the two files the check opened for this interpreter, the spec and the results."""
+    with os.fdopen(int(argv[0]), "rb") as spec_file:
+        spec = json.loads(spec_file.read().decode("utf-8"))
     # Just before the check's timeout, the stack goes to stderr: a hang then names its line.
     faulthandler.dump_traceback_later(spec["dump_after"], exit=False)
-    with open(argv[1], "a", encoding="utf-8") as results:
+    with os.fdopen(int(argv[1]), "a", encoding="utf-8") as results:
         _emit(results, {"event": "start", **environment()})
         runtime = None
         if not spec["online"]:

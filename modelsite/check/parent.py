@@ -65,8 +65,15 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         workdir = Path(work) / "cwd"
         workdir.mkdir()
         # Files, not pipes: a process the page leaves behind could hold a pipe open past the timeout.
+        # The interpreter gets the spec and the results as open files, not paths: in its namespace the
+        # check's folder (in the machine's /tmp) is out of its sight.
         stderr_path = Path(work) / "stderr.txt"
-        with open(stderr_path, "wb") as stderr_file:
+        with (
+            open(stderr_path, "wb") as stderr_file,
+            open(spec_path, "rb") as spec_file,
+            open(results_path, "ab") as results_file,
+        ):
+            channels = (spec_file.fileno(), results_file.fileno())
             process = subprocess.Popen(
                 [
                     *isolation().command,
@@ -75,8 +82,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
                     "faulthandler",
                     "-m",
                     "modelsite.check.child",
-                    str(spec_path),
-                    str(results_path),
+                    *map(str, channels),
                 ],
                 cwd=workdir,
                 env=child_environment(options),
@@ -84,6 +90,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr_file,
                 start_new_session=True,
+                pass_fds=channels,
             )
             timed_out = False
             try:
@@ -109,9 +116,23 @@ class Isolation:
     description: str
 
 
-# A user, PID and mount namespace of its own: the page's /proc shows only its own processes, so it cannot
-# read the environment of the check, of CI's shell or of any other process through /proc/PID/environ.
-_UNSHARE = ("unshare", "--user", "--map-current-user", "--pid", "--fork", "--kill-child", "--mount-proc")
+# User, PID and mount namespaces of its own: the page's /proc shows only its own processes, so it cannot read
+# the environment of the check, of CI's shell or of any other process through /proc/PID/environ; and its /tmp
+# is its own, empty, so it cannot reach another page's run. It starts in /tmp/page. (Mapped to root inside
+# the namespace, which only that needs: mounting the page's /tmp. Outside it stays the caller's user.)
+_UNSHARE = (
+    "unshare",
+    "--user",
+    "--map-root-user",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--mount-proc",
+    "sh",
+    "-c",
+    'mount -t tmpfs tmpfs /tmp && mkdir /tmp/page && cd /tmp/page && exec "$@"',
+    "sh",
+)
 
 
 @functools.cache
@@ -121,7 +142,7 @@ def isolation() -> Isolation:
         try:
             probe = subprocess.run([*_UNSHARE, "true"], capture_output=True, timeout=20)
             if probe.returncode == 0:
-                return Isolation(_UNSHARE, "own PID namespace")
+                return Isolation(_UNSHARE, "own PID namespace and /tmp")
             why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unshare failed"]
         except (OSError, subprocess.TimeoutExpired) as error:
             why = [str(error)]
