@@ -130,6 +130,23 @@ def build_seconds(project: Path, site: Path) -> float:
     return float(completed.stdout.strip().splitlines()[-1])
 
 
+def page_weights(site: Path) -> dict[str, object]:
+    """Bytes of HTML a reader downloads for the model pages (collections and variants) of SITE."""
+    pages = {
+        p.relative_to(site).as_posix(): p.stat().st_size
+        for p in (site / "models").rglob("index.html")
+        if p.parent != site / "models"
+    }
+    largest = max(pages, key=pages.__getitem__)
+    return {
+        "pages": len(pages),
+        "total_bytes": sum(pages.values()),
+        "median_bytes": statistics.median(pages.values()),
+        "largest": largest,
+        "largest_bytes": pages[largest],
+    }
+
+
 def filter_times(site: Path, queries: list[str]) -> list[dict[str, float]]:
     from playwright.sync_api import sync_playwright
 
@@ -170,9 +187,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--site", type=Path, help="skip the builds: time the filter on this built site")
     parser.add_argument("--keep", type=Path, help="copy our built site here, for a later --site")
+    parser.add_argument("--json", type=Path, help="also write every figure measured to this file")
     args = parser.parse_args()
+    figures: dict[str, object] = {"variants": args.variants, "collections": args.collections}
     if args.site:
-        report_filter(filter_times(args.site, QUERIES))
+        figures["page_weight"] = page_weights(args.site)
+        figures["filter"] = report_filter(filter_times(args.site, QUERIES))
+        _write(args.json, figures)
         return
     with tempfile.TemporaryDirectory(prefix="modelsite-bench-site-") as work:
         folder = Path(work)
@@ -198,12 +219,31 @@ def main() -> None:
             f"best of {args.repeats}: plain {plain_best:.1f} s, ours {ours_best:.1f} s: "
             f"our hook adds {overhead:+.1%} (goal at most +50%): {'met' if overhead <= 0.5 else 'MISSED'}"
         )
+        weights = page_weights(folder / "ours-site")
+        print(
+            f"model pages: {weights['pages']}, {int(weights['total_bytes']) / 1e6:.1f} MB of HTML in all, median "
+            f"{float(weights['median_bytes']) / 1e3:.0f} kB, largest {weights['largest']} at "
+            f"{int(weights['largest_bytes']) / 1e6:.2f} MB"
+        )
+        figures.update(
+            {
+                "build_seconds": {"plain": plain_times, "ours": ours_times, "overhead": round(overhead, 4)},
+                "page_weight": weights,
+            }
+        )
         if args.keep:
             shutil.copytree(folder / "ours-site", args.keep, dirs_exist_ok=True)
-        report_filter(filter_times(folder / "ours-site", QUERIES))
+        figures["filter"] = report_filter(filter_times(folder / "ours-site", QUERIES))
+        _write(args.json, figures)
 
 
-def report_filter(times: list[dict[str, float]]) -> None:
+def _write(path: Path | None, figures: dict[str, object]) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+def report_filter(times: list[dict[str, float]]) -> dict[str, float]:
     laid_out = [t["laidOut"] for t in times]
     frames = [t["frame"] for t in times]
     print(
@@ -213,6 +253,13 @@ def report_filter(times: list[dict[str, float]]) -> None:
         f"to the next frame laid out with the charts' points: median {statistics.median(frames):.1f} ms, "
         f"worst {max(frames):.1f} ms"
     )
+    return {
+        "rows": times[0]["rows"],
+        "laid_out_median_ms": statistics.median(laid_out),
+        "laid_out_worst_ms": max(laid_out),
+        "frame_median_ms": statistics.median(frames),
+        "frame_worst_ms": max(frames),
+    }
 
 
 if __name__ == "__main__":
