@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -50,6 +51,7 @@ import json, sys
 import modelsite.index
 modelsite.index._timm_problems = lambda models: []
 from pathlib import Path
+from typing import Any
 from modelsite.check.discover import built_markdown
 pages = built_markdown(Path(sys.argv[1]))
 json.dump({path: text for path, (text, _) in pages.items()}, open(sys.argv[2], "w"))
@@ -130,7 +132,7 @@ def build_seconds(project: Path, site: Path) -> float:
     return float(completed.stdout.strip().splitlines()[-1])
 
 
-def page_weights(site: Path) -> dict[str, object]:
+def page_weights(site: Path) -> dict[str, Any]:
     """Bytes of HTML a reader downloads for the model pages (collections and variants) of SITE."""
     pages = {
         p.relative_to(site).as_posix(): p.stat().st_size
