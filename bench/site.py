@@ -38,8 +38,8 @@ PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_ex
 # Run in a child interpreter, so each build starts cold, as `mkdocs build` does.
 BUILD = """
 import sys, time
-import modelsite.index
-modelsite.index._timm_problems = lambda models: []  # synthetic names are not in timm's registry
+import modelsite.index.load
+modelsite.index.load._timm_problems = lambda models: []  # synthetic names are not in timm's registry
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 started = time.perf_counter()
@@ -48,8 +48,8 @@ print(time.perf_counter() - started)
 """
 CAPTURE = """
 import json, sys
-import modelsite.index
-modelsite.index._timm_problems = lambda models: []
+import modelsite.index.load
+modelsite.index.load._timm_problems = lambda models: []
 from pathlib import Path
 from typing import Any
 from modelsite.check.discover import built_markdown
