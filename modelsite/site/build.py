@@ -1,0 +1,148 @@
+"""The MkDocs hook's logic: pages, models.json and example downloads from the index, and the check's outputs.
+
+hooks/model_pages.py hands MkDocs' events to one `SiteBuild` per build. Index files and pages are
+contributors' data, and the build keeps them so: generated pages are never rendered by
+mkdocs-macros (whatever their front matter says), the Jinja that renders hand-written pages is
+sandboxed and escaping, an unknown `<!-- modelsite: ... -->` marker fails the build, and every
+page's HTML passes the allow-list sanitizer last.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
+from modelsite.core.project import DOCS_DIR, OutsideProject, Project
+from modelsite.core.report import ReportError
+from modelsite.site.escape import sanitize_html
+from modelsite.site.macros import lock_down
+from modelsite.site.outputs import CheckReport, load_report, with_outputs
+from modelsite.site.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
+
+
+# What a hand-written page's front matter may set: the rest of Material's keys (template, icon, status...)
+# change the theme's behaviour, which pages from contributors have no business doing.
+FRONT_MATTER = {
+    "title": "the page's title",
+    "description": "its summary for search engines",
+    "subtitle": "a line under its title in the navigation",
+    "hide": "parts of the theme not to show: navigation, toc, footer",
+    "render_macros": "false: the page is not a template",
+}
+# The ones Material prints into the page's HTML without escaping.
+PRINTED_META = ("title", "description", "subtitle")
+
+
+@dataclass
+class SiteBuild:
+    """What one build prepares in on_config and uses in the events after it."""
+
+    site: GeneratedSite | None = None
+    report: CheckReport | None = None
+    # Each page's Python blocks, as identified in its final Markdown (src_uri -> blocks).
+    blocks: dict[str, list[CodeBlock]] = field(default_factory=dict)
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        # Rendered once per build (serve reloads the config, and so this, on every change).
+        project = Project(Path(config.config_file_path).parent)
+        try:
+            self.report = load_report(project.latest_report)
+        except ReportError as error:
+            raise PluginError(str(error)) from None
+        try:
+            self.site = generated_site(project.root, load_index_for_build(project.root), self.report, config.site_url)
+        except OutsideProject as error:
+            raise PluginError(str(error)) from None
+        # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
+        config.nav = _nav_with_models(config.nav or [], self.site.pages)
+        if "macros" in config.plugins:  # Its on_config, which builds its Jinja environment, ran before this one.
+            lock_down(config.plugins["macros"])
+        # A hook has one on_page_markdown (early, see protect_generated); the late one is a plugin's.
+        config.plugins["modelsite/block-identities"] = _BlockIdentities(self)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        assert self.site is not None, "on_config runs before on_files"
+        project = Project(Path(config.config_file_path).parent)
+        for file in files:
+            # The files of docs/ (a contributor's); the theme's own assets come from the installed theme.
+            if file.generated_by is None and file.abs_src_path and file.src_dir == config.docs_dir:
+                try:
+                    project.refuse_outside(Path(file.abs_src_path))
+                except OutsideProject as error:
+                    raise PluginError(str(error)) from None
+        for page in self.site.pages:
+            files.append(File.generated(config, page.src_uri, content=page.markdown))
+        for path, text in self.site.files.items():
+            files.append(File.generated(config, path, content=text))
+        return files
+
+    def protect_generated(self, markdown: str, page: Page) -> str:
+        """Before mkdocs-macros reads the page's meta: a generated page's text is data, never a template, and a
+        hand-written page's front matter holds only what pages may set, escaped where the theme prints it."""
+        if page.file.generated_by is not None:
+            page.meta["render_macros"] = False
+            return markdown
+        path = f"{DOCS_DIR}/{page.file.src_uri}"
+        unknown = sorted(set(page.meta) - set(FRONT_MATTER))
+        if unknown:
+            raise PluginError(f"{path}: the front matter key {unknown[0]!r} is not one a page may set; the keys are: "
+                              + ", ".join(f"{key} ({why})" for key, why in FRONT_MATTER.items()))
+        for key in PRINTED_META:
+            if key in page.meta:
+                page.meta[key] = html.escape(str(page.meta[key]))  # Material prints these as they are.
+        return markdown
+
+    def identify_blocks(self, markdown: str, page: Page) -> str:
+        """After every other plugin: refuse unknown markers, and give each Python fence its identity."""
+        path = f"{DOCS_DIR}/{page.file.src_uri}"
+        unknown = unknown_markers(markdown)
+        if unknown:
+            line, text = unknown[0]
+            raise PluginError(f"{path}: {text} (line {line} of the page's final Markdown) is not a marker the check "
+                              f"reads; the markers are, each on a line of its own: {', '.join(MARKERS)}")
+        markdown, self.blocks[page.file.src_uri] = with_block_ids(markdown)
+        return markdown
+
+    def on_page_content(self, page_html: str, page: Page) -> str:
+        # Under each Python block, what the last check printed there (or that it has not verified it).
+        try:
+            page_html = with_outputs(page_html, self.blocks.get(page.file.src_uri, []),
+                                     f"{DOCS_DIR}/{page.file.src_uri}", self.report)
+        except ValueError as error:
+            raise PluginError(str(error)) from None
+        return sanitize_html(page_html)
+
+
+class _BlockIdentities(BasePlugin):
+    """Calls SiteBuild.identify_blocks once every other plugin has changed a page's Markdown."""
+
+    def __init__(self, build: SiteBuild) -> None:
+        super().__init__()
+        self.build = build
+
+    @event_priority(-1100)  # After the check's capture (-1000): the check reads the Markdown as the reader does.
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        return self.build.identify_blocks(markdown, page)
+
+
+def _nav_with_models(nav: list[Any], pages: list[GeneratedPage]) -> list[Any]:
+    """Replace the `models/index.md` entry with a section holding the explorer and every collection page.
+
+    MkDocs and Material print navigation titles as they are: a collection's Name is HTML-escaped here.
+    """
+    section = [{html.escape(page.title): page.src_uri} for page in pages]
+    result = []
+    for entry in nav:
+        (title, target), = entry.items() if isinstance(entry, dict) else ((None, entry),)
+        result.append({title or "Models": section} if target == EXPLORER_PAGE else entry)
+    return result
