@@ -26,7 +26,7 @@ def test_each_collection_page_takes_its_file_s_name_and_the_seed_family_stays() 
     files = index_files(ROOT)
     assert {c.slug for c in INDEX.collections} <= {path.stem for path in files}
     assert all(model.collection in {c.name for c in INDEX.collections} for model in INDEX.models)
-    assert len({model.pretrained_name for model in INDEX.models}) == len(INDEX.models)
+    assert len({model.key for model in INDEX.models}) == len(INDEX.models)
     # The family the site grew from is registered, whatever else joins it.
     assert set(SEED_MODELS) <= {m.name for m in INDEX.models}
 
@@ -48,7 +48,7 @@ def test_positions_point_at_the_figures() -> None:
 
 @pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.name)
 def test_figures_match_the_real_model(model) -> None:
-    assert [str(p) for p in figure_problems(model, measure(model.pretrained_name))] == []
+    assert [str(p) for p in figure_problems(model, measure(model.key))] == []
 
 
 def test_every_figure_names_its_source() -> None:

@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from modelsite.core.figures import giga, mega, megabytes, thousands
 from modelsite.measure import architecture_tags, measure
-from modelsite.site.formatting import feature_sides
+from modelsite.site.formatting import crop_sentence, feature_maps_sentence
 from tests.conftest import ROOT
 
 
@@ -119,6 +119,11 @@ def _tags(model_id: str, **kwargs: object) -> list[str]:
         ("Average Pooling", "tf_efficientnet_b0", None),
         ("Dense Connections", "tf_efficientnet_b0", None),
         ("Convolution", "tf_efficientnet_b0", None),
+        ("Multi-Head Attention", "vit_tiny_patch16_224", "tf_efficientnet_b0"),
+        ("Layer Normalization", "vit_tiny_patch16_224", "tf_efficientnet_b0"),
+        ("GELU", "vit_tiny_patch16_224", "tf_efficientnet_b0"),
+        ("Hard Swish", "mobilenetv3_large_100", "tf_efficientnet_b0"),
+        ("ReLU", "resnet18", "tf_efficientnet_lite0"),
     ],
 )
 def test_architecture_tags_are_found_only_where_the_graph_has_them(
@@ -166,4 +171,70 @@ def test_figure_formatting() -> None:
     assert thousands(13314116) == "13,314,116"
     assert (giga(396513888), giga(37745884192), mega(4652008)) == ("0.397", "37.7", "4.65")
     assert megabytes(53490940) == "53.5 MB"
-    assert feature_sides(240) == [120, 60, 30, 15, 8]
+    metadata = {"Image Size": 240, "Crop Pct": 0.882, "Interpolation": "bicubic", "Crop Mode": "center"}
+    assert crop_sentence(metadata) == (
+        "resized with bicubic interpolation so that its shorter side is 272 pixels, then center-cropped to "
+        "240×240 (crop pct 0.882)"
+    )
+    assert "ignoring its aspect ratio" in crop_sentence({**metadata, "Crop Mode": "squash"})
+    maps = {"Feature Strides": [16], "Feature Channels": [192], "Feature Sides": [14]}
+    assert feature_maps_sentence(maps) == "stride 16 (192 channels, 14 pixels wide)"
+
+
+def _real(model_id: str) -> torch.nn.Module:
+    import timm
+
+    return timm.create_model(model_id, pretrained=False).eval()
+
+
+@pytest.mark.parametrize(
+    ("model_id", "classes", "label_set"),
+    [
+        ("vit_tiny_patch16_224.augreg_in21k", 21843, "imagenet-21k-goog"),
+        ("efficientnet_b5.sw_in12k", 11821, "imagenet-12k"),
+        ("resnet18.a1_in1k", 1000, "imagenet-1k"),
+    ],
+)
+def test_classes_and_label_set_are_the_heads(model_id: str, classes: int, label_set: str) -> None:
+    measured = measure(model_id, with_file_size=False)
+    assert (measured["Classes"], measured["Label Set"]) == (classes, label_set)
+    side = measured.image_size
+    with torch.no_grad():
+        assert _real(model_id)(torch.zeros(1, 3, side, side)).shape == (1, classes)
+
+
+@pytest.mark.parametrize("model_id", ["mobilenetv3_large_100.ra_in1k", "vit_tiny_patch16_224.augreg_in21k"])
+def test_the_embedding_is_what_a_headless_model_returns(model_id: str) -> None:
+    import timm
+
+    measured = measure(model_id, with_file_size=False)
+    headless = timm.create_model(model_id, pretrained=False, num_classes=0).eval()
+    side = measured.image_size
+    with torch.no_grad():
+        assert headless(torch.zeros(1, 3, side, side)).shape == (1, measured["Embedding Size"])
+    # MobileNetV3's head has a layer of its own: the embedding is not num_features.
+    if model_id.startswith("mobilenetv3"):
+        assert measured["Embedding Size"] == 1280 != headless.num_features
+
+
+@pytest.mark.parametrize(
+    ("model_id", "strides"),
+    [
+        ("resnet18.a1_in1k", [2, 4, 8, 16, 32]),
+        ("convnext_atto.d2_in1k", [4, 8, 16, 32]),
+        ("vit_tiny_patch16_224.augreg_in21k", [16, 16, 16]),
+        ("swin_tiny_patch4_window7_224.ms_in1k", [4, 8, 16, 32]),
+    ],
+)
+def test_feature_maps_are_what_the_features_only_model_returns(model_id: str, strides: list[int]) -> None:
+    import timm
+
+    measured = measure(model_id, with_file_size=False)
+    assert measured["Feature Strides"] == strides
+    extractor = timm.create_model(model_id, pretrained=False, features_only=True).eval()
+    side = measured.image_size
+    with torch.no_grad():
+        maps = extractor(torch.zeros(1, 3, side, side))
+    # Swin returns its maps channels-last; the side is the same axis either way.
+    assert [m.shape[-2] for m in maps] == measured["Feature Sides"]
+    assert extractor.feature_info.channels() == measured["Feature Channels"]

@@ -27,7 +27,12 @@ ARCHITECTURE_TAGS = (
     "Dense Connections",
     "Depthwise Convolution",
     "Dropout",
+    "GELU",
+    "Hard Swish",
     "Inverted Residual Block",
+    "Layer Normalization",
+    "Multi-Head Attention",
+    "ReLU",
     "RELU6",
     "Squeeze-and-Excitation Block",
     "Swish",
@@ -71,7 +76,26 @@ class Tags:
     values: tuple[str, ...]
 
 
-Kind = Count | Fraction | OneOf | Numbers | Tags
+@dataclass(frozen=True)
+class Counts:
+    """A list of whole numbers, or the word `none` where the model has no such thing (no feature maps)."""
+
+
+Kind = Count | Fraction | OneOf | Numbers | Tags | Counts
+
+# The label sets timm knows, by the name `timm.data.infer_imagenet_subset` gives them, and how pages name
+# them; "none": classes that are indices only (timm ships no names for them).
+LABEL_SETS = {
+    "imagenet-1k": "ImageNet-1k",
+    "imagenet-12k": "ImageNet-12k (timm's 11,821-class subset of ImageNet-22k)",
+    "imagenet-21k-goog": "ImageNet-21k (the 21,843 classes of Google's release)",
+    "imagenet-21k-miil": "ImageNet-21k-P (the 11,221 classes of Alibaba MIIL's release)",
+    "imagenet-22k": "ImageNet-22k (21,841 classes)",
+    "imagenet-22k-ms": "ImageNet-22k (the 21,842 classes of Microsoft's release)",
+    "none": "no named label set: the classes are indices",
+}
+# How the evaluation transform fits the image to the crop (timm's crop_mode).
+CROP_MODES = ("center", "squash", "border")
 
 
 # How the check compares the index's value with the measured one.
@@ -98,9 +122,11 @@ class Figure:
     advice: str = "write the measured figure, see modelsite measure"
     # Where models.json publishes it.
     json_path: tuple[str, ...] = ()
-    # Its row in the Figures tab of a variant: label and cell (from the variant's metadata); None: no row of its own.
+    # Its row in the Figures tab of a variant: label and cell (from the variant's metadata); None: no row of its own,
+    # and then SHOWN_IN names the figure whose row shows it (and its source).
     row: str | None = None
     cell: Callable[[Mapping[str, Any]], str] | None = None
+    shown_in: str | None = None
     # The key of the authors' figure under Reported, and its unit, for the row's last column.
     reported: str | None = None
     reported_unit: str = ""
@@ -136,12 +162,22 @@ def significant(value: float, digits: int = 3) -> str:
     return f"{value:.{decimals}f}"
 
 
-def _given(metadata: Mapping[str, Any], key: str, shown: Callable[[Any], str]) -> str:
-    return shown(metadata[key]) if key in metadata else "not given"
+def _given(metadata: Mapping[str, Any], key: str, shown: Callable[[Any], str], absent: str = "not given") -> str:
+    return shown(metadata[key]) if key in metadata else absent
 
 
 def _listed(values: Any) -> str:
     return ", ".join(str(value) for value in values)
+
+
+def _maps(m: Mapping[str, Any]) -> str:
+    strides = m.get("Feature Strides")
+    if strides is None:
+        return "none: the model has no feature maps to return"
+    return "; ".join(
+        f"stride {s}: {c} channels, {side}×{side}"
+        for s, c, side in zip(strides, m["Feature Channels"], m["Feature Sides"])
+    )
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -231,6 +267,37 @@ FIGURES: tuple[Figure, ...] = (
         cell=lambda m: str(m["Interpolation"]),
     ),
     Figure(
+        "Crop Mode",
+        OneOf(CROP_MODES),
+        "Ours. How the evaluation transform fits the resized image to the crop: center crop, squash, or border.",
+        probe="crop_mode",
+        json_path=("figures", "crop_mode"),
+        row="Crop mode",
+        cell=lambda m: str(m["Crop Mode"]),
+    ),
+    Figure(
+        "Test Image Size",
+        Count(),
+        "Ours. The larger side timm's `validate.py` evaluates the weights at, where their configuration gives one "
+        "(`test_input_size`).",
+        probe="test_image_size",
+        required=False,
+        truth="its pretrained config gives {value} ({versions})",
+        json_path=("figures", "test_image_size"),
+        row="Test image size",
+        cell=lambda m: _given(m, "Test Image Size", lambda v: f"{v} px", absent="none: tested at the image size"),
+    ),
+    Figure(
+        "Test Crop Pct",
+        Fraction(),
+        "Ours. The crop pct at the test image size, where the configuration gives one (`test_crop_pct`).",
+        probe="test_crop_pct",
+        required=False,
+        json_path=("figures", "test_crop_pct"),
+        row="Test crop pct",
+        cell=lambda m: _given(m, "Test Crop Pct", str, absent="none: tested at the crop pct"),
+    ),
+    Figure(
         "Mean",
         Numbers(0, 1),
         "Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale).",
@@ -240,14 +307,81 @@ FIGURES: tuple[Figure, ...] = (
         row="Mean, std",
         cell=lambda m: f"{_given(m, 'Mean', _listed)}; {_given(m, 'Std', _listed)}",
     ),
-    # Shown in the Mean row.
     Figure(
         "Std",
         Numbers(0, 1, exclusive_minimum=True),
         "Ours. Per-channel standard deviation the input is divided by.",
         probe="std",
         required=False,
+        shown_in="Mean",
         json_path=("figures", "std"),
+    ),
+    Figure(
+        "Classes",
+        Count(),
+        "Ours. Outputs of the classifier: the number of classes the weights were trained on.",
+        probe="classes",
+        source="measured, the model's num_classes ({versions})",
+        truth="the model has {value} outputs ({versions})",
+        json_path=("figures", "classes"),
+        row="Classes",
+        cell=lambda m: thousands(m["Classes"]),
+    ),
+    Figure(
+        "Label Set",
+        OneOf(tuple(LABEL_SETS)),
+        "Ours. The named classes its outputs are, as timm infers them from their number: "
+        + ", ".join(f"`{name}`" for name in LABEL_SETS)
+        + ".",
+        probe="label_set",
+        source="timm.data.infer_imagenet_subset of the model ({versions})",
+        truth="timm infers {value!r} from its {classes} outputs ({versions})",
+        json_path=("figures", "label_set"),
+        row="Label set",
+        cell=lambda m: LABEL_SETS.get(str(m["Label Set"]), str(m["Label Set"])),
+    ),
+    Figure(
+        "Embedding Size",
+        Count(),
+        "Ours. Length of the vector the model gives before its classifier (`forward_head(..., pre_logits=True)`, "
+        "or a model made with `num_classes=0`).",
+        probe="embedding_size",
+        source="measured, length of forward_head(..., pre_logits=True) at {side}x{side} ({versions})",
+        truth="its pooled features before the classifier have {value} elements ({versions})",
+        json_path=("figures", "embedding_size"),
+        row="Embedding size",
+        cell=lambda m: thousands(m["Embedding Size"]),
+    ),
+    Figure(
+        "Feature Strides",
+        Counts(),
+        "Ours. The reduction of each feature map `features_only=True` returns, or `none`.",
+        probe="feature_strides",
+        source="measured, feature_info of the features_only model ({versions})",
+        truth="its features_only model returns maps at strides {value} ({versions})",
+        json_path=("figures", "feature_strides"),
+        row="Feature maps",
+        cell=_maps,
+    ),
+    Figure(
+        "Feature Channels",
+        Counts(),
+        "Ours. The channels of each of those maps, or `none`.",
+        probe="feature_channels",
+        shown_in="Feature Strides",
+        source="measured, feature_info of the features_only model ({versions})",
+        truth="its features_only maps have {value} channels ({versions})",
+        json_path=("figures", "feature_channels"),
+    ),
+    Figure(
+        "Feature Sides",
+        Counts(),
+        "Ours. The side of each of those maps for an input at `Image Size`, or `none`.",
+        probe="feature_sides",
+        shown_in="Feature Strides",
+        source="measured, the features_only model's outputs at {side}x{side} ({versions})",
+        truth="its features_only maps are {value} pixels wide at {side}x{side} ({versions})",
+        json_path=("figures", "feature_sides"),
     ),
     Figure(
         "Architecture",
@@ -261,6 +395,8 @@ FIGURES: tuple[Figure, ...] = (
     ),
 )
 FIGURE_KEYS = tuple(figure.key for figure in FIGURES)
+# Every figure but Architecture has a row of its own or is shown in another's.
+assert all(figure.row or figure.shown_in or not figure.sourced for figure in FIGURES)
 SOURCED_KEYS = tuple(figure.key for figure in FIGURES if figure.sourced)
 
 

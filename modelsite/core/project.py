@@ -12,6 +12,8 @@ from modelsite.core.errors import ModelsiteError
 INDEX_DIR = "model_index"
 TEMPLATES_DIR = "templates"
 DOCS_DIR = "docs"
+# Where generated model pages live under docs/ (and the site): an overview per collection, a page per variant.
+MODELS_DIR = "models"
 # Runnable examples are served from the same folder name as in the repository, for download.
 EXAMPLES_DIR = "runnable_examples"
 WEB_FIXTURES = "fixtures/web/fixtures.yaml"

@@ -150,6 +150,11 @@ class _Registration:
         tag = weights.get("Tag") if isinstance(weights, dict) else None
         return tag if isinstance(tag, str) else None
 
+    @property
+    def key(self) -> str:
+        """`name.tag`: a variant is a pretrained tag, so an architecture may be registered once per tag."""
+        return f"{self.name}.{self.tag}" if self.tag else self.name
+
     def where(self, *path: str) -> tuple[int, int]:
         return self.positions.get(path, self.positions.get((), (1, 1)))
 
@@ -194,19 +199,20 @@ def _cross_file_problems(defined: list[tuple[str, str]], registered: list[_Regis
     names = tuple(seen_collections)
     seen_models: dict[str, _Registration] = {}
     for model in registered:
-        line, col = model.where("Name")
-        if model.name in seen_models:
-            first = seen_models[model.name]
+        # The second entry of a key is the one to blame: the first stands, and says where it is.
+        line, col = model.where("Weights", "Tag") if model.tag else model.where("Name")
+        if model.key in seen_models:
+            first = seen_models[model.key]
             problems.append(
                 Problem(
                     model.file,
                     line,
                     col,
-                    f"model {model.name!r} is already registered in "
-                    f"{first.file}:{first.where('Name')[0]}; each variant appears once in the index",
+                    f"the weights {model.key!r} are already registered in "
+                    f"{first.file}:{first.where('Name')[0]}; each variant (name and tag) appears once in the index",
                 )
             )
-        seen_models.setdefault(model.name, model)
+        seen_models.setdefault(model.key, model)
         if model.collection and model.collection not in seen_collections:
             line, col = model.where("In Collection")
             close = difflib.get_close_matches(model.collection, names, n=1)

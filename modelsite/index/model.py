@@ -6,13 +6,15 @@ every value the schema accepted, so a field's type is what the schema says.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from modelsite.core.figures import FIGURE_KEYS
-from modelsite.index.schema import HYPERPARAMETERS
+from modelsite.core.project import MODELS_DIR
+from modelsite.index.schema import DATASETS, HYPERPARAMETERS
 from modelsite.index.schema_types import KeyPath
 
 
@@ -29,10 +31,17 @@ class Weights:
     tag: str
     url: str
     original: str | None = None
+    # What the tag means (prose), when the index says.
+    description: str | None = None
 
     def as_index(self) -> dict[str, str]:
         """The entry as the index writes it (models.json publishes this)."""
-        return {"Tag": self.tag, "URL": self.url, **({"Original": self.original} if self.original else {})}
+        return {
+            "Tag": self.tag,
+            "URL": self.url,
+            **({"Original": self.original} if self.original else {}),
+            **({"Description": self.description} if self.description else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -44,12 +53,42 @@ class Result:
     top1: float
     top5: float | None
     source: str
+    measured_by: str = "the authors"
+    image_size: int | None = None
+
+    @property
+    def by_timm(self) -> bool:
+        return self.measured_by == "timm validate.py"
+
+    @property
+    def top1_text(self) -> str:
+        """Top-1 as its source prints it: timm's results with three decimals, the authors' as written."""
+        return self._shown(self.top1)
+
+    @property
+    def top5_text(self) -> str | None:
+        return None if self.top5 is None else self._shown(self.top5)
+
+    def _shown(self, value: float) -> str:
+        return f"{value:.3f}" if self.by_timm else f"{value:g}"
+
+    @property
+    def dataset_order(self) -> tuple[int, int, int]:
+        """Where the result goes in a table: by evaluation set, timm's first, the largest image size first."""
+        return (DATASETS.index(self.dataset), 0 if self.by_timm else 1, -(self.image_size or 0))
 
     def as_index(self) -> dict[str, Any]:
         metrics: dict[str, float] = {"Top 1 Accuracy": self.top1}
         if self.top5 is not None:
             metrics["Top 5 Accuracy"] = self.top5
-        return {"Task": self.task, "Dataset": self.dataset, "Metrics": metrics, "Source": self.source}
+        return {
+            "Task": self.task,
+            "Dataset": self.dataset,
+            "Metrics": metrics,
+            "Source": self.source,
+            "Measured By": self.measured_by,
+            **({"Image Size": self.image_size} if self.image_size else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -93,19 +132,24 @@ class Model:
     positions: Mapping[KeyPath, tuple[int, int]] = field(repr=False, compare=False, default_factory=dict)
 
     @property
-    def pretrained_name(self) -> str:
-        """`name.tag`, what snippets pass to `timm.create_model`."""
+    def tag(self) -> str:
+        return self.weights.tag
+
+    @property
+    def key(self) -> str:
+        """The variant's key in the index and on the site, and what snippets pass to `timm.create_model`: `name.tag`."""
         return f"{self.name}.{self.weights.tag}"
 
     @property
-    def anchor(self) -> str:
-        """The HTML id of the variant's section on its collection page."""
-        return self.name.replace("_", "-")
+    def top1(self) -> Result | None:
+        """ImageNet top-1 as timm measured it, else as the authors reported it; None when the index gives neither."""
+        imagenet = [r for r in self.results if r.dataset == "ImageNet"]
+        return next((r for r in imagenet if r.by_timm), imagenet[0] if imagenet else None)
 
     @property
-    def top1(self) -> Result | None:
-        """The first reported ImageNet top-1 accuracy, when the index gives one."""
-        return self.results[0] if self.results else None
+    def reported_top1(self) -> Result | None:
+        """ImageNet top-1 as the authors reported it."""
+        return next((r for r in self.results if r.dataset == "ImageNet" and not r.by_timm), None)
 
     def where(self, *path: str | int) -> tuple[int, int]:
         """Line and column of a value under this model, e.g. `where("Metadata", "FLOPs")`."""
@@ -128,7 +172,12 @@ class Model:
             ),
             tasks=tuple(metadata["Tasks"]),
             code=entry["Code"],
-            weights=Weights(tag=weights["Tag"], url=weights["URL"], original=weights.get("Original")),
+            weights=Weights(
+                tag=weights["Tag"],
+                url=weights["URL"],
+                original=weights.get("Original"),
+                description=weights.get("Description"),
+            ),
             sources=dict(entry["Sources"]),
             results=tuple(
                 Result(
@@ -137,6 +186,8 @@ class Model:
                     top1=r["Metrics"]["Top 1 Accuracy"],
                     top5=r["Metrics"].get("Top 5 Accuracy"),
                     source=r["Source"],
+                    measured_by=r.get("Measured By", "the authors"),
+                    image_size=r.get("Image Size"),
                 )
                 for r in entry.get("Results", ())
             ),
@@ -170,6 +221,19 @@ class Collection:
         """The page's file name, derived from the index file so that it never changes by accident."""
         return Path(self.file).stem
 
+    @property
+    def page(self) -> str:
+        """Its overview page, under docs/ (never written there; its address is models/SLUG/)."""
+        return f"{MODELS_DIR}/{self.slug}/index.md"
+
+    def variant_page(self, model: Model) -> str:
+        """MODEL's page, under docs/ (its address: models/SLUG/NAME.TAG/)."""
+        return f"{MODELS_DIR}/{self.slug}/{model.key}.md"
+
+    def variant_url(self, model: Model) -> str:
+        """MODEL's page, relative to the site's root."""
+        return f"{MODELS_DIR}/{self.slug}/{model.key}/"
+
     @classmethod
     def from_index(cls, entry: Mapping[str, Any], file: str) -> Collection:
         """ENTRY, a `Collections:` item the schema has accepted whole."""
@@ -194,11 +258,13 @@ class ModelIndex:
     def models(self) -> tuple[Model, ...]:
         return tuple(model for collection in self.collections for model in collection.models)
 
-    def model(self, name: str) -> Model:
+    def model(self, key: str) -> Model:
+        """The variant KEY (`name.tag`)."""
         for model in self.models:
-            if model.name == name:
+            if model.key == key:
                 return model
-        raise KeyError(f"no model {name!r} in the index; known: {', '.join(m.name for m in self.models)}")
+        close = difflib.get_close_matches(key, [m.key for m in self.models], n=3)
+        raise KeyError(f"no variant {key!r} in the index" + (f"; did you mean {', '.join(close)}?" if close else ""))
 
     def collection(self, name: str) -> Collection:
         for collection in self.collections:

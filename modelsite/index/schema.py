@@ -7,8 +7,20 @@ figures' fields come from the figure table (modelsite.core.figures).
 
 from __future__ import annotations
 
-from modelsite.core.figures import FIGURES, SOURCED_KEYS, Count, Figure, Fraction, Numbers, OneOf, Tags
-from modelsite.index.schema_types import Choice, Field, Integer, ListOf, Name, Number, Record, Spec, Text, Url
+from modelsite.core.figures import FIGURES, SOURCED_KEYS, Count, Counts, Figure, Fraction, Numbers, OneOf, Tags
+from modelsite.index.schema_types import (
+    Choice,
+    CountsOrNone,
+    Field,
+    Integer,
+    ListOf,
+    Name,
+    Number,
+    Record,
+    Spec,
+    Text,
+    Url,
+)
 
 
 def figure_spec(figure: Figure) -> Spec:
@@ -24,6 +36,8 @@ def figure_spec(figure: Figure) -> Spec:
         return ListOf(Number(minimum=kind.minimum, maximum=kind.maximum, exclusive_minimum=kind.exclusive_minimum))
     if isinstance(kind, Tags):
         return ListOf(Choice(values=kind.values), unique=True)
+    if isinstance(kind, Counts):
+        return CountsOrNone()
     raise TypeError(f"no schema for the kind {kind!r} of {figure.key}")
 
 
@@ -93,17 +107,35 @@ METADATA = Record(
 WEIGHTS = Record(
     name="Weights",
     fields={
-        "Tag": Field(Name(), doc="Ours. timm's pretrained tag; snippets load `Name.Tag`."),
+        "Tag": Field(
+            Name(),
+            doc="Ours. timm's pretrained tag; snippets load `Name.Tag`, and `Name.Tag` is the "
+            "variant's key: an architecture may be registered once per tag.",
+        ),
         "URL": Field(Url(), doc="The weights' home: the Hugging Face Hub repository timm loads them from."),
         "Original": Field(Url(), required=False, doc="Where the weights were first released, when elsewhere."),
+        "Description": Field(
+            Text(markup="prose"),
+            required=False,
+            doc="Ours. What the tag means: who trained "
+            "these weights, on what data, with which recipe. Markdown, as Summary.",
+        ),
     },
 )
+
+# Who measured an accuracy: timm, with its validate.py on the weights as released, or the authors.
+MEASURED_BY = ("timm validate.py", "the authors")
+# The evaluation sets a result may name: ImageNet-1k's validation set, and the robustness sets timm
+# publishes results for (ReaL labels, ImageNetV2 matched frequency, Sketch, A and R).
+DATASETS = ("ImageNet", "ImageNet-ReaL", "ImageNetV2", "ImageNet-Sketch", "ImageNet-A", "ImageNet-R")
 
 RESULT = Record(
     name="a result",
     fields={
         "Task": Field(Text(), doc="Task the figure measures."),
-        "Dataset": Field(Text(), doc="Evaluation data set."),
+        "Dataset": Field(
+            Choice(values=DATASETS), doc="Evaluation set: " + ", ".join(f"`{name}`" for name in DATASETS) + "."
+        ),
         "Metrics": Field(
             Record(
                 name="Metrics",
@@ -114,7 +146,17 @@ RESULT = Record(
             ),
             doc="The reported figures.",
         ),
-        "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table)."),
+        "Source": Field(Text(), doc="Ours. Who reported the figure, and where (paper and table, or file and commit)."),
+        "Measured By": Field(
+            Choice(values=MEASURED_BY),
+            required=False,
+            doc="Ours. " + " or ".join(f"`{who}`" for who in MEASURED_BY) + " (the default).",
+        ),
+        "Image Size": Field(
+            Integer(minimum=1),
+            required=False,
+            doc="Ours. The side of the input the accuracy was measured at, in pixels, where the source gives it.",
+        ),
     },
 )
 

@@ -358,6 +358,20 @@ class ListOf(Spec):
 
 
 @dataclass(frozen=True)
+class CountsOrNone(Spec):
+    """A list of whole numbers, or the word `none`."""
+
+    expects = "a list of integers, or none"
+
+    def check(self, node: yaml.Node, path: KeyPath, walk: Walk) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG and node.value == "none":
+            return None
+        if not isinstance(node, yaml.SequenceNode):
+            return self.wrong_type(node, path, walk, "; write `[2, 4, 8]`, or `none`")
+        return ListOf(Integer()).check(node, path, walk)
+
+
+@dataclass(frozen=True)
 class Field:
     """A key of a record: its spec, whether it must be there, and what it means (shown in the docs)."""
 

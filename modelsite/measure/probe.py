@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from modelsite.core.cache import Store, store
-from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES
+from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, Counts
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
 
@@ -43,8 +43,16 @@ class Measurement:
         return int(self.values["Image Size"])
 
     def metadata(self) -> dict[str, Any]:
-        """The figures under the index's Metadata key names, in the table's order."""
-        return {figure.key: self.values[figure.key] for figure in FIGURES}
+        """The figures as the index writes them under Metadata, in the table's order: an optional figure the
+        model lacks is left out, and a list the model lacks (no feature maps) is the word `none`."""
+        written = {}
+        for figure in FIGURES:
+            value = self.values[figure.key]
+            if value is None and isinstance(figure.kind, Counts):
+                written[figure.key] = "none"
+            elif value is not None or figure.required:
+                written[figure.key] = value
+        return written
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -98,7 +106,9 @@ class Probe:
             from torch.utils.flop_counter import FlopCounterMode
 
             produced = _count_layer_outputs(self.model)
-            with FlopCounterMode(display=False) as counter, torch.no_grad():
+            # Not under no_grad: FlopCounterMode's module tracker fails there on some attention-pool heads (CaiT,
+            # PiT, SigLIP). The meta device allocates nothing, gradients or not.
+            with FlopCounterMode(display=False) as counter:
                 self.model(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
             self._trace = (counter.get_total_flops() // 2, produced.total())
         return self._trace
@@ -140,8 +150,82 @@ class Probe:
         return [float(v) for v in self.config["std"]]
 
     @property
+    def crop_mode(self) -> str:
+        return str(self.config.get("crop_mode") or "center")
+
+    @property
+    def test_image_size(self) -> int | None:
+        size = self.config.get("test_input_size")
+        return int(size[-1]) if size else None
+
+    @property
+    def test_crop_pct(self) -> float | None:
+        crop = self.config.get("test_crop_pct")
+        return float(crop) if crop else None
+
+    @property
     def architecture(self) -> list[str]:
         return architecture_tags(self.model)
+
+    @property
+    def classes(self) -> int:
+        return int(self.model.num_classes)
+
+    @property
+    def label_set(self) -> str:
+        from timm.data import infer_imagenet_subset
+
+        return infer_imagenet_subset(self.model) or "none"
+
+    @property
+    def embedding_size(self) -> int:
+        """The pooled features' length before the classifier, read from a forward pass (meta: no arithmetic)."""
+        import torch
+
+        with torch.no_grad():
+            features = self.model.forward_features(self._image())
+            return int(self.model.forward_head(features, pre_logits=True).shape[-1])
+
+    @property
+    def feature_strides(self) -> list[int] | None:
+        return [m[0] for m in self._maps] if self._maps is not None else None
+
+    @property
+    def feature_channels(self) -> list[int] | None:
+        return [m[1] for m in self._maps] if self._maps is not None else None
+
+    @property
+    def feature_sides(self) -> list[int] | None:
+        return [m[2] for m in self._maps] if self._maps is not None else None
+
+    def _image(self) -> Any:
+        import torch
+
+        return torch.empty(1, 3, self.image_size, self.image_size, device=self.model_device)
+
+    @property
+    def model_device(self) -> str:
+        return "meta" if self.device == "meta" else str(next(self.model.parameters()).device)
+
+    @cached_property
+    def _maps(self) -> list[tuple[int, int, int]] | None:
+        """(stride, channels, side) of each map the model's features_only form returns, or None without one."""
+        import timm
+        import torch
+
+        try:
+            with torch.device(self.device):
+                extractor = timm.create_model(self.model_id, pretrained=False, features_only=True).eval()
+        except (RuntimeError, ValueError, TypeError, AssertionError, NotImplementedError):
+            return None  # timm builds no feature pyramid for it. A forward that fails below is an error, not this.
+        with torch.no_grad():
+            maps = extractor(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+        channels_last = getattr(extractor, "output_fmt", "NCHW") == "NHWC"
+        info = extractor.feature_info
+        return [
+            (int(stride), int(count), int(m.shape[2] if channels_last else m.shape[-1]))
+            for stride, count, m in zip(info.reduction(), info.channels(), maps)
+        ]
 
     def measurement(self) -> Measurement:
         import timm
@@ -225,7 +309,16 @@ def architecture_tags(model: Any) -> list[str]:
         "Depthwise Convolution": any(m.groups > 1 and m.groups == m.in_channels for m in convs),
         # EfficientNet applies its head dropout functionally, with the rate kept on the model.
         "Dropout": any(isinstance(m, nn.Dropout) and m.p > 0 for m in modules) or getattr(model, "drop_rate", 0) > 0,
+        "GELU": any(isinstance(m, nn.GELU) or "GELU" in type(m).__name__ for m in modules),
+        "Hard Swish": any(isinstance(m, nn.Hardswish) or type(m).__name__.startswith("HardSwish") for m in modules),
         "Inverted Residual Block": any(isinstance(m, InvertedResidual) for m in modules),
+        "Layer Normalization": any(isinstance(m, nn.LayerNorm) for m in modules),
+        # timm's attention modules are its own classes (Attention, WindowAttention, ...), each with its heads.
+        "Multi-Head Attention": any(
+            isinstance(m, nn.MultiheadAttention) or (type(m).__name__.endswith("Attention") and hasattr(m, "num_heads"))
+            for m in modules
+        ),
+        "ReLU": any(type(m) is nn.ReLU for m in modules),
         "RELU6": any(isinstance(m, nn.ReLU6) for m in modules),
         "Squeeze-and-Excitation Block": any("SqueezeExcite" in name or name == "SEModule" for name in names),
         "Swish": any(isinstance(m, nn.SiLU) or type(m).__name__ == "Swish" for m in modules),

@@ -71,9 +71,9 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
     index, problems = read_index(index_files(root), base=root, check_timm=False)
     if problems:
         raise ScaffoldError("the model index has problems; fix them first (modelsite validate)")
-    registered = next((m for m in index.models if m.name == name), None)
+    registered = next((m for m in index.models if m.key == f"{name}.{tag}"), None)
     if registered is not None:
-        raise ScaffoldError(f"{name} is already registered in {registered.file}:{registered.where('Name')[0]}")
+        raise ScaffoldError(f"{name}.{tag} is already registered in {registered.file}:{registered.where('Name')[0]}")
     shown = display_path(collection_path, root)
     existing = [c for c in index.collections if c.file == shown]
     created = not collection_path.exists()
@@ -98,7 +98,7 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
 
 
 class _IndexDumper(yaml.SafeDumper):
-    """Writes lists of numbers (Mean, Std) on one line, `[0.5, 0.5, 0.5]`, as the index does."""
+    """Writes lists of numbers (Mean, Std, Feature Strides) on one line, `[0.5, 0.5, 0.5]`, as the index does."""
 
 
 _IndexDumper.add_representer(
@@ -130,9 +130,12 @@ def index_file_path(path: Path, root: Path) -> Path:
 def entry_yaml(model_id: str, collection: str, root: Path) -> str:
     """MODEL_ID's entry as the YAML that `new` appends under `Models:` (MODEL_ID: one of timm's registry)."""
     parse_model_id(model_id)
-    return yaml.dump(
-        [model_entry(model_id, collection, root)], Dumper=_IndexDumper, sort_keys=False, allow_unicode=True, width=1000
-    )
+    return index_yaml([model_entry(model_id, collection, root)])
+
+
+def index_yaml(data: object) -> str:
+    """DATA written as the index writes it: keys in their order, lists of numbers on one line, no wrapping."""
+    return yaml.dump(data, Dumper=_IndexDumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
@@ -145,6 +148,7 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
     weights: dict[str, object] = {"Tag": tag, "URL": f"https://huggingface.co/{getattr(config, 'hf_hub_id', '')}"}
     if getattr(config, "url", None):
         weights["Original"] = config.url
+    weights["Description"] = f"{PLACEHOLDER}: what the `{tag}` weights are: who trained them, on what, and how."
     metadata = measured.metadata()
     metadata.update(
         {
@@ -165,7 +169,9 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
         "Metadata": {key: metadata[key] for key in METADATA.fields if key in metadata},
         "Code": measured.code,
         "Weights": weights,
-        "Sources": {figure.key: figure.source.format(**facts) for figure in FIGURES if figure.sourced},
+        "Sources": {
+            figure.key: figure.source.format(**facts) for figure in FIGURES if figure.sourced and figure.key in metadata
+        },
     }
 
 
