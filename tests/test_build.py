@@ -93,15 +93,23 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-def test_every_collection_gets_a_page_in_the_nav(real_site: Path) -> None:
+def test_every_collection_and_variant_gets_a_page(real_site: Path) -> None:
     home = (real_site / "index.html").read_text(encoding="utf-8")
     for collection in load_index(ROOT).collections:
-        page = real_site / "models" / collection.slug / "index.html"
-        assert page.is_file()
-        source = page.read_text(encoding="utf-8")
+        overview = (real_site / "models" / collection.slug / "index.html").read_text(encoding="utf-8")
         for model in collection.models:
-            assert f'id="{model.anchor}"' in source and model.name in source
+            page = real_site / collection.variant_url(model) / "index.html"
+            assert page.is_file(), f"no page for {model.key}"
+            assert f'href="{model.key}/"' in overview
+            assert f'timm.create_model("{model.key}", pretrained=True)' in page_text(page)
         assert f'href="models/{collection.slug}/"' in home
+
+
+def test_variant_pages_stay_out_of_the_navigation(real_site: Path) -> None:
+    # Every page carries the whole navigation: a hundred variant entries would weigh on each of them.
+    home = (real_site / "index.html").read_text(encoding="utf-8")
+    model = load_index(ROOT).models[0]
+    assert model.key not in home
 
 
 def test_formulas_render_as_mathml(real_site: Path) -> None:
@@ -130,47 +138,23 @@ def test_the_add_a_variant_page_shows_real_validation_output(real_site: Path) ->
 
 
 def test_a_new_collection_file_gets_its_page(project_copy: Path, tmp_path: Path) -> None:
-    figures = measure("efficientnet_b0.ra_in1k")
-    (project_copy / "model_index" / "efficientnet.yaml").write_text(
-        f"""\
-Collections:
-- Name: EfficientNet (timm)
-  Paper:
-    title: 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks'
-    url: https://arxiv.org/abs/1905.11946
-  Summary: EfficientNet-B0 trained by timm's own recipe.
-  Citation: '@misc{{tan2019efficientnet, title={{EfficientNet}}}}'
-  Weights Source: Trained with timm.
-Models:
-- Name: efficientnet_b0
-  In Collection: EfficientNet (timm)
-  Metadata:
-    FLOPs: {figures["FLOPs"]}
-    Parameters: {figures["Parameters"]}
-    File Size: {figures["File Size"]}
-    Image Size: {figures["Image Size"]}
-    Crop Pct: {figures["Crop Pct"]}
-    Interpolation: {figures["Interpolation"]}
-    Training Data: [ImageNet]
-    Architecture: [Squeeze-and-Excitation Block, Swish]
-    Tasks: [Image Classification]
-  Code: {figures.code}
-  Weights:
-    Tag: ra_in1k
-    URL: https://huggingface.co/timm/efficientnet_b0.ra_in1k
-  Sources:
-    FLOPs: modelsite measure
-""",
-        encoding="utf-8",
+    new = subprocess.run(
+        [sys.executable, "-m", "modelsite", "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml"],
+        cwd=project_copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+    assert new.returncode == 0, new.stderr
     site = tmp_path / "site"
     result = build(project_copy, site)
     assert result.returncode == 0, result.stdout + result.stderr
-    page = page_text(site / "models" / "efficientnet" / "index.html")
-    assert 'timm.create_model("efficientnet_b0.ra_in1k", pretrained=True)' in page
+    figures = measure("resnet18.a1_in1k", with_file_size=False)
+    page = page_text(site / "models" / "resnet" / "resnet18.a1_in1k" / "index.html")
+    assert 'timm.create_model("resnet18.a1_in1k", pretrained=True)' in page
     assert f"{figures['Parameters']:,}" in page
-    assert 'href="models/efficientnet/"' in (site / "index.html").read_text(encoding="utf-8")
-    assert "EfficientNet (timm)" in (site / "models" / "index.html").read_text(encoding="utf-8")
+    assert 'href="models/resnet/"' in (site / "index.html").read_text(encoding="utf-8")
+    assert "resnet18.a1_in1k" in (site / "models" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_broken_index_fails_the_build_with_its_location(project_copy: Path, tmp_path: Path) -> None:

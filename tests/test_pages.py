@@ -1,23 +1,23 @@
-"""Rendering of the generated pages: every variant, figure, snippet and citation of each collection.
+"""Rendering of the generated pages: a page per variant with its figures, snippets, weights and citation,
+an overview per collection, and the explorer.
 
-Renders the Jinja templates directly (no MkDocs), parametrized over the collections of the
-real index. No marker: runs in seconds on the CPU.
+Renders the Jinja templates directly (no MkDocs), parametrized over the collections and variants of
+the real index. No marker: runs in seconds on the CPU.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import jinja2
 import markdown
 import pytest
 
-from modelsite.core.blocks import python_blocks as check_blocks
-from modelsite.core.blocks import variant_runs
-from modelsite.core.figures import giga, mega, megabytes, thousands
-from modelsite.index import load_index
+from modelsite.core.figures import LABEL_SETS, giga, mega, megabytes, thousands
+from modelsite.index import Model, load_index
 from modelsite.site.escape import literal_block, text
-from modelsite.site.pages import generated_pages, template_environment
+from modelsite.site.pages import bare_name_loads, generated_pages, template_environment
 from modelsite.site.recipe import train_flags
 from tests.conftest import ROOT
 
@@ -25,102 +25,177 @@ INDEX = load_index(ROOT)
 PAGES = {page.src_uri: page for page in generated_pages(ROOT, INDEX)}
 
 
-def python_blocks(text: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+def page_of(model: Model) -> str:
+    return PAGES[INDEX.collection(model.collection).variant_page(model)].markdown
+
+
+def python_blocks(markdown_text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown_text, flags=re.DOTALL)
+
+
+def render_variant(model: Model) -> str:
+    """The variant page of MODEL, which may be a changed copy of an index entry."""
+    collection = INDEX.collection(model.collection)
+    shared = {
+        "index": INDEX,
+        "loads": bare_name_loads(INDEX),
+        "pages": {m.key: INDEX.collection(m.collection).variant_page(m).removeprefix("models/") for m in INDEX.models},
+        "timm_version": "test",
+    }
+    return template_environment(ROOT).get_template("variant.md.j2").render(model=model, collection=collection, **shared)
+
+
+def with_figures(model: Model, **figures: object) -> Model:
+    return dataclasses.replace(model, figures={**model.figures, **{k.replace("_", " "): v for k, v in figures.items()}})
 
 
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_collection_page_shows_every_variant_and_figure(collection) -> None:
-    page = PAGES[f"models/{collection.slug}.md"].markdown
-    assert page.count(f"# {collection.name}\n") == 1
+def test_collection_page_links_every_variant_with_its_figures(collection) -> None:
+    page = PAGES[collection.page].markdown
+    assert page.count(f"# {text(collection.name)}\n") == 1
     for model in collection.models:
-        meta = model.figures
-        assert f"### {model.name} {{ #{model.anchor} }}" in page
-        for figure in (
-            thousands(meta["FLOPs"]),
-            thousands(meta["Parameters"]),
-            thousands(meta["File Size"]),
-            giga(meta["FLOPs"]),
-            mega(meta["Parameters"]),
-            megabytes(meta["File Size"]),
-        ):
-            assert figure in page, f"{figure} of {model.name} is missing"
-        assert f"| {meta['Image Size']} | {meta['Crop Pct']} | {meta['Interpolation']} |" in page
-        assert model.code in page and model.weights.url in page
-        for source in model.sources.values():
-            assert text(source) in page  # index text enters the page escaped
+        row = next(line for line in page.splitlines() if f"]({model.key}.md)" in line)
+        for figure in (mega(model.figures["Parameters"]), giga(model.figures["FLOPs"])):
+            assert f"{figure} " in row, f"{figure} of {model.key} is missing from its row"
+        assert f"`{model.tag}`" in row and megabytes(model.figures["File Size"]) in row
+        assert f'data-variant="{model.key}"' in row
+    assert not python_blocks(page), "the overview carries no code: each variant's page does"
 
 
-@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_each_variant_gets_its_own_snippets_in_its_switcher_region(collection) -> None:
-    page = PAGES[f"models/{collection.slug}.md"].markdown
-    runs = dict(variant_runs(check_blocks(page)))
-    assert list(runs) == [model.name for model in collection.models]
-    for model in collection.models:
-        code = "\n".join(block.code for block in runs[model.name])
-        assert len(runs[model.name]) >= 8
-        assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.pretrained_name}
-        side = model.figures["Image Size"]
-        assert f"# prints: torch.Size([1, 3, {side}, {side}])" in code
+@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)
+def test_variant_page_shows_every_figure_and_source(model) -> None:
+    page = page_of(model)
+    meta = model.figures
+    assert page.count(f"# {model.key}\n") == 1
+    for figure in (thousands(meta["FLOPs"]), thousands(meta["Parameters"]), thousands(meta["File Size"])):
+        assert figure in page, f"{figure} of {model.key} is missing"
+    assert thousands(meta["Classes"]) in page and thousands(meta["Embedding Size"]) in page
+    assert text(LABEL_SETS[meta["Label Set"]]) in page
+    assert text(model.code) in page or model.code in page
+    assert model.weights.url in page
+    for source in model.sources.values():
+        assert text(source) in page  # index text enters the page escaped
+    for result in model.results:
+        assert f"| {result.dataset} | {result.top1_text} % |" in page
 
 
-@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_only_the_first_variant_is_shown_and_searchable_without_javascript(collection) -> None:
-    page = PAGES[f"models/{collection.slug}.md"].markdown
-    openings = re.findall(
-        r'<div class="variant-region" data-variant="([^"]+)" markdown( hidden data-search-exclude)?>', page
+@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)
+def test_variant_snippets_are_that_variants_and_say_what_it_does(model) -> None:
+    code = "\n".join(python_blocks(page_of(model)))
+    meta = model.figures
+    assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.key}
+    side = meta["Image Size"]
+    assert f"# prints: torch.Size([1, 3, {side}, {side}])" in code
+    assert f"print(probabilities.shape)  # prints: torch.Size([1, {meta['Classes']}])" in code
+    assert f"print(embedding.shape)  # prints: torch.Size([1, {meta['Embedding Size']}])" in code
+    if meta["Feature Strides"] is None:
+        assert "features_only" not in code
+    else:
+        assert f"reduction())  # prints: {meta['Feature Strides']}" in code
+        assert f"channels())  # prints: {meta['Feature Channels']}" in code
+        assert f"# prints: {meta['Feature Sides']}" in code
+    assert ("military uniform" in code) == (meta["Label Set"] == "imagenet-1k")
+    for block in python_blocks(page_of(model)):
+        compile(block, model.key, "exec")
+    assert "import urllib.request" in code and "import urllib\n" not in code
+    assert not re.search(r"=\s*[\w.()\"',= ]*reset_classifier", code), "reset_classifier returns None"
+
+
+def test_a_model_without_feature_maps_gets_the_embedding_only() -> None:
+    page = render_variant(
+        with_figures(INDEX.models[0], Feature_Strides=None, Feature_Channels=None, Feature_Sides=None)
     )
-    first, *others = collection.models
-    assert {name for name, hidden in openings if not hidden} == {first.name}
-    assert {name for name, hidden in openings if hidden} == {model.name for model in others}
-    options = re.findall(r'<option value="([^"]+)"( selected)?>', page)
-    assert options == [(model.name, " selected" if model is first else "") for model in collection.models]
+    code = "\n".join(python_blocks(page))
+    assert "features_only" not in code and "forward_head(unpooled, pre_logits=True)" in code
+    assert "builds no `features_only` model" in page
+
+
+def test_a_head_with_no_named_label_set_prints_indices() -> None:
+    page = render_variant(with_figures(INDEX.models[0], Classes=37, Label_Set="none"))
+    code = "\n".join(python_blocks(page))
+    assert "ImageNetInfo" not in code and "military uniform" not in page
+    assert "torch.Size([1, 37])" in code and 'print(f"class {index.item():6d}' in code
+
+
+def test_a_21k_head_names_its_label_set_and_promises_no_imagenet_class() -> None:
+    model = INDEX.model("tf_efficientnetv2_s.in21k")
+    page, code = page_of(model), "\n".join(python_blocks(page_of(model)))
+    assert "print(label_set)  # prints: imagenet-21k-goog" in code
+    assert "torch.Size([1, 21843])" in code and "military uniform" not in page
+    assert "--num-classes 21843" in page
+
+
+def test_four_maps_and_other_strides_come_from_the_figures() -> None:
+    model = with_figures(
+        INDEX.models[0],
+        Feature_Strides=[4, 8, 16, 32],
+        Feature_Channels=[96, 192, 384, 768],
+        Feature_Sides=[56, 28, 14, 7],
+    )
+    page = render_variant(model)
+    assert "4 of them here, at strides 4, 8, 16 and 32" in page
+    assert "# prints: [4, 8, 16, 32]" in page and "# prints: [56, 28, 14, 7]" in page
+
+
+@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
+def test_without_javascript_the_switcher_is_a_list_of_links(collection) -> None:
+    for model in collection.models:
+        page = page_of(model)
+        options = re.findall(r'<option value="([^"]+)"( selected)?>', page)
+        assert options == [(m.key, " selected" if m is model else "") for m in collection.models]
+        assert '<select id="variant-choice" data-variant-choice hidden>' in page
+        links = re.findall(r'\]\(([^)]+)\.md\)\{ data-variant-link="([^"]+)" \}', page)
+        assert links == [(m.key, m.key) for m in collection.models if m is not model]
+
+
+def test_pages_say_which_tag_a_bare_name_loads_and_list_the_other_tags() -> None:
+    import timm
+
+    aa = INDEX.model("tf_efficientnet_b0.aa_in1k")
+    default = f"tf_efficientnet_b0.{timm.models.get_pretrained_cfg('tf_efficientnet_b0').tag}"
+    page = page_of(aa)
+    assert f"with no tag, loads [`{default}`]" in page and "not these weights" in page
+    assert "with no tag, loads these weights" in page_of(INDEX.model(default))
+    others = [m for m in INDEX.models if m.name == aa.name]
+    assert len(others) > 1 and f"documents {len(others)} sets of weights for `tf_efficientnet_b0`" in page
+    for other in others:
+        assert f"`{other.tag}`" in page
+    overview = PAGES[INDEX.collection(aa.collection).page].markdown
+    assert "| `tf_efficientnet_b0` | [`aa_in1k`](tf_efficientnet_b0.aa_in1k.md)" in overview
+    assert f"[`{default}`](../" in overview
 
 
 def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
     page = PAGES["models/index.md"].markdown
     rows = re.findall(r'<tr data-id="([^"]+)" data-collection="([^"]+)"', page)
-    assert rows == [(model.name, model.collection) for model in INDEX.models]
+    assert rows == [(model.key, text(model.collection)) for model in INDEX.models]
     for model in INDEX.models:
-        slug = INDEX.collection(model.collection).slug
-        assert f'href="../models/{slug}/?variant={model.name}#{model.anchor}"' in page
-        row = page[page.index(f'<tr data-id="{model.name}"') :]
+        assert f'href="../{INDEX.collection(model.collection).variant_url(model)}"' in page
+        row = page[page.index(f'<tr data-id="{model.key}"') :]
         row = row[: row.index("</tr>")]
         assert f'data-value="{model.figures["FLOPs"]}"' in row and f'data-value="{model.figures["Parameters"]}"' in row
     cost_chart = page[page.index("## FLOPs against parameters") : page.index("## Accuracy against FLOPs")]
     assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == sorted(
-        model.name for model in INDEX.models
+        model.key for model in INDEX.models
     )
     accuracy_chart = page[page.index("## Accuracy against FLOPs") :]
-    with_results = [m.name for m in INDEX.models if m.results]
-    assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_results)
-    for model in INDEX.models:
-        for result in model.results:
-            assert text(result.source) in accuracy_chart
+    with_top1 = [m.key for m in INDEX.models if m.top1]
+    assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_top1)
 
 
-@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_snippets_use_the_right_api(collection) -> None:
-    code = "\n".join(python_blocks(PAGES[f"models/{collection.slug}.md"].markdown))
-    assert "import urllib.request" in code and "import urllib\n" not in code
-    assert "num_classes=10" in code
-    assert not re.search(r"=\s*[\w.()\"',= ]*reset_classifier", code), "reset_classifier returns None"
-    for block in python_blocks(PAGES[f"models/{collection.slug}.md"].markdown):
-        compile(block, collection.slug, "exec")
-
-
-@pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
-def test_citation_and_training_recipe_are_rendered(collection) -> None:
-    page = PAGES[f"models/{collection.slug}.md"].markdown
-    assert literal_block(collection.citation, "bibtex") in page
-    for flag in train_flags(collection.models[0]):
+@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)
+def test_citation_and_training_recipe_are_rendered(model) -> None:
+    page = page_of(model)
+    assert literal_block(INDEX.collection(model.collection).citation, "bibtex") in page
+    for flag in train_flags(model):
         assert f"{flag.flag} {flag.value}" in page
 
 
 def test_training_flags_come_from_the_index() -> None:
-    flags = {f.flag: f.value for f in train_flags(INDEX.model("tf_efficientnet_cc_b0_4e"))}
+    flags = {f.flag: f.value for f in train_flags(INDEX.model("tf_efficientnet_cc_b0_4e.in1k"))}
     assert flags == {
         "--model": "tf_efficientnet_cc_b0_4e",
+        "--num-classes": "1000",
         "--epochs": "350",
         "--opt": "rmsproptf",
         "--lr": "0.256",
@@ -131,13 +206,15 @@ def test_training_flags_come_from_the_index() -> None:
         "--bn-momentum": "0.01",
     }
     # The Lite weights come with no recorded recipe: nothing is invented for them.
-    assert [f.flag for f in train_flags(INDEX.model("tf_efficientnet_lite0"))] == ["--model"]
+    lite = INDEX.model("tf_efficientnet_lite0.in1k")
+    assert [f.flag for f in train_flags(lite)] == ["--model", "--num-classes"]
+    assert "the index gives no recipe for these\nweights" in page_of(lite)
 
 
 def test_the_explorer_lists_every_collection() -> None:
     page = PAGES["models/index.md"].markdown
     for collection in INDEX.collections:
-        assert f"[{collection.name}]({collection.slug}.md) | {len(collection.models)} |" in page
+        assert f"[{text(collection.name)}]({collection.slug}/index.md) | {len(collection.models)} |" in page
 
 
 def test_generated_pages_are_not_rendered_again_by_macros() -> None:
@@ -145,6 +222,11 @@ def test_generated_pages_are_not_rendered_again_by_macros() -> None:
 
     for page in PAGES.values():
         assert get_data(page.markdown)[1]["render_macros"] is False
+
+
+def test_only_collection_pages_and_the_explorer_are_in_the_navigation() -> None:
+    listed = {page.src_uri for page in PAGES.values() if page.in_navigation}
+    assert listed == {"models/index.md", *(c.page for c in INDEX.collections)}
 
 
 def test_undefined_names_fail_the_render() -> None:

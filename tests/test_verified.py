@@ -1,4 +1,4 @@
-"""Outputs under blocks and verdicts per variant (modelsite.site.outputs, modelsite.site.catalog), from check reports.
+"""Outputs under blocks and verdicts per page (modelsite.site.outputs, modelsite.site.catalog), from check reports.
 
 Reports here are written through `modelsite.core.report` from page results built in the test, so each
 state (passed, failed, excluded, not run, changed since, no report) is reached on purpose. The
@@ -26,7 +26,7 @@ from modelsite.core.report import (
     write_report,
 )
 from modelsite.site.catalog import Verdict
-from modelsite.site.outputs import NOT_VERIFIED, load_report, variant_verdicts, with_outputs
+from modelsite.site.outputs import NOT_VERIFIED, load_report, page_verdict, with_outputs
 
 PAGE = "docs/page.md"
 MARKDOWN = """# A page
@@ -35,21 +35,15 @@ MARKDOWN = """# A page
 print(1 + 1)  # prints: 2
 ```
 
-<!-- modelsite: variant small -->
-
 ```python
 print("small")
 ```
 
-<!-- modelsite: end variant -->
-<!-- modelsite: variant large -->
-
 ```python
 print("large")
 ```
-
-<!-- modelsite: end variant -->
 """
+OTHER_PAGE = "docs/other.md"
 
 
 def html_of(text: str) -> str:
@@ -66,9 +60,9 @@ def page_with_outputs(text: str, report: object) -> str:
     return with_outputs(html_of(identified), blocks, PAGE, report)  # type: ignore[arg-type]
 
 
-def result(variant: str, statuses: dict[int, tuple[str, str]], markdown_text: str = MARKDOWN) -> PageResult:
-    """A run of PAGE for VARIANT; STATUSES maps a block's position to (status, stdout)."""
-    blocks = [b for b in python_blocks(markdown_text) if b.variant in (None, variant)]
+def result(statuses: dict[int, tuple[str, str]], markdown_text: str = MARKDOWN, path: str = PAGE) -> PageResult:
+    """A run of PATH; STATUSES maps a block's position to (status, stdout); a block without one did not run."""
+    blocks = [b for b in python_blocks(markdown_text) if b.position in statuses]
     results = tuple(
         BlockResult(
             number=n,
@@ -82,11 +76,10 @@ def result(variant: str, statuses: dict[int, tuple[str, str]], markdown_text: st
     )
     status = "failed" if any(r.status == "failed" for r in results) else "passed"
     return PageResult(
-        path=PAGE,
+        path=path,
         status=status,
         seconds=1.0,
         blocks=results,
-        variant=variant,
         environment={"device": "cpu", "torch": "9.9", "timm": "8.8"},
         ran_at="2026-01-02T03:04:05+00:00",
     )
@@ -119,13 +112,7 @@ def test_without_a_report_every_block_says_not_yet_verified(project: Path) -> No
 
 
 def test_outputs_and_stamps_appear_under_their_blocks(project: Path) -> None:
-    write_report_of(
-        project,
-        [
-            result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
-            result("large", {1: ("passed", "2\n"), 3: ("failed", "")}),
-        ],
-    )
+    write_report_of(project, [result({1: ("passed", "2\n"), 2: ("passed", "small\n"), 3: ("failed", "")})])
     page_html = page_with_outputs(MARKDOWN, load_report(report_path(project)))
     assert boxes(page_html) == ["passed", "passed", "failed"]
     first, second, third = page_html.split('data-verified="')[1:]
@@ -136,25 +123,28 @@ def test_outputs_and_stamps_appear_under_their_blocks(project: Path) -> None:
 
 
 def test_a_block_changed_since_the_check_is_not_yet_verified(project: Path) -> None:
-    write_report_of(project, [result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")})])
+    write_report_of(project, [result({1: ("passed", "2\n"), 2: ("passed", "small\n"), 3: ("passed", "large\n")})])
     edited = MARKDOWN.replace('print("small")', 'print("SMALL")')
     page_html = page_with_outputs(edited, load_report(report_path(project)))
-    assert boxes(page_html) == ["passed", "unverified", "unverified"]
+    assert boxes(page_html) == ["passed", "unverified", "passed"]
     assert "did not run this block as it reads now" in page_html
 
 
 def test_an_only_run_replaces_its_runs_and_keeps_the_others(project: Path) -> None:
+    other = "```python\nprint(3)  # prints: 3\n```\n"
     write_report_of(
         project,
         [
-            result("small", {1: ("passed", "2\n"), 2: ("passed", "small\n")}),
-            result("large", {1: ("passed", "2\n"), 3: ("failed", "")}),
+            result({1: ("passed", "2\n"), 2: ("passed", "small\n"), 3: ("failed", "")}),
+            result({1: ("passed", "3\n")}, other, OTHER_PAGE),
         ],
     )
-    write_report_of(project, [result("large", {1: ("passed", "2\n"), 3: ("passed", "large\n")})])
+    write_report_of(project, [result({1: ("passed", "2\n"), 2: ("passed", "small\n"), 3: ("passed", "large\n")})])
     report = load_report(report_path(project))
-    verdicts = variant_verdicts(report, PAGE, MARKDOWN)
-    assert verdicts == {"small": "passed", "large": "passed"}
+    assert page_verdict(report, PAGE, MARKDOWN) == "passed"
+    assert page_verdict(report, OTHER_PAGE, other) == "passed"
+    # The page as it reads now, not as it was checked: a changed block leaves the page not yet verified.
+    assert page_verdict(report, PAGE, MARKDOWN.replace("1 + 1", "2 + 0")) == NOT_VERIFIED
     data = json.loads((project / ".modelsite-cache" / "check-report.json").read_text())
     assert data["passed"] is True and len(data["pages"]) == 2
 
@@ -183,7 +173,7 @@ def test_an_unreadable_report_is_an_error_naming_the_file(project: Path) -> None
     path.write_text(
         json.dumps(
             {
-                "format": "modelsite-check/2",
+                "format": "modelsite-check/3",
                 "passed": True,
                 "online": False,
                 "pages": [1],

@@ -28,7 +28,6 @@ from modelsite.site.macros import lock_down
 from modelsite.site.outputs import CheckReport, load_report, with_outputs
 from modelsite.site.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
 
-
 # What a hand-written page's front matter may set: the rest of Material's keys (template, icon, status...)
 # change the theme's behaviour, which pages from contributors have no business doing.
 FRONT_MATTER = {
@@ -95,8 +94,10 @@ class SiteBuild:
         path = f"{DOCS_DIR}/{page.file.src_uri}"
         unknown = sorted(set(page.meta) - set(FRONT_MATTER))
         if unknown:
-            raise PluginError(f"{path}: the front matter key {unknown[0]!r} is not one a page may set; the keys are: "
-                              + ", ".join(f"{key} ({why})" for key, why in FRONT_MATTER.items()))
+            raise PluginError(
+                f"{path}: the front matter key {unknown[0]!r} is not one a page may set; the keys are: "
+                + ", ".join(f"{key} ({why})" for key, why in FRONT_MATTER.items())
+            )
         for key in PRINTED_META:
             if key in page.meta:
                 page.meta[key] = html.escape(str(page.meta[key]))  # Material prints these as they are.
@@ -108,16 +109,19 @@ class SiteBuild:
         unknown = unknown_markers(markdown)
         if unknown:
             line, text = unknown[0]
-            raise PluginError(f"{path}: {text} (line {line} of the page's final Markdown) is not a marker the check "
-                              f"reads; the markers are, each on a line of its own: {', '.join(MARKERS)}")
+            raise PluginError(
+                f"{path}: {text} (line {line} of the page's final Markdown) is not a marker the check "
+                f"reads; the markers are, each on a line of its own: {', '.join(MARKERS)}"
+            )
         markdown, self.blocks[page.file.src_uri] = with_block_ids(markdown)
         return markdown
 
     def on_page_content(self, page_html: str, page: Page) -> str:
         # Under each Python block, what the last check printed there (or that it has not verified it).
         try:
-            page_html = with_outputs(page_html, self.blocks.get(page.file.src_uri, []),
-                                     f"{DOCS_DIR}/{page.file.src_uri}", self.report)
+            page_html = with_outputs(
+                page_html, self.blocks.get(page.file.src_uri, []), f"{DOCS_DIR}/{page.file.src_uri}", self.report
+            )
         except ValueError as error:
             raise PluginError(str(error)) from None
         return sanitize_html(page_html)
@@ -140,9 +144,9 @@ def _nav_with_models(nav: list[Any], pages: list[GeneratedPage]) -> list[Any]:
 
     MkDocs and Material print navigation titles as they are: a collection's Name is HTML-escaped here.
     """
-    section = [{html.escape(page.title): page.src_uri} for page in pages]
+    section = [{html.escape(page.title): page.src_uri} for page in pages if page.in_navigation]
     result = []
     for entry in nav:
-        (title, target), = entry.items() if isinstance(entry, dict) else ((None, entry),)
+        ((title, target),) = entry.items() if isinstance(entry, dict) else ((None, entry),)
         result.append({title or "Models": section} if target == EXPLORER_PAGE else entry)
     return result

@@ -11,24 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelsite.core.figures import FIGURES
+from modelsite.index import Collection, Model, ModelIndex
 from modelsite.site.charts import Axis, Point, scatter_svg
 from modelsite.site.escape import Markup
-from modelsite.index import Collection, Model, ModelIndex
-from modelsite.site.outputs import NOT_VERIFIED, CheckReport, variant_verdicts
+from modelsite.site.outputs import NOT_VERIFIED, CheckReport, page_verdict
 
-FORMAT = "modelsite-models/1"
-# Where collection pages live under docs/ (and the site); modelsite.site.pages renders them there.
-MODELS_DIR = "models"
-
-
-def variant_url(model: Model, collection: Collection) -> str:
-    """The variant on its collection page, chosen in the switcher and scrolled to; relative to the site root."""
-    return f"{MODELS_DIR}/{collection.slug}/?variant={model.name}#{model.anchor}"
+FORMAT = "modelsite-models/2"
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What the last check said of a variant: its figures, and its collection page's code run for it."""
+    """What the last check said of a variant: its figures, and its page's code."""
 
     figures: str
     code: str
@@ -51,37 +44,41 @@ class Row:
     @property
     def link(self) -> str:
         """The variant on its page, relative to the site root."""
-        return variant_url(self.model, self.collection)
+        return self.collection.variant_url(self.model)
 
     @property
     def top1(self) -> tuple[float, str] | None:
-        """The reported ImageNet top-1 accuracy and its source, when the index gives one."""
+        """ImageNet top-1 (timm's measurement, else the authors') and its source, when the index gives one."""
         result = self.model.top1
-        return (float(result.top1), result.source) if result else None
+        return (float(result.top1), f"{result.source}, measured by {result.measured_by}") if result else None
 
 
 def catalog_rows(index: ModelIndex, report: CheckReport | None, page_markdown: dict[str, str]) -> list[Row]:
     """Every variant in index order, with its verdict; PAGE_MARKDOWN maps `docs/...` paths to their Markdown."""
     rows = []
     for collection in index.collections:
-        path = f"docs/{MODELS_DIR}/{collection.slug}.md"
-        code = variant_verdicts(report, path, page_markdown.get(path, ""))
         for model in collection.models:
-            figures = report.figures_verdict(model.name) if report else NOT_VERIFIED
-            rows.append(Row(model, collection, Verdict(figures=figures, code=code.get(model.name, NOT_VERIFIED))))
+            path = f"docs/{collection.variant_page(model)}"
+            code = page_verdict(report, path, page_markdown.get(path, ""))
+            figures = report.figures_verdict(model.key) if report else NOT_VERIFIED
+            rows.append(Row(model, collection, Verdict(figures=figures, code=code)))
     return rows
 
 
 def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, site_url: str | None) -> str:
-    """The whole index as `modelsite-models/1` JSON."""
+    """The whole index as `modelsite-models/2` JSON: a variant per pretrained tag, keyed `name.tag`."""
     data = {
         "format": FORMAT,
         "site_url": site_url,
         "check": {"report_finished_at": report.finished_at if report else None},
         "collections": [
-            {"name": c.name, "page": f"{MODELS_DIR}/{c.slug}/", "paper": {"title": c.paper.title, "url": c.paper.url},
-             "code": c.code,
-             "variants": [m.name for m in c.models]}
+            {
+                "name": c.name,
+                "page": c.page.removesuffix("index.md"),
+                "paper": {"title": c.paper.title, "url": c.paper.url},
+                "code": c.code,
+                "variants": [m.key for m in c.models],
+            }
             for c in index.collections
         ],
         "models": [_model_json(row) for row in rows],
@@ -91,8 +88,14 @@ def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, 
 
 def _model_json(row: Row) -> dict[str, Any]:
     model = row.model
-    data: dict[str, Any] = {"id": model.name, "pretrained": model.pretrained_name, "collection": row.collection.name,
-                            "page": row.link, "figures": {}}
+    data: dict[str, Any] = {
+        "id": model.key,
+        "model": model.name,
+        "tag": model.tag,
+        "collection": row.collection.name,
+        "page": row.link,
+        "figures": {},
+    }
     # Each figure where the table says models.json publishes it; a figure the index leaves out is null.
     for figure in FIGURES:
         value = model.figures.get(figure.key)
@@ -101,38 +104,65 @@ def _model_json(row: Row) -> dict[str, Any]:
         for parent in parents:
             target = target.setdefault(parent, {})
         target[key] = list(value) if isinstance(value, (list, tuple)) else value
-    data.update({
-        "training_techniques": list(model.training.techniques),
-        "training_data": list(model.training.data),
-        "reported": model.reported.as_index() if model.reported else {},
-        "results": [result.as_index() for result in model.results],
-        "weights": model.weights.as_index(),
-        "code": model.code,
-        "check": {"figures": row.verdict.figures, "code": row.verdict.code, "overall": row.verdict.overall},
-    })
+    data.update(
+        {
+            "training_techniques": list(model.training.techniques),
+            "training_data": list(model.training.data),
+            "reported": model.reported.as_index() if model.reported else {},
+            "results": [result.as_index() for result in model.results],
+            "weights": model.weights.as_index(),
+            "code": model.code,
+            "check": {"figures": row.verdict.figures, "code": row.verdict.code, "overall": row.verdict.overall},
+        }
+    )
     return data
 
 
 def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
-    """The explorer's two charts as SVG: FLOPs against parameters, and reported top-1 against FLOPs."""
+    """The explorer's two charts as SVG: FLOPs against parameters, and top-1 against FLOPs."""
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
     # Links are relative to the explorer at /models/.
-    cost = [Point(x=row.model.figures["Parameters"] / 1e6, y=row.model.figures["FLOPs"] / 1e9,
-                  label=row.model.name, href=f"../{row.link}", series=series[row.collection.name],
-                  detail=f"{row.model.figures['Parameters'] / 1e6:.2f} M parameters, "
-                         f"{row.model.figures['FLOPs'] / 1e9:.3f} G MACs at {row.model.figures['Image Size']} px",
-                  key=row.model.name)
-            for row in rows]
-    accuracy = [Point(x=row.model.figures["FLOPs"] / 1e9, y=top1[0], label=row.model.name, href=f"../{row.link}",
-                      series=series[row.collection.name], detail=f"top-1 {top1[0]} %, {top1[1]}", key=row.model.name)
-                for row in rows if (top1 := row.top1) is not None]
+    cost = [
+        Point(
+            x=row.model.figures["Parameters"] / 1e6,
+            y=row.model.figures["FLOPs"] / 1e9,
+            label=row.model.key,
+            href=f"../{row.link}",
+            series=series[row.collection.name],
+            detail=f"{row.model.figures['Parameters'] / 1e6:.2f} M parameters, "
+            f"{row.model.figures['FLOPs'] / 1e9:.3f} G MACs at {row.model.figures['Image Size']} px",
+            key=row.model.key,
+        )
+        for row in rows
+    ]
+    accuracy = [
+        Point(
+            x=row.model.figures["FLOPs"] / 1e9,
+            y=top1[0],
+            label=row.model.key,
+            href=f"../{row.link}",
+            series=series[row.collection.name],
+            detail=f"top-1 {top1[0]} %, {top1[1]}",
+            key=row.model.key,
+        )
+        for row in rows
+        if (top1 := row.top1) is not None
+    ]
     # The charts escape their own labels: Markup, printed as they are.
     return {
-        "cost": scatter_svg(cost, Axis("Parameters (millions, log scale)", log=True),
-                            Axis("FLOPs (G MACs, log scale)", log=True),
-                            "FLOPs against parameters, one point per variant", names),
-        "accuracy": scatter_svg(accuracy, Axis("FLOPs (G MACs, log scale)", log=True),
-                                Axis("Reported top-1 (%)", log=False),
-                                "Reported ImageNet top-1 accuracy against measured FLOPs", names),
+        "cost": scatter_svg(
+            cost,
+            Axis("Parameters (millions, log scale)", log=True),
+            Axis("FLOPs (G MACs, log scale)", log=True),
+            "FLOPs against parameters, one point per variant",
+            names,
+        ),
+        "accuracy": scatter_svg(
+            accuracy,
+            Axis("FLOPs (G MACs, log scale)", log=True),
+            Axis("ImageNet top-1 (%)", log=False),
+            "ImageNet top-1 accuracy against measured FLOPs",
+            names,
+        ),
     }

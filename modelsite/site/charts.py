@@ -47,8 +47,15 @@ class Line:
     dashed: bool = False
 
 
-def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, series_names: list[str],
-                lines: list[Line] | None = None, labels: bool | None = None) -> Markup:
+def scatter_svg(
+    points: list[Point],
+    x_axis: Axis,
+    y_axis: Axis,
+    title: str,
+    series_names: list[str],
+    lines: list[Line] | None = None,
+    labels: bool | None = None,
+) -> Markup:
     """An accessible SVG scatter chart of POINTS, with LINES under them; no points gives an empty string.
 
     LABELS says whether each point gets its name beside it; by default, when there are few points.
@@ -60,38 +67,55 @@ def scatter_svg(points: list[Point], x_axis: Axis, y_axis: Axis, title: str, ser
     every_y = [p.y for p in points] + [y for line in lines for _, y in line.points]
     x_scale = _Scale(every_x, x_axis.log, _LEFT, WIDTH - _RIGHT)
     y_scale = _Scale(every_y, y_axis.log, HEIGHT - _BOTTOM, _TOP)
-    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title)}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>']
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>'
+    ]
     for tick in x_scale.ticks():
         x = x_scale(tick)
-        parts.append(f'<line class="chart-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{HEIGHT - _BOTTOM}"/>'
-                     f'<text class="chart-tick" x="{x:.1f}" y="{HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
-                     f'{x_axis.unit_format.format(tick)}</text>')
+        parts.append(
+            f'<line class="chart-grid" x1="{x:.1f}" x2="{x:.1f}" y1="{_TOP}" y2="{HEIGHT - _BOTTOM}"/>'
+            f'<text class="chart-tick" x="{x:.1f}" y="{HEIGHT - _BOTTOM + 16}" text-anchor="middle">'
+            f"{x_axis.unit_format.format(tick)}</text>"
+        )
     for tick in y_scale.ticks():
         y = y_scale(tick)
-        parts.append(f'<line class="chart-grid" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-                     f'<text class="chart-tick" x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{y_axis.unit_format.format(tick)}</text>')
-    parts.append(f'<text class="chart-axis" x="{(WIDTH + _LEFT) / 2:.0f}" y="{HEIGHT - 12}" text-anchor="middle">'
-                 f'{html.escape(x_axis.title)}</text>'
-                 f'<text class="chart-axis" transform="translate(14 {(HEIGHT - _BOTTOM) / 2:.0f}) rotate(-90)" '
-                 f'text-anchor="middle">{html.escape(y_axis.title)}</text>')
+        parts.append(
+            f'<line class="chart-grid" x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="chart-tick" x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{y_axis.unit_format.format(tick)}</text>"
+        )
+    parts.append(
+        f'<text class="chart-axis" x="{(WIDTH + _LEFT) / 2:.0f}" y="{HEIGHT - 12}" text-anchor="middle">'
+        f"{html.escape(x_axis.title)}</text>"
+        f'<text class="chart-axis" transform="translate(14 {(HEIGHT - _BOTTOM) / 2:.0f}) rotate(-90)" '
+        f'text-anchor="middle">{html.escape(y_axis.title)}</text>'
+    )
     for line in lines:
         coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
-        parts.append(f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
-                     f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>')
+        parts.append(
+            f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
+            f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>'
+        )
     labelled = len(points) <= LABEL_LIMIT if labels is None else labels
     for point in points:
         x, y = x_scale(point.x), y_scale(point.y)
         tooltip = html.escape(f"{point.label}: {point.detail}" if point.detail else point.label)
-        label = (f'<text class="chart-label" x="{x + 7:.1f}" y="{y + 4:.1f}">{html.escape(_short(point.label))}</text>'
-                 if labelled else "")
-        parts.append(f'<a class="chart-point chart-series-{point.series % 6}" href="{html.escape(point.href)}" '
-                     f'data-id="{html.escape(point.key or point.label)}"><title>{tooltip}</title>'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>{label}</a>')
+        label = (
+            f'<text class="chart-label" x="{x + 7:.1f}" y="{y + 4:.1f}">{html.escape(_short(point.label))}</text>'
+            if labelled
+            else ""
+        )
+        parts.append(
+            f'<a class="chart-point chart-series-{point.series % 6}" href="{html.escape(point.href)}" '
+            f'data-id="{html.escape(point.key or point.label)}"><title>{tooltip}</title>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>{label}</a>'
+        )
     parts.append("</svg>")
-    legend = "".join(f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
-                     for number, name in enumerate(series_names))
+    legend = "".join(
+        f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
+        for number, name in enumerate(series_names)
+    )
     # Every label, title and link above went through html.escape: the chart is safe to print as it is.
     return Markup("".join(parts) + f'<div class="chart-legend">{legend}</div>')
 
@@ -122,7 +146,7 @@ class _Scale:
             found = []
             for exponent in range(math.floor(self.low), math.ceil(self.high) + 1):
                 for mantissa in (1, 2, 5):
-                    value = mantissa * 10.0 ** exponent
+                    value = mantissa * 10.0**exponent
                     if self.low <= math.log10(value) <= self.high:
                         found.append(value)
             return found

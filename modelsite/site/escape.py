@@ -29,7 +29,8 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 from jinja2.exceptions import SecurityError
@@ -38,8 +39,18 @@ from markupsafe import Markup
 
 from modelsite.index.schema_types import IDENTIFIER
 
-__all__ = ["Markup", "PageSandbox", "finalize", "front_matter", "json_attribute", "literal_block", "prose",
-           "sanitize_html", "text", "url"]
+__all__ = [
+    "Markup",
+    "PageSandbox",
+    "finalize",
+    "front_matter",
+    "json_attribute",
+    "literal_block",
+    "prose",
+    "sanitize_html",
+    "text",
+    "url",
+]
 
 # Characters that Markdown (and the extensions this site enables: tables, attr_list, emoji, math)
 # or HTML read as syntax anywhere inside a line. Line starts cannot occur: line breaks become spaces.
@@ -68,6 +79,18 @@ def url(value: object) -> Markup:
     return Markup(urllib.parse.quote(address, safe=":/?#[]@!&*+,;=%-._~"))
 
 
+_PAGE_PATH = re.compile(r"^(\.\./)*[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+
+
+def page_path(value: object) -> Markup:
+    """A relative link between the site's pages (a slug, a variant key, `.md`), as MkDocs resolves it.
+
+    Such paths are made of validated file stems and variant keys; anything else becomes `#`.
+    """
+    path = str(value)
+    return Markup(path) if _PAGE_PATH.match(path) and ".." not in path.lstrip("./") else Markup("#")
+
+
 def json_attribute(value: object) -> Markup:
     """VALUE as JSON for an HTML attribute that scripts parse (the explorer's filters)."""
     import json
@@ -87,8 +110,9 @@ class _QuotingDumper(yaml.SafeDumper):
     """Every string double-quoted, with escapes for line breaks and non-ASCII: one line per key, always."""
 
 
-_QuotingDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value,
-                                                                                   style='"'))
+_QuotingDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+)
 
 
 def front_matter(fields: Mapping[str, Any]) -> str:
@@ -111,8 +135,11 @@ class PageSandbox(SandboxedEnvironment):
             raise SecurityError(f"a power of {right}: templates compute no such numbers")
         if operator == "*":
             sequence, count = (left, right) if isinstance(left, (str, list, tuple)) else (right, left)
-            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and \
-                    len(sequence) * count > MOST_REPEATED:
+            if (
+                isinstance(sequence, (str, list, tuple))
+                and isinstance(count, int)
+                and len(sequence) * count > MOST_REPEATED
+            ):
                 raise SecurityError(f"repeating {len(sequence)} elements {count} times: templates make no such text")
         return super().call_binop(context, operator, left, right)
 
@@ -138,12 +165,52 @@ def _inert(value: object) -> bool:
 _PROSE_TAGS = {"p", "em", "strong", "code", "a", "br", "ul", "ol", "li"}
 # MathML that latex2mathml writes for the formulas a summary may hold.
 # No mspace or mpadded, and no sizes: a formula cannot be made to cover or push away the page's text.
-MATHML_TAGS = {"math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "msup", "msub",
-               "msubsup", "mfrac", "msqrt", "mroot", "mstyle", "munder", "mover", "munderover", "mtable", "mtr", "mtd",
-               "menclose", "mphantom"}
-MATHML_ATTRIBUTES = {"display", "xmlns", "mathvariant", "stretchy", "fence", "separator", "displaystyle", "scriptlevel",
-                     "columnalign", "linethickness", "accent", "accentunder", "movablelimits", "notation", "encoding",
-                     "form", "largeop", "symmetric"}
+MATHML_TAGS = {
+    "math",
+    "semantics",
+    "annotation",
+    "mrow",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "msup",
+    "msub",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mstyle",
+    "munder",
+    "mover",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "menclose",
+    "mphantom",
+}
+MATHML_ATTRIBUTES = {
+    "display",
+    "xmlns",
+    "mathvariant",
+    "stretchy",
+    "fence",
+    "separator",
+    "displaystyle",
+    "scriptlevel",
+    "columnalign",
+    "linethickness",
+    "accent",
+    "accentunder",
+    "movablelimits",
+    "notation",
+    "encoding",
+    "form",
+    "largeop",
+    "symmetric",
+}
 
 
 def prose(value: object) -> Markup:
@@ -169,15 +236,94 @@ def prose(value: object) -> Markup:
 # What the pages of this site are made of: Markdown's output, Material's extensions (tabs, admonitions,
 # code blocks, annotations, emoji), our explorer and switcher, inline SVG charts and MathML formulas.
 PAGE_TAGS = {
-    "a", "abbr", "article", "aside", "b", "blockquote", "br", "button", "caption", "cite", "code", "col",
-    "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "footer", "form",
-    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "input", "ins", "kbd", "label", "li", "mark",
-    "nav", "ol", "option", "optgroup", "output", "p", "pre", "q", "s", "samp", "section", "select", "small", "span",
-    "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
+    "a",
+    "abbr",
+    "article",
+    "aside",
+    "b",
+    "blockquote",
+    "br",
+    "button",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "li",
+    "mark",
+    "nav",
+    "ol",
+    "option",
+    "optgroup",
+    "output",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "select",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
     "wbr",
     # Inline SVG: the build's charts and Material's icons.
-    "svg", "g", "path", "circle", "ellipse", "line", "polyline", "polygon", "rect", "text", "tspan", "title", "desc",
-    "defs", "use", "symbol",
+    "svg",
+    "g",
+    "path",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "rect",
+    "text",
+    "tspan",
+    "title",
+    "desc",
+    "defs",
+    "use",
+    "symbol",
 } | MATHML_TAGS
 PAGE_ATTRIBUTES = {
     "*": {"class", "id", "title", "role", "hidden", "lang", "dir", "tabindex", "name"},
@@ -196,7 +342,17 @@ PAGE_ATTRIBUTES = {
     "col": {"span"},
     "time": {"datetime"},
     "details": {"open"},
-    "svg": {"viewbox", "viewBox", "xmlns", "width", "height", "fill", "preserveAspectRatio", "aria-hidden", "focusable"},
+    "svg": {
+        "viewbox",
+        "viewBox",
+        "xmlns",
+        "width",
+        "height",
+        "fill",
+        "preserveAspectRatio",
+        "aria-hidden",
+        "focusable",
+    },
     "path": {"d", "fill", "fill-rule", "clip-rule", "stroke", "stroke-width", "transform"},
     "circle": {"cx", "cy", "r", "fill", "stroke", "transform"},
     "ellipse": {"cx", "cy", "rx", "ry", "fill", "stroke", "transform"},
@@ -251,9 +407,17 @@ def _relative(address: str) -> bool:
 def _clean(fragment: str, tags: set[str], attributes: dict[str, set[str]]) -> str:
     import nh3
 
-    return nh3.clean(fragment, tags=tags, attributes=attributes, generic_attribute_prefixes={"data-", "aria-"},
-                     url_schemes={"http", "https"}, link_rel=None, strip_comments=True,
-                     clean_content_tags={"script", "style"}, attribute_filter=_attribute_filter)
+    return nh3.clean(
+        fragment,
+        tags=tags,
+        attributes=attributes,
+        generic_attribute_prefixes={"data-", "aria-"},
+        url_schemes={"http", "https"},
+        link_rel=None,
+        strip_comments=True,
+        clean_content_tags={"script", "style"},
+        attribute_filter=_attribute_filter,
+    )
 
 
 def unescape_text(value: str) -> str:

@@ -7,7 +7,8 @@ become template filters whose output, digits and units only, is Markup, never es
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup
 
@@ -36,13 +37,37 @@ def megabytes(value: float) -> Markup:
     return Markup(figures.megabytes(value))
 
 
-def feature_sides(image_size: int, levels: int = 5) -> list[int]:
-    """Sides of the feature maps at strides 2, 4, ... 32 for a square input (TF 'same' padding rounds up)."""
-    sides, side = [], image_size
-    for _ in range(levels):
-        side = math.ceil(side / 2)
-        sides.append(side)
-    return sides
+def crop_sentence(metadata: Mapping[str, Any]) -> str:
+    """How timm's evaluation transform fits an image to the variant's input, from its figures (see
+    `timm.data.transforms_imagenet_eval`): the resize to the image size over the crop pct, then the crop."""
+    side, crop, interpolation = metadata["Image Size"], metadata["Crop Pct"], metadata["Interpolation"]
+    scale = math.floor(side / crop)
+    resize = f"resized with {interpolation} interpolation"
+    fit = {
+        "squash": f"{resize} to {scale}×{scale} pixels, ignoring its aspect ratio, then center-cropped",
+        "border": f"{resize} so that its longer side is {scale} pixels, padded to a square with the mean color, "
+        "then center-cropped",
+    }.get(metadata["Crop Mode"], f"{resize} so that its shorter side is {scale} pixels, then center-cropped")
+    return f"{fit} to {side}×{side} (crop pct {crop})"
+
+
+def feature_maps_sentence(metadata: Mapping[str, Any]) -> str:
+    """'strides 2, 4 and 8 (16, 24 and 40 channels, 112, 56 and 28 pixels wide)' from the measured maps."""
+    strides, channels, sides = (metadata[key] for key in ("Feature Strides", "Feature Channels", "Feature Sides"))
+    return (
+        f"stride{'s' if len(strides) > 1 else ''} {_and(strides)} ({_and(channels)} channels, "
+        f"{_and(sides)} pixels wide)"
+    )
+
+
+def _and(values: Sequence[object]) -> str:
+    words = [str(value) for value in values]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def label_set_name(label_set: str) -> str:
+    """How pages name a label set of the figure table."""
+    return figures.LABEL_SETS.get(label_set, label_set)
 
 
 def reported_cell(figure: Figure, model: Any) -> object:
@@ -50,6 +75,15 @@ def reported_cell(figure: Figure, model: Any) -> object:
     if figure.reported is None or model.reported is None or figure.reported not in model.reported.figures:
         return Markup("—")
     return f"{model.reported.figures[figure.reported]}{figure.reported_unit}"
+
+
+def sources_cell(figure: Figure, model: Any) -> str:
+    """Where FIGURE came from, and the figures its row also shows: each distinct source once."""
+    keys = [figure.key, *(other.key for other in FIGURES if other.shown_in == figure.key)]
+    sources = list(dict.fromkeys(model.sources[key] for key in keys if key in model.sources))
+    if sources:
+        return "; ".join(sources)
+    return "not given" if figure.key in model.figures else "—"
 
 
 def given(value: object, shown: str = "not given") -> object:
@@ -74,6 +108,7 @@ def placeholder(value: object) -> bool:
 FILTERS: dict[str, Callable[..., object]] = {
     "given": given,
     "url": escape.url,
+    "page_path": escape.page_path,
     "prose": escape.prose,
     "literal_block": escape.literal_block,
     "json_attribute": escape.json_attribute,
@@ -81,8 +116,11 @@ FILTERS: dict[str, Callable[..., object]] = {
     "giga": giga,
     "mega": mega,
     "megabytes": megabytes,
-    "feature_sides": feature_sides,
+    "crop_sentence": crop_sentence,
+    "feature_maps_sentence": feature_maps_sentence,
+    "label_set_name": label_set_name,
     "reported_cell": reported_cell,
+    "sources_cell": sources_cell,
 }
 # Names every template may read.
 GLOBALS: dict[str, object] = {"figures": FIGURES}

@@ -13,14 +13,14 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from modelsite.site import story_markdown
-from modelsite.index import ModelIndex
-from modelsite.site.escape import Markup, PageSandbox, finalize
 from modelsite.core.project import EXAMPLES_DIR, Project
-from modelsite.site.pages import install_template_helpers, load_index_for_build
-from modelsite.measure.scaffold import entry_yaml
+from modelsite.index import ModelIndex
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import ListOf, Record
+from modelsite.measure.scaffold import entry_yaml
+from modelsite.site import story_markdown
+from modelsite.site.escape import Markup, PageSandbox, finalize
+from modelsite.site.pages import install_template_helpers, load_index_for_build
 
 
 def define_env(env: Any) -> None:
@@ -47,8 +47,12 @@ def lock_down(plugin: Any) -> None:
     """Replace mkdocs-macros' Jinja environment by a sandboxed, escaping one with the same loader and globals,
     and its rendering by one whose errors are one line naming the page (its own prints a traceback, then exits)."""
     original = plugin.env
-    sandboxed = PageSandbox(loader=original.loader, undefined=original.undefined, finalize=finalize,
-                            keep_trailing_newline=original.keep_trailing_newline)
+    sandboxed = PageSandbox(
+        loader=original.loader,
+        undefined=original.undefined,
+        finalize=finalize,
+        keep_trailing_newline=original.keep_trailing_newline,
+    )
     sandboxed.globals.update({k: v for k, v in original.globals.items() if k not in UNSAFE_VARIABLES})
     sandboxed.filters.update(original.filters)
     install_template_helpers(sandboxed)
@@ -97,6 +101,7 @@ def _with_index(function: Any, env: Any) -> Any:
         result = function(*args, **given)
         # Tables and charts are Markdown the story module wrote, escaping its data: printed as they are.
         return Markup(result) if isinstance(result, str) else result
+
     return macro
 
 
@@ -110,13 +115,16 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
     examples = {p.name: p for p in Project(root).runnable_examples()}
     path = examples.get(name)
     if path is None:
-        raise ValueError(f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: "
-                         f"{', '.join(examples)}")
+        raise ValueError(
+            f"runnable_example({name!r}): no such file in {EXAMPLES_DIR}/; there are: {', '.join(examples)}"
+        )
     code = path.read_text(encoding="utf-8").rstrip("\n")
     link = posixpath.relpath(f"{EXAMPLES_DIR}/{name}", posixpath.dirname(page_src_uri) or ".")
-    return (f'[:material-download: Download `{name}`]({link}){{ download="{name}" .md-button }}\n\n'
-            f"<!-- modelsite: example {EXAMPLES_DIR}/{name} -->\n"
-            f'```python title="{EXAMPLES_DIR}/{name}"\n{code}\n```\n')
+    return (
+        f'[:material-download: Download `{name}`]({link}){{ download="{name}" .md-button }}\n\n'
+        f"<!-- modelsite: example {EXAMPLES_DIR}/{name} -->\n"
+        f'```python title="{EXAMPLES_DIR}/{name}"\n{code}\n```\n'
+    )
 
 
 def environment_table() -> str:
@@ -166,25 +174,33 @@ def validation_example(root: Path, yaml_text: str, file_name: str = "model_index
 
 
 def failure_example(root: Path, index: ModelIndex) -> str:
-    """The message the check gives if a collection page's class-score shape were wrong, worded by the report."""
+    """The message the check gives if a variant page's class-score shape were wrong, worded by the report."""
     from modelsite.core.blocks import SourceRef, python_blocks
     from modelsite.core.report import BlockResult, PageResult, place
     from modelsite.site.pages import generated_pages
 
-    statement = "print(probabilities.shape)  # prints: torch.Size([1, 1000])"
+    statement = "print(probabilities.shape)  # prints: "
     project = Project(root)
-    written = [(path.relative_to(root).as_posix(), number) for path in sorted(project.templates_dir.rglob("*.j2"))
-               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line == statement]
-    for page in generated_pages(root, index)[1:]:
-        for block in python_blocks(page.markdown):
-            lines = block.code.splitlines()
-            if statement in lines and written:
-                line = lines.index(statement) + 1
-                model = index.collections[[p.src_uri for p in generated_pages(root, index)[1:]].index(page.src_uri)
-                                          ].models[0]
-                template, template_line = written[0]
-                source = SourceRef(template, template_line - line + 1, f"{model.file}:{model.where('Name')[0]}")
-                where = place(PageResult(path=f"docs/{page.src_uri}", status="failed", seconds=0, blocks=()),
-                              BlockResult(number=block.number, status="failed", source=source), line)
-                return f"{where}: expected 'torch.Size([1, 1000])', got 'torch.Size([1, 10])'"
-    raise ValueError(f"no collection page prints the class scores' shape with {statement!r}")
+    written = [
+        (path.relative_to(root).as_posix(), number)
+        for path in sorted(project.templates_dir.rglob("*.j2"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.startswith(statement)
+    ]
+    model = index.models[0]
+    page_uri = index.collection(model.collection).variant_page(model)
+    page = next(page for page in generated_pages(root, index) if page.src_uri == page_uri)
+    for block in python_blocks(page.markdown):
+        lines = block.code.splitlines()
+        line = next((number for number, text in enumerate(lines, 1) if text.startswith(statement)), None)
+        if line is not None and written:
+            expected = lines[line - 1].removeprefix(statement)
+            template, template_line = written[0]
+            source = SourceRef(template, template_line - line + 1, f"{model.file}:{model.where('Name')[0]}")
+            where = place(
+                PageResult(path=f"docs/{page.src_uri}", status="failed", seconds=0, blocks=()),
+                BlockResult(number=block.number, status="failed", source=source),
+                line,
+            )
+            return f"{where}: expected {expected!r}, got 'torch.Size([1, 10])'"
+    raise ValueError(f"no variant page prints the class scores' shape with {statement!r}")

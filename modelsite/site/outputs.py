@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelsite.core.blocks import BLOCK_ATTRIBUTE, CodeBlock, block_id, code_digest, python_blocks, variant_runs
+from modelsite.core.blocks import BLOCK_ATTRIBUTE, CodeBlock, block_id, code_digest, python_blocks
 from modelsite.core.report import Report, failure_messages, read_report
 
 NOT_VERIFIED = "not yet verified"
@@ -42,10 +42,15 @@ class Stamp:
     online: bool
 
     def text(self) -> str:
-        weights = ("released weights" if self.online
-                   else "offline: weights synthesized with seed 0, so class names and probabilities are not the released model's")
-        return (f"modelsite check, {self.ran_at[:10]} · {self.device} · "
-                f"torch {self.torch} · timm {self.timm} · {weights}")
+        weights = (
+            "released weights"
+            if self.online
+            else "offline: weights synthesized with seed 0, so class names and probabilities are not the released "
+            "model's"
+        )
+        return (
+            f"modelsite check, {self.ran_at[:10]} · {self.device} · torch {self.torch} · timm {self.timm} · {weights}"
+        )
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,8 @@ class CheckReport:
     path: Path
     # (page path, position on the page, code digest) -> outcome.
     blocks: dict[tuple[str, int, str], BlockOutcome]
-    # (page path, variant) -> (run status, digests of the run's blocks in order).
-    runs: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]]
+    # page path -> (run status, digests of the run's blocks in order).
+    runs: dict[str, tuple[str, tuple[str, ...]]]
     models_checked: frozenset[str]
     figure_problems: dict[str, tuple[str, ...]]
     finished_at: str
@@ -84,9 +89,9 @@ class CheckReport:
             return "failed"
         return "passed" if model in self.models_checked else NOT_VERIFIED
 
-    def run_verdict(self, page_path: str, variant: str | None, blocks: list[CodeBlock]) -> str:
-        """The status of the page run showing VARIANT, if the report ran exactly these blocks."""
-        run = self.runs.get((page_path, variant))
+    def run_verdict(self, page_path: str, blocks: list[CodeBlock]) -> str:
+        """The status of the page's run, if the report ran exactly these blocks."""
+        run = self.runs.get(page_path)
         if run is None or run[1] != tuple(code_digest(block.code) for block in blocks):
             return NOT_VERIFIED
         return run[0]
@@ -101,38 +106,50 @@ def load_report(path: Path) -> CheckReport | None:
 
 def _indexed(path: Path, report: Report) -> CheckReport:
     blocks: dict[tuple[str, int, str], BlockOutcome] = {}
-    runs: dict[tuple[str, str | None], tuple[str, tuple[str, ...]]] = {}
+    runs: dict[str, tuple[str, tuple[str, ...]]] = {}
     for page in report.pages:
         environment = page.environment
-        stamp = Stamp(device=str(environment.get("device") or report.device),
-                      torch=str(environment.get("torch") or report.versions.get("torch") or "?"),
-                      timm=str(environment.get("timm") or report.versions.get("timm") or "?"),
-                      ran_at=page.ran_at or report.finished_at, online=report.online)
+        stamp = Stamp(
+            device=str(environment.get("device") or report.device),
+            torch=str(environment.get("torch") or report.versions.get("torch") or "?"),
+            timm=str(environment.get("timm") or report.versions.get("timm") or "?"),
+            ran_at=page.ran_at or report.finished_at,
+            online=report.online,
+        )
         digests = []
         for block in page.blocks:
             if not block.number:
                 continue
             digests.append(block.code_sha256)
-            # A block outside every variant region runs once per variant; the first run's output is shown.
-            blocks.setdefault((page.path, block.position, block.code_sha256), BlockOutcome(
-                status=block.status, stdout=block.stdout,
-                problem="\n".join(failure_messages(page, block)) or (block.skip_reason or ""),
-                stamp=stamp, after_failure=block.after_failure))
-        runs[(page.path, page.variant)] = (page.status, tuple(digests))
+            blocks.setdefault(
+                (page.path, block.position, block.code_sha256),
+                BlockOutcome(
+                    status=block.status,
+                    stdout=block.stdout,
+                    problem="\n".join(failure_messages(page, block)) or (block.skip_reason or ""),
+                    stamp=stamp,
+                    after_failure=block.after_failure,
+                ),
+            )
+        runs[page.path] = (page.status, tuple(digests))
     problems: dict[str, list[str]] = {}
     for problem in report.figures:
         problems.setdefault(problem.model, []).append(str(problem))
-    return CheckReport(path=path, blocks=blocks, runs=runs, models_checked=frozenset(report.models_checked),
-                       figure_problems={model: tuple(found) for model, found in problems.items()},
-                       finished_at=report.finished_at)
+    return CheckReport(
+        path=path,
+        blocks=blocks,
+        runs=runs,
+        models_checked=frozenset(report.models_checked),
+        figure_problems={model: tuple(found) for model, found in problems.items()},
+        finished_at=report.finished_at,
+    )
 
 
-def variant_verdicts(report: CheckReport | None, page_path: str, markdown: str) -> dict[str | None, str]:
-    """For each run of a page (each variant, or None), the check's verdict on its current code."""
-    runs = variant_runs(python_blocks(markdown))
+def page_verdict(report: CheckReport | None, page_path: str, markdown: str) -> str:
+    """The check's verdict on a page's code as it reads now: passed, failed, or not yet verified."""
     if report is None:
-        return {variant: NOT_VERIFIED for variant, _ in runs}
-    return {variant: report.run_verdict(page_path, variant, blocks) for variant, blocks in runs}
+        return NOT_VERIFIED
+    return report.run_verdict(page_path, python_blocks(markdown))
 
 
 def with_outputs(page_html: str, blocks: list[CodeBlock], page_path: str, report: CheckReport | None) -> str:
@@ -148,26 +165,37 @@ def with_outputs(page_html: str, blocks: list[CodeBlock], page_path: str, report
         identity = re.search(rf'{BLOCK_ATTRIBUTE}="([^"]+)"', match["attributes"])
         block = by_id.get(identity[1]) if identity else None
         if block is None:
-            raise ValueError(f"{page_path}: a Python block of the HTML has no identity the build wrote; is a fence "
-                             "written inside raw HTML, where the check cannot see it?")
+            raise ValueError(
+                f"{page_path}: a Python block of the HTML has no identity the build wrote; is a fence "
+                "written inside raw HTML, where the check cannot see it?"
+            )
         shown.add(identity[1])  # type: ignore[index]
         end = _after_annotations(page_html, page_html.index(_BLOCK_END, match.start()) + len(_BLOCK_END))
-        unverified = ("no check report was found when this page was built" if report is None
-                      else "the last check did not run this block as it reads now")
+        unverified = (
+            "no check report was found when this page was built"
+            if report is None
+            else "the last check did not run this block as it reads now"
+        )
         pieces += [page_html[done:end], output_html(report.outcome(page_path, block) if report else None, unverified)]
         done = end
     missing = [block for block in blocks if block_id(block) not in shown]
     if missing:
-        raise ValueError(f"{page_path}: the Python block at line {missing[0].markdown_line} of the page's Markdown is "
-                         "not rendered as a code block (is it inside raw HTML?)")
+        raise ValueError(
+            f"{page_path}: the Python block at line {missing[0].markdown_line} of the page's Markdown is "
+            "not rendered as a code block (is it inside raw HTML?)"
+        )
     return "".join(pieces) + page_html[done:]
 
 
 def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
-    """The box under a block: its output and stamp, what went wrong, or (UNVERIFIED says why) that it is not verified."""
+    """The box under a block: its output and stamp, what went wrong, or (UNVERIFIED says why) that it is not
+    verified."""
     if outcome is None:
-        return _box("unverified", f"<strong>Not yet verified</strong>: {unverified}. "
-                    "Run <code>modelsite check</code>, then build again.", None)
+        return _box(
+            "unverified",
+            f"<strong>Not yet verified</strong>: {unverified}. Run <code>modelsite check</code>, then build again.",
+            None,
+        )
     stamp = html.escape(outcome.stamp.text())
     # A result that may follow from an earlier failure says so.
     after = " · <em>ran after an earlier block of this page failed</em>" if outcome.after_failure else ""
@@ -176,16 +204,21 @@ def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
         head = f"<strong>{'Output' if body else 'Ran without printing anything'}</strong>{after} · {stamp}"
         return _box("passed", head, body)
     if outcome.status == "failed":
-        return _box("failed", f"<strong>Failed in the last check</strong>{after} · {stamp}",
-                    _pre(outcome.problem or outcome.stdout))
+        return _box(
+            "failed",
+            f"<strong>Failed in the last check</strong>{after} · {stamp}",
+            _pre(outcome.problem or outcome.stdout),
+        )
     if outcome.status == "skipped":
         return _box("unverified", f"Not run by the check on purpose: {html.escape(outcome.problem)}", None)
     return _box("unverified", f"Not run in the last check, because its page's interpreter had ended · {stamp}", None)
 
 
 def _box(kind: str, head: str, body: str | None) -> str:
-    return (f'<div class="verified-output verified-output--{kind}" data-verified="{kind}">'
-            f'<div class="verified-output__stamp">{head}</div>{body or ""}</div>')
+    return (
+        f'<div class="verified-output verified-output--{kind}" data-verified="{kind}">'
+        f'<div class="verified-output__stamp">{head}</div>{body or ""}</div>'
+    )
 
 
 def _pre(text: str) -> str:

@@ -11,14 +11,15 @@ from pathlib import Path
 
 import jinja2
 
-from modelsite.site.catalog import MODELS_DIR, Row, catalog_rows, explorer_charts, models_json
+from modelsite.core.files import installed_version
+from modelsite.core.problems import IndexProblems
+from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project
+from modelsite.index import ModelIndex, load_index
+from modelsite.site.catalog import Row, catalog_rows, explorer_charts, models_json
 from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
-from modelsite.index import ModelIndex, load_index
-from modelsite.core.problems import IndexProblems
-from modelsite.core.project import EXAMPLES_DIR, Project
-from modelsite.site.recipe import train_flags
 from modelsite.site.outputs import CheckReport
+from modelsite.site.recipe import train_flags
 
 EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
 MODELS_JSON = "models.json"
@@ -31,6 +32,9 @@ class GeneratedPage:
     src_uri: str
     title: str
     markdown: str
+    # Variant pages stay out of the navigation, which every page carries whole: their collection's page
+    # and the switcher lead to them.
+    in_navigation: bool = True
 
 
 def template_environment(root: Path) -> jinja2.Environment:
@@ -74,8 +78,9 @@ def generated_site(root: Path, index: ModelIndex, report: CheckReport | None, si
     return GeneratedSite(pages, files)
 
 
-def generated_pages(root: Path, index: ModelIndex | None = None,
-                    report: CheckReport | None = None) -> list[GeneratedPage]:
+def generated_pages(
+    root: Path, index: ModelIndex | None = None, report: CheckReport | None = None
+) -> list[GeneratedPage]:
     """Render every page that the model index implies: the explorer, then one page per collection.
 
     REPORT, the last check's, gives the explorer its verdict per variant.
@@ -85,20 +90,64 @@ def generated_pages(root: Path, index: ModelIndex | None = None,
 
 def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
-    collection_template = environment.get_template("collection.md.j2")
-    collections = []
+    overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
+    shared = {
+        "index": index,
+        "loads": bare_name_loads(index),
+        # Each variant's page, relative to models/: pages link to one another through it.
+        "pages": {
+            model.key: c.variant_page(model).removeprefix(f"{MODELS_DIR}/")
+            for c in index.collections
+            for model in c.models
+        },
+        "timm_version": installed_version("timm"),
+    }
+    pages = []
     for collection in index.collections:
-        # Every variant gets its snippets; the first is shown until the reader picks another.
-        header = page_header(collection.name, f"{collection.name}: {len(collection.models)} timm variants with "
-                             "measured figures and tested code.")
-        markdown = header + collection_template.render(collection=collection, index=index)
-        collections.append(GeneratedPage(f"{MODELS_DIR}/{collection.slug}.md", collection.name, markdown))
-    rows = catalog_rows(index, report, {f"docs/{page.src_uri}": page.markdown for page in collections})
-    header = page_header("Models", "Every timm variant of the site in one table and two charts: measured FLOPs, "
-                         "parameters and reported accuracy.", hide=["toc"])
-    explorer = header + environment.get_template("explorer.md.j2").render(index=index, rows=rows,
-                                                                          charts=explorer_charts(rows))
-    return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *collections], rows
+        header = page_header(
+            collection.name,
+            f"{collection.name}: {len(collection.models)} timm variants with measured figures and tested code.",
+        )
+        # Addresses of the one-page-per-collection layout (`?variant=NAME`) lead to the variant's page.
+        redirects = {model.name: model.key for model in reversed(collection.models)}
+        markdown = header + overview.render(collection=collection, redirects=redirects, **shared)
+        pages.append(GeneratedPage(collection.page, collection.name, markdown))
+        # A page per variant: its figures, what its weights are, and its code, checked as the reader sees it.
+        for model in collection.models:
+            header = page_header(
+                model.key,
+                f"{model.key}: {model.name} with the {model.tag} weights of timm, "
+                "with measured figures and tested code.",
+            )
+            markdown = header + variant.render(model=model, collection=collection, **shared)
+            pages.append(GeneratedPage(collection.variant_page(model), model.key, markdown, in_navigation=False))
+    rows = catalog_rows(index, report, {f"docs/{page.src_uri}": page.markdown for page in pages})
+    header = page_header(
+        "Models",
+        "Every timm variant of the site in one table and two charts: measured FLOPs, parameters and accuracy.",
+        hide=["toc"],
+    )
+    explorer = header + environment.get_template("explorer.md.j2").render(
+        index=index, rows=rows, charts=explorer_charts(rows)
+    )
+    return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
+
+
+def bare_name_loads(index: ModelIndex) -> dict[str, str]:
+    """For each architecture of INDEX, the variant key `timm.create_model(name, pretrained=True)` loads.
+
+    Read from the installed timm when the site is built, so it is what the reader's timm of this
+    version does.
+    """
+    from timm.models import get_pretrained_cfg
+
+    loads: dict[str, str] = {}
+    for model in index.models:
+        if model.name not in loads:
+            config = get_pretrained_cfg(model.name)
+            tag = str(getattr(config, "tag", "") or "")
+            loads[model.name] = f"{model.name}.{tag}" if tag else model.name
+    return loads
 
 
 def page_header(title: str, description: str, **more: object) -> str:
@@ -108,8 +157,9 @@ def page_header(title: str, description: str, **more: object) -> str:
     `content` attribute) without escaping, so both are HTML-escaped here. `render_macros: false`
     keeps mkdocs-macros away from the page's text; the hook enforces it whatever the front matter says.
     """
-    return front_matter({"render_macros": False, "title": html.escape(title), "description": html.escape(description),
-                         **more})
+    return front_matter(
+        {"render_macros": False, "title": html.escape(title), "description": html.escape(description), **more}
+    )
 
 
 def load_index_for_build(root: Path) -> ModelIndex:
@@ -119,5 +169,6 @@ def load_index_for_build(root: Path) -> ModelIndex:
     try:
         return load_index(root)
     except IndexProblems as problems:
-        raise PluginError(f"the model index has problems:\n{problems}\n"
-                          "Fix them, then check with `modelsite validate`.") from None
+        raise PluginError(
+            f"the model index has problems:\n{problems}\nFix them, then check with `modelsite validate`."
+        ) from None

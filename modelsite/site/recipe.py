@@ -14,13 +14,18 @@ class TrainFlag:
     flag: str
     value: str
     source: str
+    # Whether the flag carries the weights' training recipe (else it names the model and its classes).
+    recipe: bool = True
 
 
 def train_flags(model: Model) -> list[TrainFlag]:
     """Flags for the fields the index gives; nothing is invented for fields it lacks."""
     meta = model.training.hyperparameters
     techniques = set(model.training.techniques)
-    flags = [TrainFlag("--model", model.name, "Name")]
+    flags = [
+        TrainFlag("--model", model.name, "Name", recipe=False),
+        TrainFlag("--num-classes", str(model.figures["Classes"]), "Classes", recipe=False),
+    ]
     if "Epochs" in meta:
         flags.append(TrainFlag("--epochs", str(meta["Epochs"]), "Epochs"))
     if "RMSProp" in techniques:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterator
+from functools import cache
+from typing import Any
 
 from modelsite.index import Model, ModelIndex
 
@@ -25,7 +26,8 @@ BASE_RESOLUTION = 224
 # timm's EfficientNet generators (`_gen_efficientnet`, `_gen_efficientnet_lite`, ...) each receive the
 # multipliers a variant is built with; every one of them is recorded, so any family can join the index.
 _GENERATOR_PREFIX = "_gen_"
-_B_VARIANT = re.compile(r"^tf_efficientnet_b(\d)$")
+# The EfficientNet paper's family, B0 to B7 (B8 came later, with AdvProp and RandAugment).
+_B_VARIANT = re.compile(r"^tf_efficientnet_b([0-7])$")
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,17 @@ class Structure:
 def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
     from timm.models import efficientnet
 
-    originals = {name: function for name, function in vars(efficientnet).items()
-                 if name.startswith(_GENERATOR_PREFIX) and callable(function)}
+    originals = {
+        name: function
+        for name, function in vars(efficientnet).items()
+        if name.startswith(_GENERATOR_PREFIX) and callable(function)
+    }
 
     def recorder(name: str) -> Any:
         def record(variant: str, *args: Any, **kwargs: Any) -> Any:
             calls.append((name, dict(kwargs)))
             return originals[name](variant, *args, **kwargs)
+
         return record
 
     try:
@@ -74,7 +80,7 @@ def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[N
             setattr(efficientnet, name, function)
 
 
-@lru_cache(maxsize=None)
+@cache
 def structure(model_name: str) -> Structure:
     """Build MODEL_NAME on the meta device and read its multipliers, blocks, experts and layers.
 
@@ -96,20 +102,33 @@ def structure(model_name: str) -> Structure:
     if not calls:
         raise ValueError(f"{model_name} is not built by timm's EfficientNet generators")
     generator, arguments = calls[-1]
+    if not all(isinstance(arguments.get(k, 1.0), (int, float)) for k in ("channel_multiplier", "depth_multiplier")):
+        # EfficientNetV2's generators take a multiplier per stage: not the compound scaling these pages study.
+        raise ValueError(f"{model_name} is not scaled by one width and one depth multiplier")
     experts = []
     for stage in model.blocks:
         found = {m.num_experts for m in stage.modules() if isinstance(m, CondConv2d)}
         experts.append(max(found) if found else 0)
-    condconv_blocks = sum(any(isinstance(m, CondConv2d) for m in block.modules())
-                          for stage in model.blocks for block in stage)
-    activation_names = sorted({type(m).__name__ for m in model.modules()
-                               if isinstance(m, (torch.nn.ReLU, torch.nn.ReLU6, torch.nn.SiLU, torch.nn.Hardswish))})
+    condconv_blocks = sum(
+        any(isinstance(m, CondConv2d) for m in block.modules()) for stage in model.blocks for block in stage
+    )
+    activation_names = sorted(
+        {
+            type(m).__name__
+            for m in model.modules()
+            if isinstance(m, (torch.nn.ReLU, torch.nn.ReLU6, torch.nn.SiLU, torch.nn.Hardswish))
+        }
+    )
     return Structure(
-        name=model_name, generator=generator,
-        width=float(arguments.get("channel_multiplier", 1.0)), depth=float(arguments.get("depth_multiplier", 1.0)),
+        name=model_name,
+        generator=generator,
+        width=float(arguments.get("channel_multiplier", 1.0)),
+        depth=float(arguments.get("depth_multiplier", 1.0)),
         experts_multiplier=int(arguments.get("experts_multiplier", 1)),
-        stem_channels=model.conv_stem.out_channels, head_channels=model.num_features,
-        blocks_per_stage=tuple(len(stage) for stage in model.blocks), experts_per_stage=tuple(experts),
+        stem_channels=model.conv_stem.out_channels,
+        head_channels=model.num_features,
+        blocks_per_stage=tuple(len(stage) for stage in model.blocks),
+        experts_per_stage=tuple(experts),
         condconv_blocks=condconv_blocks,
         condconv_layers=sum(isinstance(m, CondConv2d) for m in model.modules()),
         squeeze_excitation=sum(isinstance(m, SqueezeExcite) for m in model.modules()),
@@ -139,15 +158,15 @@ class ScalingRow:
 
     @property
     def formula_depth(self) -> float:
-        return ALPHA ** self.phi
+        return ALPHA**self.phi
 
     @property
     def formula_width(self) -> float:
-        return BETA ** self.phi
+        return BETA**self.phi
 
     @property
     def formula_resolution(self) -> float:
-        return BASE_RESOLUTION * GAMMA ** self.phi
+        return BASE_RESOLUTION * GAMMA**self.phi
 
     @property
     def resolution_ratio(self) -> float:
@@ -163,14 +182,31 @@ class ScalingRow:
         return 1280 * self.built.width
 
 
+def story_models(index: ModelIndex) -> list[Model]:
+    """One variant per architecture, in index order: the story is about networks, not weights. Where an
+    architecture has several tags, the one with the authors' reported figures (the paper's weights) speaks."""
+    chosen: dict[str, Model] = {}
+    for model in index.models:
+        current = chosen.get(model.name)
+        if current is None or (current.reported is None and model.reported is not None):
+            chosen[model.name] = model
+    return list(chosen.values())
+
+
 def scaling_rows(index: ModelIndex) -> list[ScalingRow]:
     """`tf_efficientnet_b0` to `b7` as the index has them, phi being the number in the name."""
     rows = []
-    for model in index.models:
+    for model in story_models(index):
         match = _B_VARIANT.match(model.name)
         if match:
-            rows.append(ScalingRow(model=model, phi=int(match[1]), built=structure(model.name),
-                                   resolution=int(model.figures["Image Size"])))
+            rows.append(
+                ScalingRow(
+                    model=model,
+                    phi=int(match[1]),
+                    built=structure(model.name),
+                    resolution=int(model.figures["Image Size"]),
+                )
+            )
     return sorted(rows, key=lambda row: row.phi)
 
 
@@ -181,7 +217,7 @@ def predicted_cost(rows: list[ScalingRow], row: ScalingRow) -> tuple[float, floa
     d * w^2 and d * w^2 * r^2, each factor taken from the formula at the row's phi.
     """
     base = rows[0].model.figures
-    growth = row.formula_depth * row.formula_width ** 2
+    growth = row.formula_depth * row.formula_width**2
     return base["Parameters"] * growth, base["FLOPs"] * growth * (row.formula_resolution / BASE_RESOLUTION) ** 2
 
 
@@ -216,24 +252,38 @@ class CondConvPair:
 
 def condconv_pairs(index: ModelIndex) -> list[CondConvPair]:
     """Each CondConv variant with the B variant whose multipliers and image size it shares."""
-    return [CondConvPair(model, twin, built)
-            for model, built, twin, _ in _with_b_twins(index, "_gen_efficientnet_condconv", same_image_size=True)]
+    return [
+        CondConvPair(model, twin, built)
+        for model, built, twin, _ in _with_b_twins(index, "_gen_efficientnet_condconv", same_image_size=True)
+    ]
 
 
-def _with_b_twins(index: ModelIndex, generator: str,
-                  same_image_size: bool) -> list[tuple[Model, Structure, Model, Structure]]:
+def _with_b_twins(
+    index: ModelIndex, generator: str, same_image_size: bool
+) -> list[tuple[Model, Structure, Model, Structure]]:
     """The index's variants built by GENERATOR, each with the B variant built with the same multipliers."""
-    plain = [(structure(m.name), m) for m in index.models if _B_VARIANT.match(m.name)]
+    plain = [(structure(m.name), m) for m in story_models(index) if _B_VARIANT.match(m.name)]
     found = []
-    for model in index.models:
-        built = _efficientnet_structure(model.name)
+    for model in story_models(index):
+        # The story follows the paper's networks, whose weights are the TensorFlow ports (tf_*); timm's own
+        # retrainings of the same architectures (efficientnet_lite0 ...) are on their collection pages.
+        built = _efficientnet_structure(model.name) if model.name.startswith("tf_") else None
         if built is None or built.generator != generator:
             continue
-        twin = next(((s, m) for s, m in plain if (s.width, s.depth) == (built.width, built.depth)
-                     and (not same_image_size or m.figures["Image Size"] == model.figures["Image Size"])), None)
+        twin = next(
+            (
+                (s, m)
+                for s, m in plain
+                if (s.width, s.depth) == (built.width, built.depth)
+                and (not same_image_size or m.figures["Image Size"] == model.figures["Image Size"])
+            ),
+            None,
+        )
         if twin is None:
-            raise ValueError(f"no B variant of the index is built with the multipliers"
-                             f"{' and image size' if same_image_size else ''} of {model.name}")
+            raise ValueError(
+                f"no B variant of the index is built with the multipliers"
+                f"{' and image size' if same_image_size else ''} of {model.name}"
+            )
         found.append((model, built, twin[1], twin[0]))
     return found
 
@@ -253,5 +303,7 @@ class LitePair:
 
 def lite_pairs(index: ModelIndex) -> list[LitePair]:
     """Each Lite variant with the B variant of the same multipliers (image sizes may differ)."""
-    return [LitePair(model, twin, built, twin_built)
-            for model, built, twin, twin_built in _with_b_twins(index, "_gen_efficientnet_lite", same_image_size=False)]
+    return [
+        LitePair(model, twin, built, twin_built)
+        for model, built, twin, twin_built in _with_b_twins(index, "_gen_efficientnet_lite", same_image_size=False)
+    ]
