@@ -106,6 +106,6 @@ def test_blocks_of_a_generated_page_trace_to_their_template_line_and_index_entry
     assert first is not None and first.path == "templates/partials/predict.md.j2"
     template_lines = (ROOT / first.path).read_text(encoding="utf-8").splitlines()
     assert template_lines[first.line - 1] == blocks[0].code.splitlines()[0]
-    model = index.model("tf_efficientnet_lite0")
+    model = index.model("tf_efficientnet_lite0.in1k")
     assert first.entry == f"{model.file}:{model.where('Name')[0]}"
     assert all(tracer.trace(block.code, "docs/models/tf-efficientnet-lite.md") for block in blocks)

@@ -75,13 +75,12 @@ def test_new_writes_only_where_the_index_reads(path: str, tmp_path: Path) -> Non
 
 
 def test_only_selects_by_id_and_by_the_tagged_id_new_prints() -> None:
-    model = load_index(ROOT, check_timm=False).model("tf_efficientnet_lite0")
+    model = load_index(ROOT, check_timm=False).model("tf_efficientnet_lite0.in1k")
     assert _model_selected(model, ["tf_efficientnet_lite0"]) and _model_selected(model, ["tf_efficientnet_lite0.in1k"])
     assert not _model_selected(model, ["tf_efficientnet_lite0.other_tag"])
     page = Page(
-        path="docs/models/tf-efficientnet-lite.md",
+        path="docs/models/tf-efficientnet-lite/tf_efficientnet_lite0.in1k.md",
         blocks=(),
-        variant="tf_efficientnet_lite0",
         models=("tf_efficientnet_lite0", "tf_efficientnet_lite0.in1k"),
     )
     assert _page_selected(page, ["tf_efficientnet_lite0.in1k"]) and not _page_selected(page, ["resnet50.a1_in1k"])

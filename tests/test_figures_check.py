@@ -30,7 +30,7 @@ def _problems_after(project: Path, old: str, new: str) -> list[str]:
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     model = load_index(project, check_timm=False).model(MODEL)
-    return [str(problem) for problem in figure_problems(model, measure(model.pretrained_name))]
+    return [str(problem) for problem in figure_problems(model, measure(model.key))]
 
 
 def _line_of(project: Path, text: str) -> int:
@@ -171,7 +171,7 @@ def test_new_appends_to_an_existing_collection_and_refuses_a_registered_model(pr
     assert after.startswith(before) and "- Name: tf_efficientnet_b8\n  In Collection: TF EfficientNet\n" in after
     model = load_index(project_copy).model("tf_efficientnet_b8")
     assert model.weights.tag == "ap_in1k"
-    assert figure_problems(model, measure(model.pretrained_name)) == []
+    assert figure_problems(model, measure(model.key)) == []
 
 
 def test_new_refuses_an_unknown_model_and_changes_nothing(project_copy: Path) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from mkdocs.plugins import BasePlugin, event_priority
 
 from modelsite.check.trace import SourceTracer
-from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks, variant_runs
+from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks
 from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import installed_version
@@ -46,9 +46,7 @@ def discover(project: Project, index: ModelIndex | None, use_cache: bool = True)
     markdown_by_page = built_markdown(root)
     tracer = SourceTracer(root, index)
     pages = [
-        run
-        for path, (markdown, generated) in markdown_by_page.items()
-        for run in _site_pages(root, path, markdown, generated, tracer)
+        _site_page(root, path, markdown, generated, tracer) for path, (markdown, generated) in markdown_by_page.items()
     ]
     pages = [page for page in pages if page.blocks]
     pages += [_example_page(root, path, tracer) for path in project.runnable_examples()]
@@ -106,24 +104,19 @@ def inputs_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _site_pages(root: Path, path: str, markdown: str, generated: bool, tracer: SourceTracer) -> list[Page]:
-    """The runs of one built page: the page itself, or one per variant where it has a switcher."""
-    pages = []
-    for variant, blocks in variant_runs(python_blocks(markdown)):
-        traced = []
-        # A block that names no variant works on the one the blocks above it created.
-        current_entry = tracer.entry_for_model(variant) if variant else None
-        for block in blocks:
-            source = tracer.trace(block.code, path)
-            if source is not None:
-                current_entry = source.entry or current_entry
-                source = SourceRef(source.path, source.line, current_entry)
-            traced.append(replace(block, source=source, example=_embedded_example(root, block)))
-        models = (
-            tracer.ids_of(variant) if variant else tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
-        )
-        pages.append(Page(path=path, blocks=tuple(traced), variant=variant, generated=generated, models=models))
-    return pages
+def _site_page(root: Path, path: str, markdown: str, generated: bool, tracer: SourceTracer) -> Page:
+    """A built page as the check runs it: its Python blocks in order, each traced to where it was written."""
+    traced = []
+    # A block that names no variant works on the one the blocks above it created.
+    current_entry = None
+    for block in python_blocks(markdown):
+        source = tracer.trace(block.code, path)
+        if source is not None:
+            current_entry = source.entry or current_entry
+            source = SourceRef(source.path, source.line, current_entry)
+        traced.append(replace(block, source=source, example=_embedded_example(root, block)))
+    models = tuple(sorted({m for b in traced for m in tracer.models_in(b.code)}))
+    return Page(path=path, blocks=tuple(traced), generated=generated, models=models)
 
 
 def _embedded_example(root: Path, block: CodeBlock) -> str | None:

@@ -368,6 +368,5 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
         environment=environment,
         generated=page.generated,
         script=page.script,
-        variant=page.variant,
         ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

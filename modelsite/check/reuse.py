@@ -30,7 +30,6 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
     return store(options.cache_dir, "check").key(
         {
             "page": page.path,
-            "variant": page.variant,
             "script": page.script,
             # A runnable example's whole text is its one block.
             "blocks": [(block.code, block.skip_reason) for block in page.blocks],

@@ -44,37 +44,29 @@ class SourceTracer:
         return SourceRef(found[0].path, found[0].first_line, self.entry_for(code))
 
     def entry_for(self, code: str) -> str | None:
-        """`model_index/FILE:LINE` of the variant whose ID the block quotes."""
+        """`model_index/FILE:LINE` of the variant whose key (`name.tag`) the block quotes, else of the first
+        variant of the architecture it quotes by name."""
         if self.index is None:
             return None
-        for model in self.index.models:
-            if f'"{model.pretrained_name}"' in code or f'"{model.name}"' in code:
-                return self.entry_for_model(model.name)
-        return None
-
-    def entry_for_model(self, name: str) -> str | None:
-        """`model_index/FILE:LINE` of variant NAME's entry."""
-        model = next((m for m in self.index.models if m.name == name), None) if self.index else None
-        if model is None:
+        quoted = [m for m in self.index.models if f'"{m.key}"' in code] or [
+            m for m in self.index.models if f'"{m.name}"' in code
+        ]
+        if not quoted:
             return None
-        line, _ = model.where("Name")
-        return f"{model.file}:{line}"
+        line, _ = quoted[0].where("Name")
+        return f"{quoted[0].file}:{line}"
 
     def models_in(self, code: str) -> list[str]:
-        """IDs of the index's variants that CODE names, each also as `ID.tag` (what `--only` matches)."""
+        """What `--only` matches of the variants CODE names: a key's name and key, a bare name's name."""
         if self.index is None:
             return []
-        return [
-            name
-            for model in self.index.models
-            if f'"{model.name}' in code
-            for name in (model.name, model.pretrained_name)
-        ]
-
-    def ids_of(self, name: str) -> tuple[str, ...]:
-        """Variant NAME as `--only` may name it: its ID, and `ID.tag`."""
-        model = next((m for m in self.index.models if m.name == name), None) if self.index else None
-        return (name, model.pretrained_name) if model else (name,)
+        found: list[str] = []
+        for model in self.index.models:
+            if f'"{model.key}"' in code:
+                found += [model.name, model.key]
+            elif f'"{model.name}"' in code:
+                found.append(model.name)
+        return list(dict.fromkeys(found))
 
 
 def written_fences(root: Path) -> list[WrittenFence]:

@@ -9,9 +9,6 @@ them, and any other `<!-- modelsite: ... -->` comment is a mistake that fails th
   purpose; the reason is required and every exclusion is reported.
 - `<!-- modelsite: example PATH -->` before a fence says the block is the runnable example
   PATH, embedded whole: it runs alone as that file, not among the page's blocks.
-- `<!-- modelsite: variant ID -->` ... `<!-- modelsite: end variant -->` hold the blocks the
-  variant switcher shows for variant ID. A page with such regions runs once per variant: its
-  blocks outside every region, then that variant's, in page order.
 
 The build gives each Python fence its identity (`with_block_ids`): an attribute on the rendered
 block that says which block of the Markdown it is, so the output the check captured goes under
@@ -22,25 +19,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 PYTHON_LANGUAGES = frozenset({"python", "py", "python3"})
 
 _OPENING_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _NO_CHECK = re.compile(r"^\s*<!--\s*modelsite:\s*no-check\b\s*(?P<reason>.*?)\s*-->\s*$")
 _EXAMPLE = re.compile(r"^\s*<!--\s*modelsite:\s*example\s+(?P<path>\S+)\s*-->\s*$")
-_VARIANT_START = re.compile(r"^\s*<!--\s*modelsite:\s*variant\s+(?P<variant>\S+)\s*-->\s*$")
-_VARIANT_END = re.compile(r"^\s*<!--\s*modelsite:\s*end variant\s*-->\s*$")
 _ANY_MARKER = re.compile(r"<!--\s*modelsite\s*:(?P<body>.*?)-->", re.DOTALL)
 
 # Every comment the check reads, as written on a line of its own, and what it does.
 MARKERS = {
     "<!-- modelsite: no-check REASON -->": "the next fence is not run, for REASON (required)",
     "<!-- modelsite: example PATH -->": "the next fence is the runnable example PATH, run alone as that file",
-    "<!-- modelsite: variant ID -->": "the blocks up to the end marker are the variant switcher's for ID",
-    "<!-- modelsite: end variant -->": "ends a variant's region",
 }
-_KNOWN_MARKERS = (_NO_CHECK, _EXAMPLE, _VARIANT_START, _VARIANT_END)
+_KNOWN_MARKERS = (_NO_CHECK, _EXAMPLE)
 # The attribute the build writes on each rendered Python block: its identity.
 BLOCK_ATTRIBUTE = "data-modelsite-block"
 
@@ -69,11 +62,9 @@ class CodeBlock:
     markdown_line: int
     skip_reason: str | None = None
     source: SourceRef | None = None
-    # Counts every Python block of the page's Markdown from 1, all variants' together: the N-th
+    # Counts every Python block of the page's Markdown from 1: the N-th
     # Python block of the built HTML, where its verified output goes.
     position: int = 0
-    # The variant whose region holds the block; None outside every region.
-    variant: str | None = None
     # The runnable example the block embeds whole; it runs alone as that file.
     example: str | None = None
 
@@ -88,8 +79,6 @@ class Page:
 
     path: str
     blocks: tuple[CodeBlock, ...]
-    # The variant this run of the page shows, on pages with a variant switcher.
-    variant: str | None = None
     # Generated pages have no file of their own under docs/: their text comes from templates and YAML.
     generated: bool = False
     # Runnable examples run as `python FILE` would: `__name__ == "__main__"`.
@@ -99,16 +88,11 @@ class Page:
 
     @property
     def name(self) -> str:
-        return run_name(self.path, self.variant)
+        return self.path
 
     @property
     def runnable_blocks(self) -> tuple[CodeBlock, ...]:
         return tuple(block for block in self.blocks if not block.skipped and not block.example)
-
-
-def run_name(path: str, variant: str | None) -> str:
-    """A page's path, and the variant of the run when it has one: what every message and report names."""
-    return f"{path} [{variant}]" if variant else path
 
 
 @dataclass(frozen=True)
@@ -120,7 +104,6 @@ class Fence:
     first_code_line: int
     marker: str | None
     example: str | None = None
-    variant: str | None = None
     # 1-based line of the closing fence (one past the last line when the fence is never closed).
     last_line: int = 0
 
@@ -130,12 +113,9 @@ def fences(markdown: str) -> list[Fence]:
     lines = markdown.splitlines()
     found: list[Fence] = []
     index = 0
-    variant = None
     while index < len(lines):
         opening = _OPENING_FENCE.match(lines[index])
         if not opening:
-            begins, ends = _VARIANT_START.match(lines[index]), _VARIANT_END.match(lines[index])
-            variant = begins["variant"] if begins else None if ends else variant
             index += 1
             continue
         indent, fence = opening["indent"], opening["fence"]
@@ -153,7 +133,6 @@ def fences(markdown: str) -> list[Fence]:
                 first_code_line=index + 2,
                 marker=no_check["reason"] if no_check else None,
                 example=example["path"] if example else None,
-                variant=variant,
                 last_line=end + 1,
             )
         )
@@ -175,26 +154,10 @@ def python_blocks(markdown: str) -> list[CodeBlock]:
                 markdown_line=fence.first_code_line,
                 skip_reason=fence.marker,
                 position=len(blocks) + 1,
-                variant=fence.variant,
                 example=fence.example,
             )
         )
     return blocks
-
-
-def variant_runs(blocks: list[CodeBlock]) -> list[tuple[str | None, list[CodeBlock]]]:
-    """The runs of a page: one with every block when it has no variant regions, else one per variant.
-
-    Blocks are numbered from 1 within each run, as the reader of that variant counts them.
-    """
-    variants = list(dict.fromkeys(block.variant for block in blocks if block.variant))
-    if not variants:
-        return [(None, blocks)]
-    runs: list[tuple[str | None, list[CodeBlock]]] = []
-    for variant in variants:
-        chosen = [block for block in blocks if block.variant in (None, variant)]
-        runs.append((variant, [replace(block, number=number) for number, block in enumerate(chosen, 1)]))
-    return runs
 
 
 def _language(info: str) -> str:
