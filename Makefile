@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint build install clean
+.PHONY: serve test lint build check install clean
 
 serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
@@ -26,6 +26,12 @@ lint: $(INSTALLED)
 
 build: $(INSTALLED)
 	$(BIN)/mkdocs build --strict
+
+# The full sweep: every page of every variant, afresh, on this machine; `make test` runs a sample.
+# bench/results/check-sweep.txt records how long it took here.
+check: $(INSTALLED)
+	mkdir -p reports
+	$(BIN)/modelsite check --device cpu --jobs 2 --no-cache --report reports/check.json --junit reports/check-junit.xml
 
 install: $(INSTALLED)
 

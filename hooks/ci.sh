@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The CI hook: what a runner invokes to verify the site and then build it.
 #
-#   bash hooks/ci.sh [--device auto|cpu|cuda] [--reports DIR] [--site DIR] [more `modelsite check` options]
+#   bash hooks/ci.sh [--device auto|cpu|cuda] [--reports DIR] [--site DIR|--no-site] [more `modelsite check` options]
 #
 # Validates the index, runs `modelsite check` (reports in DIR: check.json and check-junit.xml),
 # then builds the site with `mkdocs build --strict` into the --site folder (default site/), with
-# the check's report, so every block shows the output it just had. Expects the environment that `make install`
+# the check's report, so every block shows the output it just had. A shard of a sweep (`--shard K/N`)
+# passes --no-site: the job that merges the shards' reports builds the site once. Expects the environment that `make install`
 # creates (.venv); set MODELSITE_BIN to use another. Exits non-zero when any step fails.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --device) device=$2; shift 2 ;;
     --reports) reports=$2; shift 2 ;;
     --site) site=$2; shift 2 ;;
+    --no-site) site=; shift ;;
     *) check_options+=("$1"); shift ;;
   esac
 done
@@ -35,6 +37,10 @@ status=0
 if [ "$status" -ne 0 ]; then
   echo "hooks/ci.sh: the check failed (exit $status); the site is not built" >&2
   exit "$status"
+fi
+if [ -z "$site" ]; then
+  echo "hooks/ci.sh: check passed on $device (reports in $reports/); no site built (--no-site)"
+  exit 0
 fi
 "$bin/mkdocs" build --strict --site-dir "$site"
 echo "hooks/ci.sh: check passed on $device and the site is built in $site/ (reports in $reports/)"

@@ -109,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     add_check_arguments(check)
     check.set_defaults(run=_check)
 
+    merge = commands.add_parser(
+        "merge-reports",
+        help="merge the JSON reports of a sharded check into one",
+        description="Merge the reports of `modelsite check --shard K/N` runs into OUT; each page and model "
+        "must come from one report only.",
+    )
+    merge.add_argument("output", type=Path, metavar="OUT", help="the merged report to write")
+    merge.add_argument("inputs", nargs="+", type=Path, metavar="REPORT", help="the shards' reports")
+    merge.set_defaults(run=_merge_reports)
+
     cache = commands.add_parser(
         "cache",
         help="show or clear the cache in .modelsite-cache/",
@@ -118,6 +128,16 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=("info", "clear"), help="info: what each store holds; clear: empty them all")
     cache.set_defaults(run=_cache)
     return parser
+
+
+def _merge_reports(args: argparse.Namespace) -> int:
+    from modelsite.core.report import merge_shards, read_report, write_report
+
+    report = merge_shards([(path, read_report(path)) for path in args.inputs])
+    write_report(args.output, report)
+    verdict = "passed" if report.passed else "failed"
+    print(f"{display_path(args.output)}: {len(report.pages)} pages, {len(report.models_checked)} models, {verdict}")
+    return 0 if report.passed else 1
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -175,6 +195,7 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _measure(args: argparse.Namespace) -> int:
     from modelsite.measure import measure
+    from modelsite.measure.scaffold import index_yaml
 
     name, tag = parse_model_id(args.model_id)
     result = measure(f"{name}.{tag}" if tag else name)
@@ -184,7 +205,7 @@ def _measure(args: argparse.Namespace) -> int:
         "(FlopCounterMode total, halved)"
     )
     print("# Activations: elements produced by convolution and linear layers for that image")
-    print(yaml.safe_dump({"Metadata": result.metadata(), "Code": result.code}, sort_keys=False, width=1000), end="")
+    print(index_yaml({"Metadata": result.metadata(), "Code": result.code}), end="")
     return 0
 
 

@@ -65,7 +65,12 @@ class SiteCheck:
 
 @pytest.fixture(scope="session")
 def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
-    """`modelsite check` of this checkout on the CPU, every page run afresh, with its JSON report.
+    """`modelsite check --sample` of this checkout on the CPU, every page run afresh, with its JSON report.
+
+    The sample runs every hand-written page and example and every template at least once (the first variant
+    page of each collection and of each kind of page), plus, in a git checkout, the variant pages whose index
+    entry changed since MODELSITE_CHANGED_SINCE (default HEAD: the working tree's own edits). `make check`
+    runs the full sweep.
 
     Its latest report (the one a build reads) goes to a folder of the session, not to the checkout's
     cache, so that no other test reads it by accident and a developer's own report stays as it was.
@@ -83,6 +88,8 @@ def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
             "--jobs",
             "2",
             "--no-cache",
+            "--sample",
+            *changed_since(),
             "--report",
             str(report),
         ],
@@ -93,6 +100,15 @@ def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
         env={**os.environ, "MODELSITE_CHECK_REPORT": str(folder / "latest.json")},
     )
     return SiteCheck(completed.returncode, completed.stdout + completed.stderr, report)
+
+
+def changed_since() -> list[str]:
+    """`--changed-since REV` where this checkout is a git repository whose REV resolves."""
+    revision = os.environ.get("MODELSITE_CHANGED_SINCE", "HEAD")
+    resolved = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=ROOT, capture_output=True
+    )
+    return ["--changed-since", revision] if resolved.returncode == 0 else []
 
 
 @pytest.fixture(scope="session")

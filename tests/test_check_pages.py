@@ -73,7 +73,7 @@ def messages_for(run: CheckRun, page: str) -> list[str]:
 def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: CheckRun) -> None:
     assert fixture_run.returncode == 1, fixture_run.stderr
     assert fixture_run.report["passed"] is False
-    assert fixture_run.report["format"] == "modelsite-check/2"
+    assert fixture_run.report["format"] == "modelsite-check/3"
     assert fixture_run.report["device"] == "cpu"
     assert set(fixture_run.report["versions"]) == {"python", "torch", "timm"}
     statuses = {p["path"]: p["status"] for p in fixture_run.report["pages"]}
@@ -240,7 +240,7 @@ def test_an_unreadable_report_is_set_aside_and_named(fixture_run: CheckRun, tmp_
         f"{latest} could not be read (it is not JSON" in run.stderr
         and "moved it to check-report.json.unreadable-" in run.stderr
     )
-    assert json.loads(latest.read_text())["format"] == "modelsite-check/2"
+    assert json.loads(latest.read_text())["format"] == "modelsite-check/3"
     assert len(list(latest.parent.glob("check-report.json.unreadable-*"))) == 1
     assert "Traceback" not in run.stderr
 
@@ -293,18 +293,24 @@ def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: C
 
 
 def test_the_real_site_passes_the_check_on_the_cpu(real_site_check: SiteCheck) -> None:
-    # The session's one real check (tests/conftest.py): every page and variant run afresh on the CPU.
+    # The session's one real check (tests/conftest.py): the sample, every page of it run afresh on the CPU.
     assert real_site_check.returncode == 0, real_site_check.output
     report = real_site_check.report
     data = json.loads(report.read_text())
     assert data["passed"] and data["device"] == "cpu" and data["figures"] == []
-    pages = {(page["path"], page["variant"]): page for page in data["pages"]}
-    # A collection page runs once per variant its switcher offers.
+    pages = {page["path"]: page for page in data["pages"]}
+    # Every collection has a variant page in the sample, and every hand-written page and example is there.
     index = load_index(ROOT)
     for collection in index.collections:
+        assert any(f"docs/{collection.variant_page(model)}" in pages for model in collection.models), collection.name
+    assert "docs/getting-started.md" in pages and "runnable_examples/classify.py" in pages
+    assert "docs/efficientnet/compound-scaling.md" in pages
+    # Every variant page whose models' figures the check compared.
+    checked = set(data["models_checked"])
+    for collection in index.collections:
         for model in collection.models:
-            assert (f"docs/models/{collection.slug}.md", model.name) in pages
-    assert ("docs/getting-started.md", None) in pages and ("runnable_examples/classify.py", None) in pages
+            if f"docs/{collection.variant_page(model)}" in pages:
+                assert model.key in checked
     for page in pages.values():
         assert page["status"] == "passed" and not page["cached"]
         for block in page["blocks"]:

@@ -77,3 +77,16 @@ def test_the_ci_hook_checks_then_builds_and_leaves_reports(tmp_path: Path) -> No
     # Built now, into the folder asked for, with the check's outputs under the page's blocks.
     page = (site / "getting-started" / "index.html").read_text(encoding="utf-8")
     assert 'data-verified="passed"' in page
+
+
+def test_the_workflow_sweeps_the_site_in_shards_and_merges_their_reports() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "site.yml").read_text())
+    sweep, merge = workflow["jobs"]["sweep"], workflow["jobs"]["merge"]
+    shards = sweep["strategy"]["matrix"]["shard"]
+    count = len(shards)
+    assert shards == list(range(1, count + 1))
+    run = next(step["run"] for step in sweep["steps"] if "hooks/ci.sh" in step.get("run", ""))
+    assert f"--shard ${{{{ matrix.shard }}}}/{count}" in run and "--no-site" in run
+    assert merge["needs"] == "sweep"
+    merging = next(step["run"] for step in merge["steps"] if "merge-reports" in step.get("run", ""))
+    assert "shards/*/check.json" in merging and "mkdocs build --strict" in merging

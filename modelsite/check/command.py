@@ -11,17 +11,26 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
-from modelsite.check import messages, reuse
+from modelsite.check import messages, reuse, selection
 from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
 from modelsite.check.offline import fixture_digest, web_fixtures
 from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
+from modelsite.check.selection import SelectionError, Shard
 from modelsite.core.blocks import Page
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
-from modelsite.core.report import PageResult, merged, new_report, read_report, set_aside_if_unreadable, write_report
-from modelsite.index import Model, index_files, load_index
+from modelsite.core.report import (
+    PageResult,
+    ReportError,
+    merged,
+    new_report,
+    read_report,
+    set_aside_if_unreadable,
+    write_report,
+)
+from modelsite.index import Model, ModelIndex, index_files, load_index
 from modelsite.measure import cached_measure
 
 
@@ -63,6 +72,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hand the caller's environment variable NAME on to the pages (repeatable); pages see "
         "only an allow-list of variables otherwise",
     )
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run shard K of N balanced shards of the pages (by their last recorded duration); "
+        "merge the N reports with `modelsite merge-reports`",
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="every hand-written page and example, and the first variant page of each collection and of "
+        "each kind of page: every page and template at least once",
+    )
+    parser.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="with --sample: also every variant page whose index entry is new or changed since git REV",
+    )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument(
         "--online",
@@ -79,6 +106,13 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not positive; give 1 or more")
     return value
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except SelectionError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_seconds(text: str) -> float:
@@ -114,6 +148,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     pages = [page for page in discover(project, index, use_cache=not args.no_cache) if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
+    models, pages = _narrowed(args, project, index, models, pages, err)
 
     mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
     for problem in mismatches:
@@ -143,6 +178,46 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     if args.junit:
         messages.write_junit(args.junit, results, mismatches)
     return 1 if mismatches or any(result.failed for result in results) else 0
+
+
+def _narrowed(
+    args: argparse.Namespace,
+    project: Project,
+    index: ModelIndex | None,
+    models: list[Model],
+    pages: list[Page],
+    err: TextIO,
+) -> tuple[list[Model], list[Page]]:
+    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard."""
+    if args.changed_since and not args.sample:
+        raise CheckError("--changed-since adds to --sample; give both")
+    if args.sample:
+        chosen = selection.sample_pages(pages, index)
+        if args.changed_since and index is not None:
+            changed = selection.changed_variants(project.root, index, args.changed_since)
+            extra = selection.changed_pages(pages, index, changed)
+            chosen = [page for page in pages if page in chosen or page in extra]
+        names = {name for page in chosen for name in page.models}
+        models = [model for model in models if model.key in names]
+        print(f"sample: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
+        pages = chosen
+    if args.shard:
+        chosen = selection.shard_pages(pages, args.shard, _recorded_seconds(project), index)
+        models = selection.shard_models(models, pages, args.shard, chosen)
+        print(f"shard {args.shard}: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
+        pages = chosen
+    return models, pages
+
+
+def _recorded_seconds(project: Project) -> dict[str, float]:
+    """Each page's duration in the latest report, where it ran there (not reused from the cache)."""
+    if not project.latest_report.is_file():
+        return {}
+    try:
+        report = read_report(project.latest_report)
+    except ReportError:
+        return {}
+    return {page.path: page.seconds for page in report.pages if not page.cached and page.seconds > 0}
 
 
 def resolve_device(requested: str) -> str:
@@ -195,7 +270,7 @@ def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: Te
     """Measure each model (or reuse its measurement for these versions) and compare its figures."""
     problems = []
     for model in models:
-        problems.extend(figure_problems(model, cached_measure(model.pretrained_name, cache_dir if use_cache else None)))
+        problems.extend(figure_problems(model, cached_measure(model.key, cache_dir if use_cache else None)))
     if models:
         print(f"figures: {len(models)} models measured, {len(problems)} problems", file=err)
     return problems
@@ -207,7 +282,7 @@ def _selected(name: str, patterns: list[str]) -> bool:
 
 def _model_selected(model: Model, patterns: list[str]) -> bool:
     """By its ID or by `ID.tag`, as `modelsite new` prints it."""
-    return _selected(model.name, patterns) or (bool(patterns) and _selected(model.pretrained_name, patterns))
+    return _selected(model.name, patterns) or (bool(patterns) and _selected(model.key, patterns))
 
 
 def _page_selected(page: Page, patterns: list[str]) -> bool:

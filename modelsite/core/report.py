@@ -1,4 +1,4 @@
-"""The check's report: its types, its JSON format (`modelsite-check/2`), and how a result is named.
+"""The check's report: its types, its JSON format (`modelsite-check/3`), and how a result is named.
 
 The check writes it (modelsite.check), the build reads it (modelsite.site.outputs), CI keeps it.
 JSON read from disk is validated once, here, where it enters (`read_report`): what comes out is
@@ -15,12 +15,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from modelsite.core.blocks import SourceRef, run_name
+from modelsite.core.blocks import SourceRef
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
 
-REPORT_FORMAT = "modelsite-check/2"
+REPORT_FORMAT = "modelsite-check/3"
 BLOCK_STATUSES = ("passed", "failed", "skipped", "not-run", "example")
 # Tagged onto the message of a block that ran after an earlier one of its run had failed.
 AFTER_FAILURE = " [after an earlier failure on this page]"
@@ -90,7 +90,6 @@ class PageResult:
     generated: bool = False
     script: bool = False
     cached: bool = False
-    variant: str | None = None
     # When the blocks ran (UTC, ISO 8601); a result reused from the cache keeps its own date.
     ran_at: str = ""
 
@@ -100,7 +99,8 @@ class PageResult:
 
     @property
     def name(self) -> str:
-        return run_name(self.path, self.variant)
+        """What messages name the run: its page."""
+        return self.path
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,31 @@ def merged(previous: Report | None, new: Report) -> Report:
         models_checked=new.models_checked + tuple(m for m in previous.models_checked if m not in checked),
         passed=not any(p.failed for p in pages) and not figures,
     )
+
+
+def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
+    """The reports of the shards of one sweep as one: every page and model once, the same device and versions."""
+    if not reports:
+        raise ReportError("no reports to merge")
+    first_path, first = reports[0]
+    seen: dict[str, Path] = {}
+    for path, report in reports:
+        for label, value in (("device", report.device), ("versions", dict(report.versions))):
+            if value != getattr(first, label) and not (label == "versions" and not report.pages):
+                raise ReportError(
+                    f"{path} ran with {label} {value}, {first_path} with {getattr(first, label)}: "
+                    "merge only the shards of one sweep"
+                )
+        for name in [page.name for page in report.pages] + list(report.models_checked):
+            if name in seen:
+                raise ReportError(
+                    f"{name} is in both {seen[name]} and {path}: merge only the shards of one sweep, each once"
+                )
+            seen[name] = path
+    merged_report = first
+    for _, report in reports[1:]:
+        merged_report = merged(merged_report, report)
+    return replace(merged_report, finished_at=max(report.finished_at for _, report in reports))
 
 
 # Names and messages ---------------------------------------------------------------------------
@@ -316,7 +341,6 @@ def page_from_json(data: Any) -> PageResult:
         generated=bool(page.get("generated")),
         script=bool(page.get("script")),
         cached=bool(page.get("cached")),
-        variant=_optional(page, "variant", str),
         ran_at=str(page.get("ran_at") or ""),
     )
 
