@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/site.py [--variants 1000] [--collections 10] [--repeats 3]
 
-1. Builds a copy of the project whose index holds VARIANTS variants: the 16 real entries, each
-   copied under new names (`tf_efficientnet_b0_s0042`) into COLLECTIONS collections. The names
+1. Builds a copy of the project whose index holds VARIANTS variants: the real entries, each
+   copied under new names (`tf_efficientnet_b0_s0042.aa_in1k`) into COLLECTIONS collections. Each
+   variant has a page of its own, and each collection an overview. The names
    are not registered in timm, so the index's timm-registry check is off for these builds.
 2. Builds, in the same run and alternately, a plain MkDocs project (same theme and Markdown
    extensions, no hooks, no macros) whose docs/ holds the very Markdown our build produced for each
@@ -34,7 +35,17 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("mkdocs.yml", "docs", "templates", "hooks", "model_index", "runnable_examples", "modelsite", "fixtures")
+PARTS = (
+    "mkdocs.yml",
+    "docs",
+    "templates",
+    "hooks",
+    "model_index",
+    "benchmarks",
+    "runnable_examples",
+    "modelsite",
+    "fixtures",
+)
 # Run in a child interpreter, so each build starts cold, as `mkdocs build` does.
 BUILD = """
 import sys, time
@@ -83,6 +94,8 @@ def synthetic_project(folder: Path, variants: int, collections: int) -> Path:
     headers = [c for data in real for c in data["Collections"]]
     models = [m for data in real for m in data["Models"]]
     shutil.rmtree(project / "model_index")
+    # Speed results name the real variants, which this index lacks.
+    shutil.rmtree(project / "benchmarks", ignore_errors=True)
     (project / "model_index").mkdir()
     per_collection = -(-variants // collections)
     made = 0
@@ -133,20 +146,26 @@ def build_seconds(project: Path, site: Path) -> float:
 
 
 def page_weights(site: Path) -> dict[str, Any]:
-    """Bytes of HTML a reader downloads for the model pages (collections and variants) of SITE."""
+    """Bytes of HTML a reader downloads for the model pages of SITE: every page, and each kind apart (a
+    collection's overview at models/SLUG/, a variant's page at models/SLUG/KEY/)."""
     pages = {
         p.relative_to(site).as_posix(): p.stat().st_size
         for p in (site / "models").rglob("index.html")
         if p.parent != site / "models"
     }
     largest = max(pages, key=pages.__getitem__)
-    return {
+    figures: dict[str, Any] = {
         "pages": len(pages),
         "total_bytes": sum(pages.values()),
         "median_bytes": statistics.median(pages.values()),
         "largest": largest,
         "largest_bytes": pages[largest],
     }
+    for kind, depth in (("overview", 3), ("variant", 4)):
+        sizes = [size for path, size in pages.items() if path.count("/") == depth]
+        if sizes:
+            figures[kind] = {"pages": len(sizes), "median_bytes": statistics.median(sizes), "largest_bytes": max(sizes)}
+    return figures
 
 
 def filter_times(site: Path, queries: list[str]) -> list[dict[str, float]]:
@@ -226,6 +245,11 @@ def main() -> None:
             f"model pages: {weights['pages']}, {int(weights['total_bytes']) / 1e6:.1f} MB of HTML in all, median "
             f"{float(weights['median_bytes']) / 1e3:.0f} kB, largest {weights['largest']} at "
             f"{int(weights['largest_bytes']) / 1e6:.2f} MB"
+            + "".join(
+                f"; {kind} pages: {weights[kind]['pages']}, median {weights[kind]['median_bytes'] / 1e3:.0f} kB"
+                for kind in ("overview", "variant")
+                if kind in weights
+            )
         )
         figures.update(
             {

@@ -194,10 +194,11 @@ def test_the_search_index_holds_only_text(hostile_site: Path) -> None:
 
 @pytest.mark.build
 @pytest.mark.parametrize("case", INERT, ids=lambda a: a.path.stem)
-def test_the_attack_shows_as_text_on_its_page(hostile_site: Path, case: Attack) -> None:
-    page = hostile_site / "models" / case.slug / "index.html"
-    text = page_text(page)
-    assert case.needle in text, f"{case.needle!r} is not shown as text on {page}"
+def test_the_attack_shows_as_text_on_its_pages(hostile_site: Path, case: Attack) -> None:
+    # The collection's overview and its variant pages: a model's own fields show on the variant's page.
+    folder = hostile_site / "models" / case.slug
+    text = "\n".join(page_text(page) for page in sorted(folder.rglob("index.html")))
+    assert case.needle in text, f"{case.needle!r} is not shown as text on the pages under {folder}"
 
 
 @pytest.mark.build

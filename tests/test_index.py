@@ -46,7 +46,7 @@ def test_positions_point_at_the_figures() -> None:
     assert text.strip().startswith("FLOPs:")
 
 
-@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.name)
+@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)
 def test_figures_match_the_real_model(model) -> None:
     assert [str(p) for p in figure_problems(model, measure(model.key))] == []
 

@@ -99,4 +99,4 @@ def _tag_problems(
 
 def _problem(model: Model, path: tuple[str | int, ...], message: str) -> FigureProblem:
     line, col = model.where(*path)
-    return FigureProblem(model.file, line, col, message, model=model.name, field=".".join(map(str, path)))
+    return FigureProblem(model.file, line, col, message, model=model.key, field=".".join(map(str, path)))

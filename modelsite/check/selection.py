@@ -7,8 +7,8 @@ every page and template at least once, and the variants changed since a git revi
   shard that runs its variant page; models no page runs go to shard 1. Every shard of a sweep computes the
   same split, so the N reports together cover everything once (`modelsite merge-reports`).
 - `--sample` takes every page that is not a variant page, and the cheapest variant pages (by FLOPs) that
-  between them cover every collection and every kind of page (label set, feature maps or none, test size
-  or none, ...), since those change which parts of the templates render.
+  between them cover every collection and every kind of page (label set, feature maps or none), since
+  those change which code blocks the templates render.
 - `--changed-since REV` adds the variant pages whose index entry is new or differs from the one at REV.
 """
 
@@ -114,16 +114,11 @@ def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
 
 
 def page_kind(model: Model) -> tuple[object, ...]:
-    """What changes which parts of the variant templates render."""
+    """What changes the code blocks the variant templates render: the label set (named, ImageNet-1k with its
+    class promise, or indices) and whether timm builds a feature pyramid. What changes only prose is held by
+    the build and its tests, which render every variant page."""
     figures = model.figures
-    return (
-        figures.get("Label Set"),
-        figures.get("Feature Strides") is None,
-        "Test Image Size" in figures,
-        figures.get("Crop Mode"),
-        model.reported is not None,
-        bool(model.results),
-    )
+    return (figures.get("Label Set"), figures.get("Feature Strides") is None)
 
 
 def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:

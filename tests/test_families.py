@@ -1,0 +1,117 @@
+"""A contributor's path for models outside EfficientNet: `modelsite new`, `mkdocs build --strict`, then
+`modelsite check --only ID`, for a dozen timm families, each page checked as a reader would run it.
+
+The families cover each kind of model whose page must differ: CNNs with five and with four stages, ViTs
+(no stages: three maps at one stride), MobileNets and GhostNet (a head with its own hidden layer, so the
+embedding is not `num_features` wide), heads of 21k, 11k and 12k classes, a distilled head, NHWC feature
+maps (Swin) and map sides that are not the input over the stride (Inception). All in one project copy, one
+build and one check run. Marker: `check`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_PARTS, ROOT
+from tests.test_build import build, page_text
+
+pytestmark = pytest.mark.check
+
+# Model ID -> what the page must say about it, in words a reader sees.
+FAMILIES = {
+    "resnet18.a1_in1k": "5 of them here",
+    "convnext_atto.d2_in1k": "4 of them here",
+    "regnetx_002.pycls_in1k": "5 of them here",
+    "inception_v3.tv_in1k": "5 of them here",
+    "mobilenetv3_small_050.lamb_in1k": "1,024-long vectors",
+    "ghostnet_100.in1k": "1,280-long vectors",
+    "vit_tiny_patch16_224.augreg_in21k": "ImageNet-21k (the 21,843 classes",
+    "deit_tiny_distilled_patch16_224.fb_in1k": "3 of them here",
+    "swin_tiny_patch4_window7_224.ms_in1k": "4 of them here",
+    "mobilenetv3_large_100.miil_in21k": "ImageNet-21k-P (the 11,221 classes",
+    "convnext_nano.in12k": "ImageNet-12k",
+    "levit_128s.fb_dist_in1k": "384-long vectors",
+}
+COLLECTION = "model_index/families.yaml"
+
+
+def _run(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "modelsite", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "MODELSITE_CHECK_REPORT": str(project / "latest.json")},
+    )
+
+
+class FamiliesRun:
+    """The project with every family registered, built and checked."""
+
+    def __init__(self, root: Path) -> None:
+        self.project = root / "project"
+        self.site = root / "site"
+        self.report_path = root / "report.json"
+        self.project.mkdir()
+        for part in PROJECT_PARTS:
+            source = ROOT / part
+            if source.is_dir():
+                subprocess.run(["cp", "-r", str(source), str(self.project / part)], check=True)
+            else:
+                subprocess.run(["cp", str(source), str(self.project / part)], check=True)
+        self.new = {model_id: _run(self.project, "new", model_id, "--collection", COLLECTION) for model_id in FAMILIES}
+        self.built = build(self.project, self.site)
+        self.check = _run(
+            self.project,
+            "check",
+            "--device",
+            "cpu",
+            "--jobs",
+            "2",
+            "--only",
+            *FAMILIES,
+            "--report",
+            str(self.report_path),
+            timeout=1800,
+        )
+
+    def report(self) -> dict[str, object]:
+        assert self.report_path.is_file(), self.check.stdout + self.check.stderr
+        data: dict[str, object] = json.loads(self.report_path.read_text())
+        return data
+
+
+@pytest.fixture(scope="module")
+def families(tmp_path_factory: pytest.TempPathFactory) -> FamiliesRun:
+    return FamiliesRun(tmp_path_factory.mktemp("families"))
+
+
+@pytest.mark.parametrize("model_id", FAMILIES)
+def test_new_build_and_check_pass_for_the_family(families: FamiliesRun, model_id: str) -> None:
+    created = families.new[model_id]
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert families.built.returncode == 0, families.built.stdout + families.built.stderr
+    report = families.report()
+    pages = report["pages"]
+    assert isinstance(pages, list)
+    (run,) = [page for page in pages if page["path"] == f"docs/models/families/{model_id}.md"]
+    messages = [message for block in run["blocks"] for message in block["messages"]]
+    assert run["status"] == "passed", "\n".join(messages)
+    assert sum(block["status"] == "passed" for block in run["blocks"]) >= 5
+    figures = report["figures"]
+    assert isinstance(figures, list)
+    assert [problem for problem in figures if problem["model"] == model_id] == []
+    # What the page tells a reader is what this kind of model is.
+    text = page_text(families.site / "models" / "families" / model_id / "index.html")
+    assert FAMILIES[model_id] in text, f"{FAMILIES[model_id]!r} is not on the page of {model_id}"
+
+
+def test_the_whole_check_of_the_families_passed(families: FamiliesRun) -> None:
+    assert families.check.returncode == 0, families.check.stdout + families.check.stderr
