@@ -25,8 +25,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Two jobs: two pages at once keeps a two-core runner busy without oversubscribing it.
-jobs=${MODELSITE_JOBS:-2}
+# auto: pages at once from the cores and memory (and GPU memory on cuda); each page gets cores // jobs threads.
+jobs=${MODELSITE_JOBS:-auto}
 export NO_MKDOCS_2_WARNING=1
 
 mkdir -p "$reports"

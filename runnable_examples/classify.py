@@ -32,10 +32,12 @@ def load_image(where: str) -> Image.Image:
 
 def top5(model_name: str, image: Image.Image) -> list[tuple[str, float]]:
     """The five most likely classes and their probabilities."""
-    model = timm.create_model(model_name, pretrained=True).eval()
+    # The GPU where there is one, else the CPU: the model and its input must be on the same device.
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = timm.create_model(model_name, pretrained=True).eval().to(device)
     # Resize, crop and normalize exactly as these weights were evaluated.
     config = timm.data.resolve_model_data_config(model)
-    batch = timm.data.create_transform(**config)(image).unsqueeze(0)
+    batch = timm.data.create_transform(**config)(image).unsqueeze(0).to(device)
     with torch.inference_mode():
         probabilities = model(batch).softmax(dim=-1)[0]
     best = probabilities.topk(5)

@@ -36,10 +36,12 @@ def main() -> None:
     args = parser.parse_args()
 
     # Feature maps: one per stage, at strides 2 to 32.
-    extractor = timm.create_model(args.model, pretrained=True, features_only=True).eval()
+    # The GPU where there is one, else the CPU: the model and its input must be on the same device.
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    extractor = timm.create_model(args.model, pretrained=True, features_only=True).eval().to(device)
     config = timm.data.resolve_model_data_config(extractor)
     transform = timm.data.create_transform(**config)
-    batch = torch.stack([transform(load_image(image)) for image in args.images])
+    batch = torch.stack([transform(load_image(image)) for image in args.images]).to(device)
     with torch.inference_mode():
         feature_maps = extractor(batch)
     print(f"{args.model}, {len(args.images)} image(s) at {tuple(batch.shape[-2:])}:")
@@ -51,7 +53,7 @@ def main() -> None:
         )
 
     # Embeddings: the classifier's input, one vector per image, from a model without classifier.
-    embedder = timm.create_model(args.model, pretrained=True, num_classes=0).eval()
+    embedder = timm.create_model(args.model, pretrained=True, num_classes=0).eval().to(device)
     with torch.inference_mode():
         embeddings = embedder(batch)
     print(f"  pooled embeddings: shape {tuple(embeddings.shape)} ({embedder.num_features} features per image)")

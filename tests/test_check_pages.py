@@ -86,6 +86,7 @@ def test_the_fixture_site_fails_with_exit_1_and_the_report_says_so(fixture_run: 
         "docs/download.md": "failed",
         "docs/excluded.md": "failed",
         "docs/environment.md": "passed",
+        "docs/devices.md": "passed",
         "docs/exit.md": "failed",
         "docs/threads.md": "failed",
         "docs/forged.md": "failed",
@@ -99,6 +100,22 @@ def test_a_correct_page_passes_every_kind_of_prints(fixture_run: CheckRun) -> No
     assert checks == ["passed", "passed", "passed", "passed", "illustrative", "passed"]
     assert [b["number"] for b in page["blocks"]] == [1, 2, 3]  # the bash block is not Python
     assert page["blocks"][0]["stdout"] == "10\na\nb\n"
+
+
+def test_each_page_gets_its_share_of_the_cores_and_the_report_records_devices(fixture_run: CheckRun) -> None:
+    from modelsite.core.machine import available_cores
+
+    # `--jobs 2`: each page's torch, OpenMP and MKL get cores // 2 threads, at least one.
+    share = max(1, available_cores() // 2)
+    assert fixture_run.report["jobs"] == 2 and fixture_run.report["threads"] == share
+    (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/devices.md"]
+    assert page["blocks"][0]["stdout"].splitlines()[-1] == str(share)
+    assert page["environment"]["threads"] == share
+    # The page ran its module on the CPU, and allocated nothing on a GPU.
+    assert page["environment"]["model_devices"] == ["cpu"]
+    assert page["environment"]["peak_gpu_memory_bytes"] is None
+    (passing,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/passing.md"]
+    assert passing["environment"]["model_devices"] == []
 
 
 def test_a_runnable_example_runs_alone_as_a_script(fixture_run: CheckRun) -> None:
@@ -320,3 +337,34 @@ def test_the_real_site_passes_the_check_on_the_cpu(real_site_check: SiteCheck) -
             assert block["source"] and block["source"]["path"].startswith(("templates/", "docs/", "runnable_examples/"))
     held = [check["status"] for page in pages.values() for block in page["blocks"] for check in block["checks"]]
     assert held.count("passed") >= 20 and "failed" not in held
+
+
+def test_a_page_that_runs_models_only_on_the_cpu_fails_under_cuda() -> None:
+    from modelsite.check.parent import cpu_only_under_cuda
+
+    message = cpu_only_under_cuda("cuda", {"model_devices": ["cpu"]})
+    assert message is not None and 'device = "cuda" if torch.cuda.is_available() else "cpu"' in message
+    # On the GPU, or on the meta device alone (FLOPs counted without memory), or no model at all: fine.
+    for devices in (["cpu", "cuda"], ["cuda"], ["meta"], []):
+        assert cpu_only_under_cuda("cuda", {"model_devices": devices}) is None
+    assert cpu_only_under_cuda("cpu", {"model_devices": ["cpu"]}) is None
+
+
+@pytest.mark.parametrize(
+    "cores, memory_gib, gpu_gib, jobs, limit",
+    [
+        (2, 24, None, 2, "cores"),  # this machine: two pages, a core each
+        (16, 128, None, 8, "cores"),  # a GPU runner's CPU: two cores a page
+        (16, 128, 12, 2, "GPU memory"),
+        (16, 6, None, 1, "memory"),
+        (1, 8, None, 1, "cores"),
+    ],
+)
+def test_jobs_auto_follows_the_cores_the_memory_and_the_gpu(
+    cores: int, memory_gib: int, gpu_gib: int | None, jobs: int, limit: str
+) -> None:
+    from modelsite.check.resources import auto_jobs, threads_per_page
+
+    chosen, reason = auto_jobs(cores, memory_gib * 1024**3, None if gpu_gib is None else gpu_gib * 1024**3)
+    assert chosen == jobs and limit in reason
+    assert threads_per_page(cores, chosen) * chosen <= max(cores, chosen)

@@ -53,6 +53,7 @@ def main(argv: list[str]) -> int:
     faulthandler.dump_traceback_later(spec["dump_after"], exit=False)
     with os.fdopen(int(argv[1]), "a", encoding="utf-8") as results:
         _emit(results, {"event": "start", **environment()})
+        devices = DeviceRecorder()
         runtime = None
         if not spec["online"]:
             from modelsite.check.offline import install, web_fixtures
@@ -79,6 +80,7 @@ def main(argv: list[str]) -> int:
             if exited:
                 break  # The reader's interpreter has ended: nothing after this line runs.
             failed_before = failed_before or outcome["status"] == "failed"
+        _emit(results, {"event": "devices", **devices.summary()})
         leftover = _leftover_threads(THREAD_GRACE_SECONDS)
         if leftover:
             _emit(
@@ -104,7 +106,7 @@ def _leftover_threads(grace: float) -> list[threading.Thread]:
 
 
 def environment() -> dict[str, Any]:
-    """Versions and the device this interpreter runs on."""
+    """Versions, the device this interpreter runs on, and the CPU threads torch was given."""
     import timm
     import torch
 
@@ -115,7 +117,32 @@ def environment() -> dict[str, Any]:
         "timm": timm.__version__,
         "device": "cuda" if cuda else "cpu",
         "device_name": torch.cuda.get_device_name(0) if cuda else platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
     }
+
+
+class DeviceRecorder:
+    """The devices the page's modules ran on: every module call's first tensor input, through torch's global
+    forward pre-hook; and the peak GPU memory the page allocated."""
+
+    def __init__(self) -> None:
+        import torch
+
+        self.seen: set[str] = set()
+        self._torch = torch
+        torch.nn.modules.module.register_module_forward_pre_hook(self._record)
+
+    def _record(self, module: Any, inputs: tuple[Any, ...]) -> None:
+        for value in inputs:
+            device = getattr(value, "device", None)
+            if device is not None:
+                self.seen.add(device.type)
+                return
+
+    def summary(self) -> dict[str, Any]:
+        torch = self._torch
+        peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+        return {"model_devices": sorted(self.seen), "peak_gpu_memory_bytes": peak}
 
 
 def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, script: bool = False) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TextIO
 
-from modelsite.check import messages, reuse, selection
+from modelsite.check import devices, messages, resources, reuse, selection
 from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
 from modelsite.check.offline import fixture_digest, web_fixtures
@@ -55,7 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the full result as JSON to PATH")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH, for CI")
-    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="pages run in parallel (default 1)")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default="auto",
+        metavar="N|auto",
+        help="pages run in parallel; auto (default) picks it from the cores, the memory and the GPU's memory. "
+        "Each page's torch gets cores // jobs threads",
+    )
     parser.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -82,13 +89,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sample",
         action="store_true",
-        help="every hand-written page and example, and the first variant page of each collection and of "
-        "each kind of page: every page and template at least once",
+        help="every hand-written page and example, and the cheapest variant pages that cover each collection "
+        "and each kind of page: every page and template at least once",
     )
     parser.add_argument(
         "--changed-since",
         metavar="REV",
         help="with --sample: also every variant page whose index entry is new or changed since git REV",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="REPORT",
+        help="hold each block's output to the same block's output in REPORT (a CPU run's): text exactly, "
+        "numbers within the tolerance docs/checking.md states",
     )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument(
@@ -96,6 +110,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use the network: real released weights and URLs, and hold `# prints[online]:` lines",
     )
+
+
+def _jobs(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive_int(text)
 
 
 def _positive_int(text: str) -> int:
@@ -154,6 +172,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     for problem in mismatches:
         print(problem, file=out)
 
+    budget = resources.budget(args.jobs, device)
+    print(f"jobs: {budget.describe()}", file=err)
     options = RunOptions(
         root=root,
         cache_dir=cache_dir,
@@ -161,15 +181,26 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         timeout=args.timeout,
         online=args.online,
         pass_env=tuple(args.pass_env),
+        threads=budget.threads,
     )
-    results = run_pages(pages, options, jobs=args.jobs, use_cache=not args.no_cache, err=err)
+    results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err)
+    if args.compare_with:
+        reference = read_report(args.compare_with)
+        results = [devices.held_to(result, reference, str(args.compare_with)) for result in results]
+        print(
+            f"compared with {args.compare_with} ({reference.device}): "
+            f"{devices.compared_blocks(results, reference)} blocks",
+            file=err,
+        )
     for message in messages.failures(results):
         print(message, file=out)
     for line in messages.excluded_lines(results):
         print(line, file=err)
     for line in messages.summary_lines(results, len(mismatches), device, args.online):
         print(line, file=err)
-    report = new_report(results, mismatches, [m.name for m in models], device, args.online)
+    report = new_report(
+        results, mismatches, [m.key for m in models], device, args.online, jobs=budget.jobs, threads=budget.threads
+    )
     # The build shows each block's output from the latest report; see modelsite.site.outputs.
     latest = project.latest_report
     write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))

@@ -107,7 +107,7 @@ def matches(expectation: Expectation, printed: str) -> bool:
     expected = normalized(expectation.text)
     if not expectation.tolerant:
         return actual == expected
-    return _numbers_close(expected, actual, expectation.absolute, expectation.relative)
+    return numbers_close(expected, actual, expectation.absolute, expectation.relative)
 
 
 def normalized(text: str) -> str:
@@ -115,7 +115,8 @@ def normalized(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-def _numbers_close(expected: str, actual: str, absolute: float, relative: float) -> bool:
+def numbers_close(expected: str, actual: str, absolute: float, relative: float) -> bool:
+    """The same text, runs of spaces aside, and each number of ACTUAL within ABSOLUTE + RELATIVE·|expected|."""
     expected_text, expected_numbers = _split_numbers(expected)
     actual_text, actual_numbers = _split_numbers(actual)
     if expected_text != actual_text or len(expected_numbers) != len(actual_numbers):

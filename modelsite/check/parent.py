@@ -32,12 +32,16 @@ from pathlib import Path
 from typing import Any
 
 from modelsite.core.blocks import CodeBlock, Page, code_digest
-from modelsite.core.environment import PASSED_VARIABLES
+from modelsite.core.environment import PASSED_VARIABLES, SET_VARIABLES
 from modelsite.core.report import BlockError, BlockResult, Held, PageResult
 
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
 _DUMP_MARGIN = 2.0
+
+
+# What torch (intra-op), OpenMP, MKL and OpenBLAS read for their number of threads (see SET_VARIABLES).
+THREAD_VARIABLES = tuple(name for name in SET_VARIABLES if name.endswith("_NUM_THREADS"))
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class RunOptions:
     online: bool = False
     # Variables of the caller's environment handed on to pages beyond the allow-list (`--pass-env`).
     pass_env: tuple[str, ...] = ()
+    # CPU threads each page's torch, OpenMP and MKL may use: the machine's cores shared among the jobs.
+    threads: int = 1
 
 
 def run_page(page: Page, options: RunOptions) -> PageResult:
@@ -58,7 +64,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
     started = time.perf_counter()
     if not page.runnable_blocks:
         # Only excluded blocks and embedded examples: nothing to start an interpreter for.
-        return _page_result(page, [], _Ending(None, None, ""), 0.0)
+        return _page_result(page, [], _Ending(None, None, ""), 0.0, options.device)
     with tempfile.TemporaryDirectory(prefix="modelsite-check-") as work:
         spec_path, results_path = Path(work) / "spec.json", Path(work) / "results.jsonl"
         spec_path.write_text(json.dumps(_spec(page, options)), encoding="utf-8")
@@ -75,15 +81,10 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         ):
             channels = (spec_file.fileno(), results_file.fileno())
             process = subprocess.Popen(
-                [
-                    *isolation().command,
-                    sys.executable,
-                    "-X",
-                    "faulthandler",
-                    "-m",
-                    "modelsite.check.child",
-                    *map(str, channels),
-                ],
+                isolation().wrap(
+                    options.root,
+                    [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child", *map(str, channels)],
+                ),
                 cwd=workdir,
                 env=child_environment(options),
                 stdin=subprocess.DEVNULL,
@@ -103,23 +104,38 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         stderr = stderr_path.read_text(encoding="utf-8", errors="replace")
         records = _records(results_path)
     ending = _ending(process.returncode, timed_out, options.timeout, stderr, page, records)
-    return _page_result(page, records, ending, time.perf_counter() - started)
+    return _page_result(page, records, ending, time.perf_counter() - started, options.device)
 
 
 @dataclass(frozen=True)
 class Isolation:
     """How a page's interpreter is kept from seeing the rest of the machine's processes."""
 
-    # The command that wraps the interpreter (empty: none).
+    # The command that wraps the interpreter (empty: none); the project's root follows it.
     command: tuple[str, ...]
     # What the report and the summary say of it.
     description: str
+
+    def wrap(self, root: Path, argv: list[str]) -> list[str]:
+        """ARGV run inside the isolation, for the project at ROOT."""
+        return [*self.command, str(root), *argv] if self.command else argv
 
 
 # User, PID and mount namespaces of its own: the page's /proc shows only its own processes, so it cannot read
 # the environment of the check, of CI's shell or of any other process through /proc/PID/environ; and its /tmp
 # is its own, empty, so it cannot reach another page's run. It starts in /tmp/page. (Mapped to root inside
 # the namespace, which only that needs: mounting the page's /tmp. Outside it stays the caller's user.)
+# A project that itself lies under /tmp (a CI checkout, a test's copy) stays reachable: the old /tmp is
+# bound aside in /dev/shm, the project's folder alone bound back into the new /tmp, and the aside removed.
+_ISOLATED_SHELL = """root=$1; shift
+case "$root" in
+  /tmp/*)
+    keep=$(mktemp -d /dev/shm/modelsite-tmp.XXXXXX) && mount --bind /tmp "$keep" &&
+    mount -t tmpfs tmpfs /tmp && mkdir -p "$root" && mount --bind "$keep${root#/tmp}" "$root" &&
+    umount -l "$keep" && rmdir "$keep" ;;
+  *) mount -t tmpfs tmpfs /tmp ;;
+esac && mkdir -p /tmp/page && cd /tmp/page && exec "$@"
+"""
 _UNSHARE = (
     "unshare",
     "--user",
@@ -130,7 +146,7 @@ _UNSHARE = (
     "--mount-proc",
     "sh",
     "-c",
-    'mount -t tmpfs tmpfs /tmp && mkdir /tmp/page && cd /tmp/page && exec "$@"',
+    _ISOLATED_SHELL,
     "sh",
 )
 
@@ -140,7 +156,7 @@ def isolation() -> Isolation:
     """The isolation this machine allows, found once: util-linux unshare where user namespaces work."""
     if shutil.which("unshare"):
         try:
-            probe = subprocess.run([*_UNSHARE, "true"], capture_output=True, timeout=20)
+            probe = subprocess.run([*_UNSHARE, "/", "true"], capture_output=True, timeout=20)
             if probe.returncode == 0:
                 return Isolation(_UNSHARE, "own PID namespace and /tmp")
             why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unshare failed"]
@@ -165,6 +181,19 @@ def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
     }
 
 
+def cpu_only_under_cuda(device: str, devices: dict[str, Any] | None) -> str | None:
+    """Why a page fails when, checked on a GPU, it ran every model on the CPU; None when it did not."""
+    # Meta tensors (counting FLOPs without memory) are no reader's hardware: only the CPU counts against a page.
+    ran = (devices or {}).get("model_devices") or []
+    if device != "cuda" or "cpu" not in ran or "cuda" in ran:
+        return None
+    return (
+        "under --device cuda every model of this page ran on the CPU: a reader with a GPU would not use it. "
+        'Move the model and its inputs to the device: device = "cuda" if torch.cuda.is_available() else "cpu", '
+        "then model.to(device) and batch.to(device)"
+    )
+
+
 def block_filename(page: Page, block: CodeBlock) -> str:
     """What tracebacks show as the file of a block: the page and the block's number."""
     return page.path if page.script else f"{page.name}, block {block.number}"
@@ -178,6 +207,9 @@ def child_environment(options: RunOptions, caller: dict[str, str] | None = None)
     }
     if options.device == "cpu":
         environment["CUDA_VISIBLE_DEVICES"] = ""  # cpu hides every GPU from the page.
+    # Pages run side by side: each gets its share of the cores, or they oversubscribe the machine.
+    for name in THREAD_VARIABLES:
+        environment[name] = str(options.threads)
     environment["MPLBACKEND"] = "Agg"
     environment["PYTHONUNBUFFERED"] = "1"
     environment["PYTHONPATH"] = os.pathsep.join(
@@ -264,11 +296,15 @@ def _last_block_line(text: str, page: Page) -> int | None:
     return int(lines[0]) if lines else None
 
 
-def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, seconds: float) -> PageResult:
+def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, seconds: float, device: str) -> PageResult:
     environment = next((r for r in records if r.get("event") == "start"), {})
     environment = {k: v for k, v in environment.items() if k != "event"}
+    devices = next((r for r in records if r.get("event") == "devices"), None)
     if environment:
         environment["isolation"] = isolation().description
+    if devices is not None:
+        environment["model_devices"] = list(devices["model_devices"])
+        environment["peak_gpu_memory_bytes"] = devices["peak_gpu_memory_bytes"]
     block_records = [r for r in records if r.get("event") == "block"]
     by_number = {r["number"]: r for r in block_records}
     if len(by_number) != len(block_records):
@@ -359,6 +395,9 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
                 ),
             )
         )
+    stranded = cpu_only_under_cuda(device, devices)
+    if stranded:
+        blocks.append(BlockResult(number=0, status="failed", error=BlockError(kind="device", line=0, message=stranded)))
     failed = any(b.status == "failed" for b in blocks)
     return PageResult(
         path=page.path,

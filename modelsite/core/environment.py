@@ -44,4 +44,9 @@ SET_VARIABLES = {
     "PYTHONUNBUFFERED": "1: output arrives in order",
     "MPLBACKEND": "Agg: plots render without a display",
     "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
+    **{
+        name: "the page's share of the cores (cores // jobs, at least 1), so that pages run side by side "
+        "never oversubscribe the machine"
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    },
 }

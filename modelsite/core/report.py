@@ -117,10 +117,19 @@ class Report:
     models_checked: tuple[str, ...]
     figures: tuple[FigureProblem, ...]
     format: str = REPORT_FORMAT
+    # Pages run at once, and CPU threads each page was given (0: not recorded, a report of before).
+    jobs: int = 0
+    threads: int = 0
 
 
 def new_report(
-    pages: Iterable[PageResult], figures: Iterable[FigureProblem], models: Iterable[str], device: str, online: bool
+    pages: Iterable[PageResult],
+    figures: Iterable[FigureProblem],
+    models: Iterable[str],
+    device: str,
+    online: bool,
+    jobs: int = 0,
+    threads: int = 0,
 ) -> Report:
     pages, figures = tuple(pages), tuple(figures)
     environment = next((p.environment for p in pages if p.environment), {})
@@ -134,6 +143,8 @@ def new_report(
         pages=pages,
         models_checked=tuple(models),
         figures=figures,
+        jobs=jobs,
+        threads=threads,
     )
 
 
@@ -229,11 +240,11 @@ def failure_messages(page: PageResult, block: BlockResult) -> list[str]:
     return messages
 
 
-def side_by_side(expected: str, actual: str) -> str:
-    """Expected and actual output in two columns; `!` marks the lines that differ."""
+def side_by_side(expected: str, actual: str, labels: tuple[str, str] = ("expected", "got")) -> str:
+    """Expected and actual output in two columns headed LABELS; `!` marks the lines that differ."""
     left, right = expected.splitlines() or [""], actual.splitlines() or [""]
-    width = min(max(len(line) for line in left + ["expected"]), _SIDE_WIDTH)
-    rows = [f"      {'expected':<{width}} | got"]
+    width = min(max(len(line) for line in left + [labels[0]]), _SIDE_WIDTH)
+    rows = [f"      {labels[0]:<{width}} | {labels[1]}"]
     for number in range(max(len(left), len(right))):
         want = left[number] if number < len(left) else ""
         got = right[number] if number < len(right) else ""
@@ -266,6 +277,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "pages": pages,
         "models_checked": list(report.models_checked),
         "figures": [problem.as_dict() for problem in report.figures],
+        "jobs": report.jobs,
+        "threads": report.threads,
     }
 
 
@@ -325,6 +338,8 @@ def report_from_json(data: Any) -> Report:
         pages=tuple(page_from_json(page) for page in _list(top, "pages")),
         models_checked=tuple(_text(item, "a checked model") for item in _list(top, "models_checked")),
         figures=tuple(_figure(problem) for problem in _list(top, "figures")),
+        jobs=int(top.get("jobs") or 0),
+        threads=int(top.get("threads") or 0),
     )
 
 

@@ -1,0 +1,62 @@
+"""Outputs held across devices: a block run on the GPU prints what the same block printed on the CPU.
+
+`modelsite check --device cuda --compare-with CPU_REPORT` takes each block of the CUDA run and the run
+of the same block (same page, same place among its blocks, same code) in the CPU report, and compares
+their whole outputs: the text exactly, and every number within the tolerance of TOLERANCE (the GPU's
+kernels sum in another order, and TF32 may be on). Tensor reprs name their device (`device='cuda:0'`),
+which is taken out before comparing. Blocks whose output is illustrative (random by design) are not
+compared. A disagreement fails the block, with both outputs side by side and both devices named.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from modelsite.check.expect import normalized, numbers_close
+from modelsite.core.report import BlockError, PageResult, Report, side_by_side
+
+# Absolute and relative tolerance for numbers printed by float32 code on the two devices.
+TOLERANCE = (1e-4, 1e-3)
+_DEVICE_IN_REPR = re.compile(r",\s*device='cuda(?::\d+)?'")
+
+
+def outputs_agree(reference: str, output: str, tolerance: tuple[float, float] = TOLERANCE) -> bool:
+    """Whether OUTPUT (the GPU's) is REFERENCE (the CPU's): text exactly, numbers within TOLERANCE."""
+    reference, output = normalized(reference), normalized(_DEVICE_IN_REPR.sub("", output))
+    return reference == output or numbers_close(reference, output, *tolerance)
+
+
+def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
+    """RESULT with every block whose output differs from REFERENCE's run of the same block failed."""
+    runs = {page.path: page for page in reference.pages}
+    other = runs.get(result.path)
+    if other is None:
+        return result
+    by_block = {(block.position, block.code_sha256): block for block in other.blocks}
+    blocks = []
+    for block in result.blocks:
+        twin = by_block.get((block.position, block.code_sha256))
+        compared = block.status == "passed" and twin is not None and twin.status == "passed"
+        illustrative = any("illustrative" in check.options for check in block.checks + twin.checks) if twin else True
+        if compared and not illustrative and twin is not None and not outputs_agree(twin.stdout, block.stdout):
+            message = (
+                f"prints other output on {result.environment.get('device', 'this device')} than on "
+                f"{reference.device} ({where}); numbers may differ by {TOLERANCE[0]:g} + {TOLERANCE[1]:g}·|x|:\n"
+                + side_by_side(twin.stdout, block.stdout, (reference.device, result.environment.get("device", "here")))
+            )
+            block = replace(block, status="failed", error=BlockError(kind="device", line=0, message=message))
+        blocks.append(block)
+    failed = any(block.status == "failed" for block in blocks)
+    return replace(result, blocks=tuple(blocks), status="failed" if failed else result.status)
+
+
+def compared_blocks(results: list[PageResult], reference: Report) -> int:
+    """How many blocks of RESULTS had a run of their own in REFERENCE to be compared with."""
+    runs = {page.path: {(b.position, b.code_sha256) for b in page.blocks} for page in reference.pages}
+    return sum(
+        1
+        for page in results
+        for block in page.blocks
+        if block.status in ("passed", "failed") and (block.position, block.code_sha256) in runs.get(page.path, set())
+    )
