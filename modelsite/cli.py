@@ -109,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     add_check_arguments(check)
     check.set_defaults(run=_check)
 
+    bench = commands.add_parser(
+        "bench",
+        help="measure each variant's speed on this machine into benchmarks/DEVICE-SETTING.csv",
+        description="Measure latency (batch size 1) and throughput (a batch size that fits) of each variant, "
+        "warmed up and repeated, and write the medians and spreads to benchmarks/DEVICE-SETTING.csv "
+        "(rows of variants not measured this time are kept); then compare ratios with timm's benchmark.",
+    )
+    bench.add_argument("--only", nargs="+", default=[], metavar="PATTERN", help="variant keys (shell patterns)")
+    bench.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    bench.add_argument("--setting", choices=("fp32", "amp-bf16", "channels-last"), default="fp32")
+    bench.add_argument("--warmup", type=int, default=2, metavar="N", help="untimed runs first (default 2)")
+    bench.add_argument("--repeats", type=int, default=5, metavar="N", help="timed runs (default 5)")
+    bench.set_defaults(run=_bench)
+
     merge = commands.add_parser(
         "merge-reports",
         help="merge the JSON reports of a sharded check into one",
@@ -128,6 +142,12 @@ def _parser() -> argparse.ArgumentParser:
     cache.add_argument("action", choices=("info", "clear"), help="info: what each store holds; clear: empty them all")
     cache.set_defaults(run=_cache)
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from modelsite.bench.command import run_bench
+
+    return run_bench(args, Path.cwd())
 
 
 def _merge_reports(args: argparse.Namespace) -> int:
@@ -160,23 +180,33 @@ def _cache(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from modelsite.bench.results import bench_files, read_bench_file
+
     root = Path.cwd()
-    named = _expand(args.paths)
+    expanded = _expand(args.paths)
+    # Speed results (benchmarks/*.csv) are validated with the index, against its variants.
+    benches = [p for p in expanded if p.suffix == ".csv"] if args.paths else bench_files(root)
+    named = [p for p in expanded if p.suffix != ".csv"]
     paths = named if args.paths else index_files(root)
-    if not paths:
+    if not paths and not benches:
         where = ", ".join(map(str, args.paths)) or f"{INDEX_DIR}/"
-        print(f"modelsite validate: no YAML files found in {where}", file=sys.stderr)
+        print(f"modelsite validate: no YAML or result files found in {where}", file=sys.stderr)
         return 1
     missing = [Problem(display_path(p, root), 1, 1, "no such file") for p in named if not p.exists()]
     # Named files are read with the rest of the index, which defines their collections,
     # but only their own problems are reported.
     read = sorted({p.resolve() for p in named if p.exists()} | {p.resolve() for p in index_files(root)})
-    _, problems = read_index(read, base=root, check_timm=not args.no_timm)
+    index, problems = read_index(read, base=root, check_timm=not args.no_timm) if read else (None, [])
     shown = {display_path(p, root) for p in paths}
-    problems = sorted(set([p for p in problems if p.path in shown] + missing))
+    problems = [p for p in problems if p.path in shown] + missing
+    keys = [model.key for model in index.models] if index else []
+    for bench in benches:
+        problems += read_bench_file(bench, keys, display_path(bench, root))[1]
+    problems = sorted(set(problems))
     for problem in problems:
         print(problem)
-    summary = f"{len(paths)} file{'s' * (len(paths) != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
+    count = len(paths) + len(benches)
+    summary = f"{count} file{'s' * (count != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
     placeholders = sum(
         count_placeholders(yaml.safe_load(p.read_text(encoding="utf-8")))
         for p in paths
@@ -190,7 +220,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _expand(paths: list[Path]) -> list[Path]:
     """PATHS with each folder replaced by its YAML files."""
-    return [file for path in paths for file in (yaml_files_in(path) if path.is_dir() else [path])]
+    return [
+        file
+        for path in paths
+        for file in ((yaml_files_in(path) + sorted(path.glob("*.csv"))) if path.is_dir() else [path])
+    ]
 
 
 def _measure(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ PROJECT_PARTS = (
     "templates",
     "hooks",
     "model_index",
+    "benchmarks",
     "runnable_examples",
     "modelsite",
     "fixtures",
@@ -67,8 +68,8 @@ class SiteCheck:
 def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
     """`modelsite check --sample` of this checkout on the CPU, every page run afresh, with its JSON report.
 
-    The sample runs every hand-written page and example and every template at least once (the first variant
-    page of each collection and of each kind of page), plus, in a git checkout, the variant pages whose index
+    The sample runs every hand-written page and example and every template at least once (the cheapest variant
+    pages that cover each collection and each kind of page), plus, in a git checkout, the variant pages whose index
     entry changed since MODELSITE_CHANGED_SINCE (default HEAD: the working tree's own edits). `make check`
     runs the full sweep.
 

@@ -26,7 +26,16 @@ from modelsite.core.project import DOCS_DIR, Project
 from modelsite.index import ModelIndex
 
 # Everything a page's final Markdown can depend on.
-PAGE_INPUTS = ("mkdocs.yml", "docs", "templates", "model_index", "hooks", "modelsite", "runnable_examples")
+PAGE_INPUTS = (
+    "mkdocs.yml",
+    "docs",
+    "templates",
+    "model_index",
+    "benchmarks",
+    "hooks",
+    "modelsite",
+    "runnable_examples",
+)
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
 
 

@@ -20,6 +20,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from modelsite.bench.results import BenchProblems
 from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
 from modelsite.core.project import DOCS_DIR, OutsideProject, Project
 from modelsite.core.report import ReportError
@@ -59,7 +60,7 @@ class SiteBuild:
             raise PluginError(str(error)) from None
         try:
             self.site = generated_site(project.root, load_index_for_build(project.root), self.report, config.site_url)
-        except OutsideProject as error:
+        except (OutsideProject, BenchProblems) as error:
             raise PluginError(str(error)) from None
         # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
         config.nav = _nav_with_models(config.nav or [], self.site.pages)

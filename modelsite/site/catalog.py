@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from modelsite.bench.results import BenchFile
 from modelsite.core.figures import FIGURES
 from modelsite.index import Collection, Model, ModelIndex
 from modelsite.site.charts import Axis, Point, scatter_svg
@@ -118,8 +119,32 @@ def _model_json(row: Row) -> dict[str, Any]:
     return data
 
 
-def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
-    """The explorer's two charts as SVG: FLOPs against parameters, and top-1 against FLOPs."""
+def _speed_chart(rows: list[Row], bench: BenchFile, series: dict[str, int], names: list[str]) -> Markup:
+    points = [
+        Point(
+            x=speed.throughput,
+            y=top1[0],
+            label=row.model.key,
+            href=f"../{row.link}",
+            series=series[row.collection.name],
+            detail=f"top-1 {top1[0]} %, {speed.throughput:.1f} images/s at batch size {speed.throughput_batch_size}",
+            key=row.model.key,
+        )
+        for row in rows
+        if (top1 := row.top1) is not None and (speed := bench.row(row.model.key)) is not None
+    ]
+    return scatter_svg(
+        points,
+        Axis(f"Images per second on {bench.label} (log scale)", log=True),
+        Axis("ImageNet top-1 (%)", log=False),
+        f"Top-1 against throughput on {bench.label}, one point per variant",
+        names,
+    )
+
+
+def explorer_charts(rows: list[Row], speeds: list[BenchFile] | None = None) -> dict[str, Markup]:
+    """The explorer's charts as SVG: FLOPs against parameters, top-1 against FLOPs, and top-1 against the
+    throughput measured in each result file (`speed:PATH`)."""
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
     # Links are relative to the explorer at /models/.
@@ -149,8 +174,9 @@ def explorer_charts(rows: list[Row]) -> dict[str, Markup]:
         for row in rows
         if (top1 := row.top1) is not None
     ]
+    charts = {f"speed:{bench.path}": _speed_chart(rows, bench, series, names) for bench in speeds or []}
     # The charts escape their own labels: Markup, printed as they are.
-    return {
+    return charts | {
         "cost": scatter_svg(
             cost,
             Axis("Parameters (millions, log scale)", log=True),

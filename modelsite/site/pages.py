@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from modelsite.bench.results import load_speeds
 from modelsite.core.files import installed_version
 from modelsite.core.problems import IndexProblems
 from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project
@@ -91,6 +92,7 @@ def generated_pages(
 def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
     overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
+    speeds = load_speeds(root, [model.key for model in index.models])
     shared = {
         "index": index,
         "loads": bare_name_loads(index),
@@ -101,6 +103,8 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
             for model in c.models
         },
         "timm_version": installed_version("timm"),
+        # Measured speed, one result file per device and setting (benchmarks/).
+        "speeds": speeds,
     }
     pages = []
     for collection in index.collections:
@@ -128,7 +132,7 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
         hide=["toc"],
     )
     explorer = header + environment.get_template("explorer.md.j2").render(
-        index=index, rows=rows, charts=explorer_charts(rows)
+        index=index, rows=rows, charts=explorer_charts(rows, speeds), speeds=speeds
     )
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
 

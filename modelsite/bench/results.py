@@ -1,0 +1,285 @@
+"""The result files of `modelsite bench`: one CSV per device and setting under benchmarks/, as timm's
+results/ folder keeps one per GPU and precision.
+
+    # modelsite-bench/1
+    # device: cpu
+    # device_name: Intel(R) Xeon(R) ...
+    # cores: 2
+    # setting: fp32
+    # torch: 2.14.1+cu130
+    # timm: 1.0.31
+    # date: 2026-11-23
+    # warmup: 2
+    # repeats: 5
+    model,image_size,latency_ms,latency_spread_ms,throughput_batch_size,throughput,throughput_spread
+    tf_efficientnet_b0.aa_in1k,224,31.2,0.9,16,58.4,1.2
+
+Latency is the median time of a forward pass at batch size 1; throughput the median images per second at
+`throughput_batch_size`; each spread is the interquartile range of the repeats. A problem is answered with
+PATH:LINE:COL and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelsite.core.errors import ModelsiteError
+from modelsite.core.files import write_text_atomically
+from modelsite.core.problems import Problem, display_path
+
+BENCH_DIR = "benchmarks"
+FORMAT = "modelsite-bench/1"
+# How the model runs: plain float32; on CUDA also bf16 autocast, and float32 in channels_last memory format.
+SETTINGS = {
+    "fp32": "float32, contiguous (NCHW) tensors",
+    "amp-bf16": "bfloat16 autocast (AMP)",
+    "channels-last": "float32, channels_last memory format",
+}
+DEVICES = ("cpu", "cuda")
+METADATA = ("device", "device_name", "cores", "setting", "torch", "timm", "date", "warmup", "repeats")
+COLUMNS = (
+    "model",
+    "image_size",
+    "latency_ms",
+    "latency_spread_ms",
+    "throughput_batch_size",
+    "throughput",
+    "throughput_spread",
+)
+_META_LINE = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One variant's speed in one file."""
+
+    model: str
+    image_size: int
+    latency_ms: float
+    latency_spread_ms: float
+    throughput_batch_size: int
+    throughput: float
+    throughput_spread: float
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class BenchFile:
+    """A result file: where it was measured, how, and its rows."""
+
+    path: str
+    metadata: Mapping[str, str]
+    rows: tuple[BenchRow, ...]
+
+    @property
+    def device(self) -> str:
+        return self.metadata["device"]
+
+    @property
+    def setting(self) -> str:
+        return self.metadata["setting"]
+
+    @property
+    def label(self) -> str:
+        """How the site names it: the device's name, its cores on a CPU, and the setting."""
+        cores = f", {self.metadata['cores']} cores" if self.device == "cpu" else ""
+        return f"{self.metadata['device_name']}{cores}, {self.setting}"
+
+    def row(self, model: str) -> BenchRow | None:
+        return next((row for row in self.rows if row.model == model), None)
+
+
+def file_name(device: str, setting: str) -> str:
+    return f"{device}-{setting}.csv"
+
+
+def bench_files(root: Path) -> list[Path]:
+    folder = root / BENCH_DIR
+    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+
+
+def read_bench_file(
+    path: Path, known: Iterable[str] | None, shown_as: str | None = None
+) -> tuple[BenchFile | None, list[Problem]]:
+    """PATH read and validated; KNOWN: the index's variant keys (None: not checked against the index)."""
+    shown = shown_as or display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown, 1, 1, f"cannot be read ({error.strerror}); check the path and its permissions")]
+    if len(data) > MAX_BYTES:
+        return None, [Problem(shown, 1, 1, f"is {len(data):,} bytes; a result file is at most {MAX_BYTES:,}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite bench` does")]
+    lines = text.splitlines()
+    problems: list[Problem] = []
+    if not lines or lines[0].strip() != f"# {FORMAT}":
+        return None, [
+            Problem(shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite bench`")
+        ]
+    metadata: dict[str, str] = {}
+    number = 1
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.startswith("#"):
+            break
+        match = _META_LINE.match(line)
+        if match is None or match[1] not in METADATA:
+            problems.append(
+                Problem(shown, number, 1, f"`{line[:60]}` is not one of {', '.join(METADATA)} as `# key: value`")
+            )
+            continue
+        if match[1] in metadata:
+            problems.append(Problem(shown, number, 1, f"`{match[1]}` is given twice; keep one"))
+        metadata[match[1]] = match[2]
+    else:
+        number = len(lines) + 1
+    problems += _metadata_problems(shown, metadata, path.name)
+    header_line = number
+    body = lines[header_line - 1 :]
+    if not body or [cell.strip() for cell in body[0].split(",")] != list(COLUMNS):
+        problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(COLUMNS)}`"))
+        return None, problems
+    rows: list[BenchRow] = []
+    seen: dict[str, int] = {}
+    known_keys = set(known) if known is not None else None
+    for offset, cells in enumerate(csv.reader(io.StringIO("\n".join(body[1:]))), start=header_line + 1):
+        if not cells:
+            continue
+        row, problem = _row(cells, offset, shown)
+        if problem:
+            problems.append(problem)
+            continue
+        assert row is not None
+        if row.model in seen:
+            problems.append(
+                Problem(
+                    shown,
+                    offset,
+                    1,
+                    f"{row.model} is already measured on line {seen[row.model]}; keep one row per variant",
+                )
+            )
+            continue
+        seen[row.model] = offset
+        if known_keys is not None and row.model not in known_keys:
+            problems.append(
+                Problem(
+                    shown,
+                    offset,
+                    1,
+                    f"{row.model} is not a variant of the index (name.tag); remove the row or register the variant",
+                )
+            )
+            continue
+        rows.append(row)
+    if problems:
+        return None, problems
+    return BenchFile(shown, metadata, tuple(rows)), []
+
+
+def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> list[Problem]:
+    problems = []
+    missing = [key for key in METADATA if key not in metadata]
+    if missing:
+        problems.append(
+            Problem(shown, 2, 1, f"the header comments lack {', '.join(missing)}; `modelsite bench` writes them all")
+        )
+        return problems
+    if metadata["device"] not in DEVICES:
+        problems.append(Problem(shown, 2, 1, f"device {metadata['device']!r} is not one of {', '.join(DEVICES)}"))
+    if metadata["setting"] not in SETTINGS:
+        problems.append(Problem(shown, 2, 1, f"setting {metadata['setting']!r} is not one of {', '.join(SETTINGS)}"))
+    if not _DATE.match(metadata["date"]):
+        problems.append(Problem(shown, 2, 1, f"date {metadata['date']!r} is not YYYY-MM-DD"))
+    for key in ("cores", "warmup", "repeats"):
+        if not metadata[key].isdigit() or int(metadata[key]) < (0 if key == "warmup" else 1):
+            problems.append(Problem(shown, 2, 1, f"{key} {metadata[key]!r} is not a whole number"))
+    expected = file_name(metadata["device"], metadata["setting"])
+    if not problems and name != expected:
+        problems.append(
+            Problem(
+                shown,
+                1,
+                1,
+                f"a file of device {metadata['device']} and setting {metadata['setting']} is named {expected}",
+            )
+        )
+    return problems
+
+
+def _row(cells: list[str], line: int, shown: str) -> tuple[BenchRow | None, Problem | None]:
+    if len(cells) != len(COLUMNS):
+        return None, Problem(shown, line, 1, f"has {len(cells)} cells; a row has {len(COLUMNS)}: {','.join(COLUMNS)}")
+    model = cells[0].strip()
+    if not re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", model):
+        return None, Problem(shown, line, 1, f"model {model!r} is not a variant key (name.tag)")
+    numbers: list[float] = []
+    for column, cell in zip(COLUMNS[1:], cells[1:]):
+        whole = column in ("image_size", "throughput_batch_size")
+        try:
+            value = float(int(cell)) if whole else float(cell)
+        except ValueError:
+            return None, Problem(shown, line, 1, f"{column} {cell!r} is not a {'whole ' if whole else ''}number")
+        spread = "spread" in column
+        if not math.isfinite(value) or value < 0 or (value == 0 and not spread):
+            return None, Problem(
+                shown, line, 1, f"{column} {cell!r} must be a {'' if spread else 'positive, '}finite number"
+            )
+        numbers.append(value)
+    size, latency, latency_spread, batch, throughput, throughput_spread = numbers
+    row = BenchRow(model, int(size), latency, latency_spread, int(batch), throughput, throughput_spread, line=line)
+    return row, None
+
+
+def write_bench_file(path: Path, metadata: Mapping[str, str], rows: Iterable[BenchRow]) -> None:
+    """The file as `modelsite bench` writes it: metadata in METADATA's order, then the rows."""
+    out = io.StringIO()
+    out.write(f"# {FORMAT}\n")
+    for key in METADATA:
+        out.write(f"# {key}: {metadata[key]}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.model,
+                row.image_size,
+                f"{row.latency_ms:.3f}",
+                f"{row.latency_spread_ms:.3f}",
+                row.throughput_batch_size,
+                f"{row.throughput:.2f}",
+                f"{row.throughput_spread:.2f}",
+            ]
+        )
+    write_text_atomically(path, out.getvalue())
+
+
+class BenchProblems(ModelsiteError):
+    """Result files the build cannot show; the message lists PATH:LINE:COL problems."""
+
+
+def load_speeds(root: Path, keys: Iterable[str]) -> list[BenchFile]:
+    """Every result file of ROOT, validated against the index's variant KEYS; CPU files first."""
+    files, problems = [], []
+    known = list(keys)
+    for path in bench_files(root):
+        bench, found = read_bench_file(path, known, display_path(path, root))
+        problems += found
+        if bench is not None:
+            files.append(bench)
+    if problems:
+        raise BenchProblems(
+            "the speed results have problems:\n" + "\n".join(map(str, problems)) + "\nFix them, then check with "
+            "`modelsite validate`."
+        )
+    return sorted(files, key=lambda bench: (DEVICES.index(bench.device), list(SETTINGS).index(bench.setting)))

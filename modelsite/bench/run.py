@@ -1,0 +1,87 @@
+"""Measure a variant's speed on the device at hand: latency at batch size 1 and throughput at a batch size
+that fits, each warmed up, repeated, and reported as the median and the interquartile range.
+
+The weights do not change the speed, so the model is built with random weights (nothing is downloaded),
+at the variant's own input size. Settings: fp32; on CUDA also bf16 autocast (amp-bf16) and channels_last.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from modelsite.bench.results import BenchRow
+
+# A throughput step's work, in multiply-accumulates: big enough to keep the device busy, small enough to fit.
+_STEP_MACS = {"cpu": 20e9, "cuda": 4e12}
+_MAX_BATCH = {"cpu": 32, "cuda": 256}
+
+
+def throughput_batch_size(flops: float, device: str) -> int:
+    """The largest power of two up to the device's maximum whose step stays within its work budget."""
+    batch = 1
+    while batch * 2 <= _MAX_BATCH[device] and batch * 2 * flops <= _STEP_MACS[device]:
+        batch *= 2
+    return batch
+
+
+def measure_speed(
+    key: str, image_size: int, flops: float, device: str, setting: str, warmup: int, repeats: int
+) -> BenchRow:
+    import timm
+    import torch
+
+    model = timm.create_model(key.partition(".")[0], pretrained=False).eval().to(device)
+    memory_format = torch.channels_last if setting == "channels-last" else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    batch_size = throughput_batch_size(flops, device)
+    while True:
+        try:
+            latency = _timed(model, 1, image_size, device, setting, memory_format, warmup, repeats)
+            throughput_times = _timed(model, batch_size, image_size, device, setting, memory_format, warmup, repeats)
+            break
+        except torch.OutOfMemoryError:
+            if batch_size == 1:
+                raise
+            batch_size //= 2
+            torch.cuda.empty_cache()
+    rates = [batch_size / seconds for seconds in throughput_times]
+    return BenchRow(
+        model=key,
+        image_size=image_size,
+        latency_ms=statistics.median(latency) * 1000,
+        latency_spread_ms=_spread(latency) * 1000,
+        throughput_batch_size=batch_size,
+        throughput=statistics.median(rates),
+        throughput_spread=_spread(rates),
+    )
+
+
+def _timed(
+    model: Any, batch: int, size: int, device: str, setting: str, memory_format: Any, warmup: int, repeats: int
+) -> list[float]:
+    import torch
+
+    images = torch.randn(batch, 3, size, size, device=device).to(memory_format=memory_format)
+    synchronize: Callable[[], None] = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    autocast = torch.autocast(device, dtype=torch.bfloat16, enabled=setting == "amp-bf16")
+    times = []
+    with torch.inference_mode(), autocast:
+        for step in range(warmup + repeats):
+            synchronize()
+            started = time.perf_counter()
+            model(images)
+            synchronize()
+            if step >= warmup:
+                times.append(time.perf_counter() - started)
+    return times
+
+
+def _spread(values: list[float]) -> float:
+    """The interquartile range; zero with fewer than two values."""
+    if len(values) < 2:
+        return 0.0
+    quartiles = statistics.quantiles(values, n=4)
+    return quartiles[2] - quartiles[0]
