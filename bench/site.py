@@ -34,18 +34,9 @@ from typing import Any
 
 import yaml
 
+from modelsite.core.project import PROJECT_PARTS
+
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = (
-    "mkdocs.yml",
-    "docs",
-    "templates",
-    "hooks",
-    "model_index",
-    "benchmarks",
-    "runnable_examples",
-    "modelsite",
-    "fixtures",
-)
 # Run in a child interpreter, so each build starts cold, as `mkdocs build` does.
 BUILD = """
 import sys, time
@@ -87,7 +78,7 @@ FILTER_SCRIPT = """async (text) => {
 def synthetic_project(folder: Path, variants: int, collections: int) -> Path:
     project = folder / "ours"
     project.mkdir()
-    for part in PARTS:
+    for part in PROJECT_PARTS:
         source = ROOT / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / part)
     real = [yaml.safe_load(p.read_text()) for p in sorted((ROOT / "model_index").glob("*.yaml"))]

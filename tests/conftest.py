@@ -18,22 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from modelsite.core.project import PROJECT_PARTS
+
 ROOT = Path(__file__).resolve().parent.parent
 # What the tests leave for a person to look at (screenshots of the browser tests).
 TEST_OUTPUT = Path(os.environ.get("MODELSITE_TEST_OUTPUT", ROOT / "test-output"))
 SCREENSHOTS = TEST_OUTPUT / "screenshots"
-# What a build reads; a copy of these is a complete project.
-PROJECT_PARTS = (
-    "mkdocs.yml",
-    "docs",
-    "templates",
-    "hooks",
-    "model_index",
-    "benchmarks",
-    "runnable_examples",
-    "modelsite",
-    "fixtures",
-)
 
 
 def found(pattern: str, text: str) -> re.Match[str]:
@@ -43,18 +33,22 @@ def found(pattern: str, text: str) -> re.Match[str]:
     return match
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """A copy of the site's sources that a test may edit freely."""
-    target = tmp_path / "project"
-    target.mkdir()
+def copy_project(target: Path) -> Path:
+    """A copy of the site's sources at TARGET (created), a complete project."""
+    target.mkdir(parents=True)
     for part in PROJECT_PARTS:
         source = ROOT / part
         if source.is_dir():
             shutil.copytree(source, target / part)
-        else:
+        elif source.exists():
             shutil.copy2(source, target / part)
     return target
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the site's sources that a test may edit freely."""
+    return copy_project(tmp_path / "project")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_PARTS, ROOT
+from tests.conftest import copy_project
 from tests.test_build import build, page_text
 
 pytestmark = pytest.mark.check
@@ -59,13 +59,7 @@ class FamiliesRun:
         self.project = root / "project"
         self.site = root / "site"
         self.report_path = root / "report.json"
-        self.project.mkdir()
-        for part in PROJECT_PARTS:
-            source = ROOT / part
-            if source.is_dir():
-                subprocess.run(["cp", "-r", str(source), str(self.project / part)], check=True)
-            else:
-                subprocess.run(["cp", str(source), str(self.project / part)], check=True)
+        copy_project(self.project)
         self.new = {model_id: _run(self.project, "new", model_id, "--collection", COLLECTION) for model_id in FAMILIES}
         self.built = build(self.project, self.site)
         self.check = _run(

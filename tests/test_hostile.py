@@ -159,12 +159,9 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def hostile_project(target: Path) -> Path:
     """A copy of the project whose index also holds every inert attack, one collection file each."""
-    from tests.conftest import PROJECT_PARTS
+    from tests.conftest import copy_project
 
-    target.mkdir(parents=True)
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
+    copy_project(target)
     for case in INERT:
         shutil.copy2(case.path, target / "model_index" / f"{case.slug}.yaml")
     return target

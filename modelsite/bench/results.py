@@ -32,8 +32,8 @@ from pathlib import Path
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import Problem, display_path
+from modelsite.core.project import BENCH_DIR
 
-BENCH_DIR = "benchmarks"
 FORMAT = "modelsite-bench/1"
 # How the model runs: plain float32; on CUDA also bf16 autocast, and float32 in channels_last memory format.
 SETTINGS = {

@@ -22,20 +22,11 @@ from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks
 from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import installed_version
-from modelsite.core.project import DOCS_DIR, Project
+from modelsite.core.project import DOCS_DIR, PROJECT_PARTS, Project
 from modelsite.index import ModelIndex
 
 # Everything a page's final Markdown can depend on.
-PAGE_INPUTS = (
-    "mkdocs.yml",
-    "docs",
-    "templates",
-    "model_index",
-    "benchmarks",
-    "hooks",
-    "modelsite",
-    "runnable_examples",
-)
+PAGE_INPUTS = tuple(part for part in PROJECT_PARTS if part != "fixtures")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
 
 
