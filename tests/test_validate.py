@@ -33,6 +33,13 @@ Models:
     Training Data: [ImageNet]
     Architecture: [Swish]
     Tasks: [Image Classification]
+    Crop Mode: center
+    Classes: 1000
+    Label Set: imagenet-1k
+    Embedding Size: 2816
+    Feature Strides: [2, 4, 8, 16, 32]
+    Feature Channels: [32, 56, 88, 248, 704]
+    Feature Sides: [336, 168, 84, 42, 21]
   Code: https://github.com/huggingface/pytorch-image-models/blob/v1.0.31/timm/models/efficientnet.py#L2546
   Weights:
     Tag: ap_in1k
@@ -43,9 +50,12 @@ Models:
 
 
 def problems_in(tmp_path: Path, content: str | bytes, name: str = "extra.yaml") -> list[Problem]:
+    """The problems of CONTENT read as one more file of the real index. The entry the cases vary,
+    tf_efficientnet_b8.ap_in1k, is registered by the AdvProp file: the index is read without it."""
     path = tmp_path / name
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    _, problems = read_index([*index_files(ROOT), path], base=tmp_path)
+    others = [file for file in index_files(ROOT) if file.name != "tf-efficientnet-advprop.yaml"]
+    _, problems = read_index([*others, path], base=tmp_path)
     return sorted(problem for problem in problems if problem.path == name)
 
 
@@ -106,11 +116,11 @@ CASES = [
         (13, 5),
         "unknown key 'Flops' in Models[0].Metadata (did you mean 'FLOPs'?)",
     ),
-    ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (20, 1), "unknown key 'Type' in the top level"),
+    ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (27, 1), "unknown key 'Type' in the top level"),
     (
         "unknown model key",
         VALID_ENTRY.replace("  Code:", "  ID: tf_efficientnet_b8\n  Code:"),
-        (14, 3),
+        (21, 3),
         "unknown key 'ID' in Models[0]",
     ),
     (
@@ -135,8 +145,8 @@ CASES = [
     (
         "model registered twice",
         VALID_ENTRY.replace("tf_efficientnet_b8", "tf_efficientnet_b0").replace("ap_in1k", "aa_in1k"),
-        (2, 9),
-        "model_index/tf-efficientnet.yaml:49; each variant appears once",
+        (23, 10),
+        "the weights 'tf_efficientnet_b0.aa_in1k' are already registered in",
     ),
     (
         "id timm does not know",
@@ -153,13 +163,13 @@ CASES = [
     (
         "tag timm does not know",
         VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ns_jft_in1k"),
-        (16, 10),
+        (23, 10),
         "its tags are: ap_in1k, ra_in1k",
     ),
     (
         "relative url",
         VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
-        (17, 10),
+        (24, 10),
         "must be an absolute URL",
     ),
     (
@@ -174,7 +184,7 @@ CASES = [
     ("not a mapping", "- just\n- a list\n", (1, 1), "must be a mapping"),
     ("python tag", "Models: !!python/object/apply:os.system ['echo hi']\n", (1, 9), "the tag"),
     ("anchor and alias", "a: &x [1]\nModels: *x\n", (1, 4), "anchor &x is not allowed"),
-    ("two documents", VALID_ENTRY + "---\nModels: []\n", (20, 1), "a second YAML document"),
+    ("two documents", VALID_ENTRY + "---\nModels: []\n", (27, 1), "a second YAML document"),
 ]
 
 
@@ -247,3 +257,20 @@ def test_cli_never_prints_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{missing}:1:1: no such file" in result.stdout
     assert result.stdout.startswith(f"{garbage}:")
+
+
+def test_two_tags_of_one_architecture_are_two_variants(tmp_path: Path) -> None:
+    lite = [file for file in index_files(ROOT) if file.name == "tf-efficientnet-lite.yaml"]
+    entry = VALID_ENTRY.replace("In Collection: TF EfficientNet", "In Collection: TF EfficientNet Lite")
+    other_tag = entry.replace("ap_in1k", "ra_in1k")
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(entry)
+    second.write_text(other_tag)
+    _, problems = read_index([*lite, first, second], base=tmp_path, check_timm=False)
+    assert problems == []
+    # The same tag twice: the second entry is blamed, at its tag, with the first's place.
+    second.write_text(entry)
+    _, problems = read_index([*lite, first, second], base=tmp_path, check_timm=False)
+    (problem,) = problems
+    assert (problem.path, problem.line, problem.col) == ("second.yaml", 23, 10)
+    assert "already registered in first.yaml:" in problem.message
