@@ -102,6 +102,11 @@ def card(page: Any) -> dict[str, str]:
     return dict(zip(terms, values))
 
 
+def heading(page: Any) -> str:
+    """The page's title, without the permalink sign Material adds to it."""
+    return str(page.locator("h1").inner_text()).removesuffix("¶").strip()
+
+
 def shoot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
@@ -113,7 +118,7 @@ def test_a_variant_page_shows_its_own_code_and_figures(visit: Visit) -> None:
     assert code.count(f'"{FIRST.key}"') >= 3
     assert card(page)["Input size"] == f"{FIRST.figures['Image Size']}×{FIRST.figures['Image Size']} px"
     assert card(page)["Classes"] == "1,000"
-    assert page.locator("h1").inner_text() == FIRST.key
+    assert heading(page) == FIRST.key
     shoot(page, "variant-page")
 
 
@@ -136,7 +141,7 @@ def test_the_switcher_opens_the_chosen_variants_page(visit: Visit) -> None:
 def test_an_old_address_with_a_variant_opens_its_page(visit: Visit) -> None:
     page = visit.open(OVERVIEW + "?variant=tf_efficientnet_b5")
     page.wait_for_url(f"**/{OVERVIEW}tf_efficientnet_b5.aa_in1k/")
-    assert page.locator("h1").inner_text() == "tf_efficientnet_b5.aa_in1k"
+    assert heading(page) == "tf_efficientnet_b5.aa_in1k"
     # A name the collection does not have leaves the reader on the overview.
     unknown = visit.open(OVERVIEW + "?variant=resnet50")
     assert unknown.url.endswith("?variant=resnet50") and unknown.locator("[data-variant-links]").count() == 1
@@ -178,7 +183,7 @@ def test_without_javascript_the_variant_list_links_every_sibling(browser: Any, s
         assert links.first.is_visible()
         links.first.click()
         page.wait_for_load_state("load")
-        assert page.locator("h1").inner_text() == siblings[1].key
+        assert heading(page) == siblings[1].key
         assert f'"{siblings[1].key}"' in visible_code(page)
     finally:
         visit.close()

@@ -170,7 +170,7 @@ def test_a_crash_fails_its_page_with_the_signal_and_the_others_still_run(fixture
         "docs/crash.md, block 1, line 4 (from docs/crash.md:7): the page's interpreter crashed: killed by SIGSEGV"
     )
     assert 'File "docs/crash.md, block 1", line 4' in message
-    assert len(fixture_run.report["pages"]) == 12
+    assert len(fixture_run.report["pages"]) == 13
 
 
 def test_a_forbidden_download_names_the_url(fixture_run: CheckRun) -> None:

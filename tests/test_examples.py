@@ -55,7 +55,7 @@ def test_features_prints_each_stage_and_the_embedding_shape(check_report: Path) 
 
 def test_measure_flops_reproduces_the_index_figures(check_report: Path) -> None:
     text = printed(check_report, "measure_flops.py")
-    meta = INDEX.model("tf_efficientnet_b0").figures
+    meta = INDEX.model("tf_efficientnet_b0.aa_in1k").figures
     assert f"FLOPs (multiply-accumulates): {meta['FLOPs']:,}" in text
     assert f"parameters:                   {meta['Parameters']:,}" in text
     assert f"activations:                  {meta['Activations']:,}" in text

@@ -20,7 +20,7 @@ from modelsite.index import load_index
 from modelsite.measure import measure
 from tests.conftest import found
 
-MODEL = "tf_efficientnet_lite0"
+MODEL = "tf_efficientnet_lite0.in1k"
 FILE = "model_index/tf-efficientnet-lite.yaml"
 
 
@@ -44,22 +44,22 @@ def _line_of(project: Path, text: str) -> int:
         (
             "FLOPs: 385187552",
             "FLOPs: 488052032",
-            "Metadata.FLOPs of tf_efficientnet_lite0 is 488052032, but the model does 385187552 multiply-accumulates "
-            "at 224x224 (timm 1.0.31); write the measured figure, see modelsite measure",
+            "Metadata.FLOPs of tf_efficientnet_lite0.in1k is 488052032, but the model does 385187552 "
+            "multiply-accumulates at 224x224 (timm 1.0.31); write the measured figure, see modelsite measure",
         ),
         ("Activations: 6738696", "Activations: 6738697", "its convolution and linear layers produce 6738696 elements"),
         ("Parameters: 4652008", "Parameters: 4652000", "the model has 4652008 parameters"),
         (
             "Image Size: 224",
             "Image Size: 240",
-            "Metadata.Image Size of tf_efficientnet_lite0 is 240, but its pretrained config gives 224",
+            "Metadata.Image Size of tf_efficientnet_lite0.in1k is 240, but its pretrained config gives 224",
         ),
-        ("Crop Pct: 0.875", "Crop Pct: 0.9", "Metadata.Crop Pct of tf_efficientnet_lite0 is 0.9"),
+        ("Crop Pct: 0.875", "Crop Pct: 0.9", "Metadata.Crop Pct of tf_efficientnet_lite0.in1k is 0.9"),
         ("Interpolation: bicubic", "Interpolation: bilinear", "its pretrained config gives 'bicubic'"),
         (
             "Mean: [0.5, 0.5, 0.5]",
             "Mean: [0.485, 0.456, 0.406]",
-            "Metadata.Mean of tf_efficientnet_lite0 is [0.485, 0.456, 0.406]",
+            "Metadata.Mean of tf_efficientnet_lite0.in1k is [0.485, 0.456, 0.406]",
         ),
         ("File Size: 18820223", "File Size: 19820223", "saves to 18874543 bytes (+5.0%, more than 1% off"),
     ],
@@ -80,7 +80,7 @@ def test_a_tag_the_model_lacks_fails_at_its_item(project_copy: Path) -> None:
     (problem,) = _problems_after(project_copy, "    - RELU6\n", "    - RELU6\n    - Squeeze-and-Excitation Block\n")
     line = _line_of(project_copy, "- Squeeze-and-Excitation Block")
     assert problem.startswith(
-        f"{FILE}:{line}:7: Metadata.Architecture of tf_efficientnet_lite0 lists "
+        f"{FILE}:{line}:7: Metadata.Architecture of tf_efficientnet_lite0.in1k lists "
         "'Squeeze-and-Excitation Block', but timm 1.0.31 builds tf_efficientnet_lite0 without it"
     )
 
@@ -104,7 +104,7 @@ def test_a_block_no_tag_names_fails(project_copy: Path) -> None:
 def test_a_code_link_to_another_line_fails(project_copy: Path) -> None:
     (problem,) = _problems_after(project_copy, "efficientnet.py#L2633", "efficientnet.py#L2600")
     assert re.search(
-        r"Code of tf_efficientnet_lite0 is \S+#L2600, but timm 1.0.31 defines the variant at \S+#L2633", problem
+        r"Code of tf_efficientnet_lite0.in1k is \S+#L2600, but timm 1.0.31 defines the variant at \S+#L2633", problem
     )
 
 
@@ -119,14 +119,14 @@ def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) 
     created = _modelsite(
         project_copy,
         "new",
-        "tf_efficientnet_es",
+        "resnet10t.c3_in1k",
         "--collection",
-        "model_index/tf-efficientnet-edgetpu.yaml",
+        "model_index/resnet.yaml",
         "--collection-name",
-        "TF EfficientNet EdgeTPU",
+        "ResNet",
     )
     assert created.returncode == 0, created.stderr
-    assert "tf_efficientnet_es.in1k: model_index/tf-efficientnet-edgetpu.yaml created with collection" in created.stdout
+    assert "resnet10t.c3_in1k: model_index/resnet.yaml created with collection" in created.stdout
     validated = _modelsite(project_copy, "validate")
     assert validated.returncode == 0, validated.stdout
     assert "TODO placeholders left to fill in" in validated.stderr
@@ -139,39 +139,44 @@ def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) 
         timeout=300,
     )
     assert built.returncode == 0, built.stderr
-    page = (project_copy / "site" / "models" / "tf-efficientnet-edgetpu" / "index.html").read_text()
-    assert "tf_efficientnet_es" in page and "not given" in page and "TODO" not in page
+    page = (project_copy / "site" / "models" / "resnet" / "resnet10t.c3_in1k" / "index.html").read_text()
+    assert "resnet10t.c3_in1k" in page and "not given" in page and "TODO" not in page
 
-    checked = _modelsite(project_copy, "check", "--only", "tf_efficientnet_es", "--device", "cpu")
+    checked = _modelsite(project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "docs/models/tf-efficientnet-edgetpu.md" in checked.stderr
+    assert "docs/models/resnet/resnet10t.c3_in1k.md" in checked.stderr
 
-    path = project_copy / "model_index" / "tf-efficientnet-edgetpu.yaml"
+    path = project_copy / "model_index" / "resnet.yaml"
     text = path.read_text()
     measured = found(r"FLOPs: (\d+)", text)[1]
     path.write_text(text.replace(f"FLOPs: {measured}", "FLOPs: 1000", 1))
-    broken = _modelsite(project_copy, "check", "--only", "tf_efficientnet_es", "--device", "cpu")
+    broken = _modelsite(project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
     assert broken.returncode == 1
     assert (
-        f"Metadata.FLOPs of tf_efficientnet_es is 1000, but the model does {measured} multiply-accumulates"
+        f"Metadata.FLOPs of resnet10t.c3_in1k is 1000, but the model does {measured} multiply-accumulates"
         in broken.stdout
     )
 
 
-def test_new_appends_to_an_existing_collection_and_refuses_a_registered_model(project_copy: Path) -> None:
-    again = _modelsite(project_copy, "new", "tf_efficientnet_b0", "--collection", "model_index/tf-efficientnet.yaml")
-    assert again.returncode == 1
-    assert "tf_efficientnet_b0 is already registered in model_index/tf-efficientnet.yaml:" in again.stderr
-    before = (project_copy / "model_index" / "tf-efficientnet.yaml").read_text()
-    added = _modelsite(
-        project_copy, "new", "tf_efficientnet_b8.ap_in1k", "--collection", "model_index/tf-efficientnet.yaml"
+def test_new_appends_a_second_tag_of_an_architecture_and_refuses_a_registered_one(project_copy: Path) -> None:
+    again = _modelsite(
+        project_copy, "new", "tf_efficientnet_b0.aa_in1k", "--collection", "model_index/tf-efficientnet.yaml"
     )
-    assert added.returncode == 0, added.stderr
-    after = (project_copy / "model_index" / "tf-efficientnet.yaml").read_text()
-    assert after.startswith(before) and "- Name: tf_efficientnet_b8\n  In Collection: TF EfficientNet\n" in after
-    model = load_index(project_copy).model("tf_efficientnet_b8")
-    assert model.weights.tag == "ap_in1k"
-    assert figure_problems(model, measure(model.key)) == []
+    assert again.returncode == 1
+    assert "tf_efficientnet_b0.aa_in1k is already registered in model_index/tf-efficientnet.yaml:" in again.stderr
+    first = _modelsite(project_copy, "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml")
+    assert first.returncode == 0, first.stderr
+    path = project_copy / "model_index" / "resnet.yaml"
+    before = path.read_text()
+    # A second tag of the same architecture is a variant of its own, appended to the file.
+    second = _modelsite(project_copy, "new", "resnet18.a2_in1k", "--collection", "model_index/resnet.yaml")
+    assert second.returncode == 0, second.stderr
+    after = path.read_text()
+    assert after.startswith(before) and after.count("- Name: resnet18\n") == 2
+    index = load_index(project_copy)
+    for key in ("resnet18.a1_in1k", "resnet18.a2_in1k"):
+        model = index.model(key)
+        assert figure_problems(model, measure(model.key)) == []
 
 
 def test_new_refuses_an_unknown_model_and_changes_nothing(project_copy: Path) -> None:

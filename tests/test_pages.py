@@ -17,7 +17,7 @@ import pytest
 from modelsite.core.figures import LABEL_SETS, giga, mega, megabytes, thousands
 from modelsite.index import Model, load_index
 from modelsite.site.escape import literal_block, text
-from modelsite.site.pages import bare_name_loads, generated_pages, template_environment
+from modelsite.site.pages import generated_pages, page_context, template_environment
 from modelsite.site.recipe import train_flags
 from tests.conftest import ROOT
 
@@ -36,13 +36,11 @@ def python_blocks(markdown_text: str) -> list[str]:
 def render_variant(model: Model) -> str:
     """The variant page of MODEL, which may be a changed copy of an index entry."""
     collection = INDEX.collection(model.collection)
-    shared = {
-        "index": INDEX,
-        "loads": bare_name_loads(INDEX),
-        "pages": {m.key: INDEX.collection(m.collection).variant_page(m).removeprefix("models/") for m in INDEX.models},
-        "timm_version": "test",
-    }
-    return template_environment(ROOT).get_template("variant.md.j2").render(model=model, collection=collection, **shared)
+    return (
+        template_environment(ROOT)
+        .get_template("variant.md.j2")
+        .render(model=model, collection=collection, **page_context(ROOT, INDEX))
+    )
 
 
 def with_figures(model: Model, **figures: object) -> Model:
@@ -144,7 +142,8 @@ def test_without_javascript_the_switcher_is_a_list_of_links(collection) -> None:
         options = re.findall(r'<option value="([^"]+)"( selected)?>', page)
         assert options == [(m.key, " selected" if m is model else "") for m in collection.models]
         assert '<select id="variant-choice" data-variant-choice hidden>' in page
-        links = re.findall(r'\]\(([^)]+)\.md\)\{ data-variant-link="([^"]+)" \}', page)
+        # Sibling pages by their address, beside this one's: models/SLUG/KEY/.
+        links = re.findall(r'<a href="\.\./([^"]+)/" data-variant-link="([^"]+)">', page)
         assert links == [(m.key, m.key) for m in collection.models if m is not model]
 
 
@@ -178,8 +177,11 @@ def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
     assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == sorted(
         model.key for model in INDEX.models
     )
-    accuracy_chart = page[page.index("## Accuracy against FLOPs") :]
+    accuracy_chart = page[page.index("## Accuracy against FLOPs") : page.index("## Accuracy against speed")]
     with_top1 = [m.key for m in INDEX.models if m.top1]
+    # Each result file's chart has a point per variant it measured that has an accuracy.
+    speed_chart = page[page.index("## Accuracy against speed on cpu, fp32") :]
+    assert sorted(re.findall(r'data-id="([^"]+)"', speed_chart)) == sorted(with_top1)
     assert sorted(re.findall(r'data-id="([^"]+)"', accuracy_chart)) == sorted(with_top1)
 
 

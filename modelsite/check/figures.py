@@ -31,7 +31,7 @@ def figure_problems(model: Model, measured: Measurement) -> list[FigureProblem]:
                 _problem(
                     model,
                     ("Metadata", figure.key),
-                    f"Metadata.{figure.key} of {model.name} is {written}, but {problem}",
+                    f"Metadata.{figure.key} of {model.key} is {written}, but {problem}",
                 )
             )
     if model.code and model.code != measured.code:
@@ -39,7 +39,7 @@ def figure_problems(model: Model, measured: Measurement) -> list[FigureProblem]:
             _problem(
                 model,
                 ("Code",),
-                f"Code of {model.name} is {model.code}, but timm "
+                f"Code of {model.key} is {model.code}, but timm "
                 f"{measured.timm_version} defines the variant at {measured.code}; write that link, "
                 "see modelsite measure",
             )
@@ -78,7 +78,7 @@ def _tag_problems(
                 _problem(
                     model,
                     ("Metadata", figure.key, number),
-                    f"Metadata.{figure.key} of {model.name} lists {tag!r}, but timm "
+                    f"Metadata.{figure.key} of {model.key} lists {tag!r}, but timm "
                     f"{measured.timm_version} builds {model.name} without it; write the measured "
                     "tags, see modelsite measure",
                 )
@@ -89,7 +89,7 @@ def _tag_problems(
             _problem(
                 model,
                 ("Metadata", figure.key),
-                f"Metadata.{figure.key} of {model.name} does not name {', '.join(map(repr, missing))}, "
+                f"Metadata.{figure.key} of {model.key} does not name {', '.join(map(repr, missing))}, "
                 f"which the module graph shows (timm {measured.timm_version}); add "
                 f"{'them' if len(missing) > 1 else 'it'}, see modelsite measure",
             )

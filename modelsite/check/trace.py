@@ -86,11 +86,29 @@ def written_fences(root: Path) -> list[WrittenFence]:
 
 
 def _pattern(template_text: str) -> re.Pattern[str]:
-    """Literal text matched exactly; what Jinja fills in matched by anything."""
-    parts = []
-    for piece in _JINJA.split(template_text):
-        if piece.startswith("{{") or piece.startswith("{%"):
-            parts.append(r"[\s\S]*?")
-        elif not piece.startswith("{#"):
-            parts.append(re.escape(piece))
+    """Literal text matched exactly; what Jinja fills in matched by anything; what an `if` or a `for` holds
+    optional (a `for` may repeat it). A tag's whitespace control (`{%-`, `-%}`) strips the whitespace beside
+    it from the output, so it is stripped from the pattern too."""
+    pieces = _JINJA.split(template_text)
+    literals, tags = pieces[::2], pieces[1::2]
+    for number, tag in enumerate(tags):
+        if tag[2:3] == "-":
+            literals[number] = literals[number].rstrip()
+        if tag[-3:-2] == "-":
+            literals[number + 1] = literals[number + 1].lstrip()
+    parts = [re.escape(literals[0])]
+    for tag, literal in zip(tags, literals[1:]):
+        parts.append(_tag_pattern(tag))
+        parts.append(re.escape(literal))
     return re.compile("".join(parts))
+
+
+def _tag_pattern(tag: str) -> str:
+    if tag.startswith("{#"):
+        return ""
+    if tag.startswith("{{"):
+        return r"[\s\S]*?"
+    word = tag.strip("{%-+ }").split(maxsplit=1)[0] if tag.strip("{%-+ ") else ""
+    return {"if": "(?:", "for": "(?:", "elif": ")?(?:", "else": ")?(?:", "endif": ")?", "endfor": ")*"}.get(
+        word, r"[\s\S]*?"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -92,20 +93,8 @@ def generated_pages(
 def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
     overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
-    speeds = load_speeds(root, [model.key for model in index.models])
-    shared = {
-        "index": index,
-        "loads": bare_name_loads(index),
-        # Each variant's page, relative to models/: pages link to one another through it.
-        "pages": {
-            model.key: c.variant_page(model).removeprefix(f"{MODELS_DIR}/")
-            for c in index.collections
-            for model in c.models
-        },
-        "timm_version": installed_version("timm"),
-        # Measured speed, one result file per device and setting (benchmarks/).
-        "speeds": speeds,
-    }
+    shared = page_context(root, index)
+    speeds = shared["speeds"]
     pages = []
     for collection in index.collections:
         header = page_header(
@@ -135,6 +124,23 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
         index=index, rows=rows, charts=explorer_charts(rows, speeds), speeds=speeds
     )
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
+
+
+def page_context(root: Path, index: ModelIndex) -> dict[str, Any]:
+    """What every generated page's template sees beside its own collection and variant."""
+    return {
+        "index": index,
+        "loads": bare_name_loads(index),
+        # Each variant's page, relative to models/: pages link to one another through it.
+        "pages": {
+            model.key: c.variant_page(model).removeprefix(f"{MODELS_DIR}/")
+            for c in index.collections
+            for model in c.models
+        },
+        "timm_version": installed_version("timm"),
+        # Measured speed, one result file per device and setting (benchmarks/).
+        "speeds": load_speeds(root, [model.key for model in index.models]),
+    }
 
 
 def bare_name_loads(index: ModelIndex) -> dict[str, str]:
