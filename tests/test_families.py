@@ -59,7 +59,7 @@ class FamiliesRun:
         self.project = root / "project"
         self.site = root / "site"
         self.report_path = root / "report.json"
-        copy_project(self.project)
+        copy_project(self.project, slim=True)
         self.new = {model_id: _run(self.project, "new", model_id, "--collection", COLLECTION) for model_id in FAMILIES}
         self.built = build(self.project, self.site)
         self.check = _run(

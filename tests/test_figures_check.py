@@ -64,45 +64,48 @@ def _line_of(project: Path, text: str) -> int:
         ("File Size: 18820223", "File Size: 19820223", "saves to 18874543 bytes (+5.0%, more than 1% off"),
     ],
 )
-def test_each_figure_that_differs_is_reported_at_its_line(project_copy: Path, old: str, new: str, says: str) -> None:
-    (problem,) = _problems_after(project_copy, old, new)
-    line = _line_of(project_copy, new)
-    column = (project_copy / FILE).read_text().splitlines()[line - 1].index(": ") + 3
+def test_each_figure_that_differs_is_reported_at_its_line(
+    slim_project_copy: Path, old: str, new: str, says: str
+) -> None:
+    (problem,) = _problems_after(slim_project_copy, old, new)
+    line = _line_of(slim_project_copy, new)
+    column = (slim_project_copy / FILE).read_text().splitlines()[line - 1].index(": ") + 3
     assert problem.startswith(f"{FILE}:{line}:{column}: ")
     assert says in problem
 
 
-def test_a_file_size_within_one_percent_holds(project_copy: Path) -> None:
-    assert _problems_after(project_copy, "File Size: 18820223", "File Size: 18900000") == []
+def test_a_file_size_within_one_percent_holds(slim_project_copy: Path) -> None:
+    assert _problems_after(slim_project_copy, "File Size: 18820223", "File Size: 18900000") == []
 
 
-def test_a_tag_the_model_lacks_fails_at_its_item(project_copy: Path) -> None:
-    (problem,) = _problems_after(project_copy, "    - RELU6\n", "    - RELU6\n    - Squeeze-and-Excitation Block\n")
-    line = _line_of(project_copy, "- Squeeze-and-Excitation Block")
+def test_a_tag_the_model_lacks_fails_at_its_item(slim_project_copy: Path) -> None:
+    added = "    - RELU6\n    - Squeeze-and-Excitation Block\n"
+    (problem,) = _problems_after(slim_project_copy, "    - RELU6\n", added)
+    line = _line_of(slim_project_copy, "- Squeeze-and-Excitation Block")
     assert problem.startswith(
         f"{FILE}:{line}:7: Metadata.Architecture of tf_efficientnet_lite0.in1k lists "
         "'Squeeze-and-Excitation Block', but timm 1.0.31 builds tf_efficientnet_lite0 without it"
     )
 
 
-def test_an_unknown_tag_is_refused_by_validate_naming_the_known_ones(project_copy: Path) -> None:
+def test_an_unknown_tag_is_refused_by_validate_naming_the_known_ones(slim_project_copy: Path) -> None:
     # The vocabulary is closed, so validate refuses a tag no module graph can show (and text that is not a tag).
-    path = project_copy / FILE
+    path = slim_project_copy / FILE
     path.write_text(path.read_text(encoding="utf-8").replace("    - RELU6\n", "    - RELU6\n    - Attention\n", 1))
     with pytest.raises(IndexProblems) as refused:
-        load_index(project_copy, check_timm=False)
+        load_index(slim_project_copy, check_timm=False)
     (problem,) = refused.value.problems
-    assert (problem.line, problem.col) == (_line_of(project_copy, "- Attention"), 7)
+    assert (problem.line, problem.col) == (_line_of(slim_project_copy, "- Attention"), 7)
     assert "is 'Attention', which is not one of 1x1 Convolution" in problem.message and "CondConv" in problem.message
 
 
-def test_a_block_no_tag_names_fails(project_copy: Path) -> None:
-    (problem,) = _problems_after(project_copy, "    - RELU6\n", "")
+def test_a_block_no_tag_names_fails(slim_project_copy: Path) -> None:
+    (problem,) = _problems_after(slim_project_copy, "    - RELU6\n", "")
     assert "does not name 'RELU6', which the module graph shows" in problem
 
 
-def test_a_code_link_to_another_line_fails(project_copy: Path) -> None:
-    (problem,) = _problems_after(project_copy, "efficientnet.py#L2633", "efficientnet.py#L2600")
+def test_a_code_link_to_another_line_fails(slim_project_copy: Path) -> None:
+    (problem,) = _problems_after(slim_project_copy, "efficientnet.py#L2633", "efficientnet.py#L2600")
     assert re.search(
         r"Code of tf_efficientnet_lite0.in1k is \S+#L2600, but timm 1.0.31 defines the variant at \S+#L2633", problem
     )
@@ -115,9 +118,9 @@ def _modelsite(project: Path, *arguments: str) -> subprocess.CompletedProcess[st
 
 
 @pytest.mark.check
-def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) -> None:
+def test_new_registers_a_model_so_that_build_and_check_pass(slim_project_copy: Path) -> None:
     created = _modelsite(
-        project_copy,
+        slim_project_copy,
         "new",
         "resnet10t.c3_in1k",
         "--collection",
@@ -127,30 +130,30 @@ def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) 
     )
     assert created.returncode == 0, created.stderr
     assert "resnet10t.c3_in1k: model_index/resnet.yaml created with collection" in created.stdout
-    validated = _modelsite(project_copy, "validate")
+    validated = _modelsite(slim_project_copy, "validate")
     assert validated.returncode == 0, validated.stdout
     assert "TODO placeholders left to fill in" in validated.stderr
 
     built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(project_copy / "site")],
-        cwd=project_copy,
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(slim_project_copy / "site")],
+        cwd=slim_project_copy,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert built.returncode == 0, built.stderr
-    page = (project_copy / "site" / "models" / "resnet" / "resnet10t.c3_in1k" / "index.html").read_text()
+    page = (slim_project_copy / "site" / "models" / "resnet" / "resnet10t.c3_in1k" / "index.html").read_text()
     assert "resnet10t.c3_in1k" in page and "not given" in page and "TODO" not in page
 
-    checked = _modelsite(project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
+    checked = _modelsite(slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "docs/models/resnet/resnet10t.c3_in1k.md" in checked.stderr
 
-    path = project_copy / "model_index" / "resnet.yaml"
+    path = slim_project_copy / "model_index" / "resnet.yaml"
     text = path.read_text()
     measured = found(r"FLOPs: (\d+)", text)[1]
     path.write_text(text.replace(f"FLOPs: {measured}", "FLOPs: 1000", 1))
-    broken = _modelsite(project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
+    broken = _modelsite(slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
     assert broken.returncode == 1
     assert (
         f"Metadata.FLOPs of resnet10t.c3_in1k is 1000, but the model does {measured} multiply-accumulates"
@@ -158,28 +161,28 @@ def test_new_registers_a_model_so_that_build_and_check_pass(project_copy: Path) 
     )
 
 
-def test_new_appends_a_second_tag_of_an_architecture_and_refuses_a_registered_one(project_copy: Path) -> None:
+def test_new_appends_a_second_tag_of_an_architecture_and_refuses_a_registered_one(slim_project_copy: Path) -> None:
     again = _modelsite(
-        project_copy, "new", "tf_efficientnet_b0.aa_in1k", "--collection", "model_index/tf-efficientnet.yaml"
+        slim_project_copy, "new", "tf_efficientnet_b0.aa_in1k", "--collection", "model_index/tf-efficientnet.yaml"
     )
     assert again.returncode == 1
     assert "tf_efficientnet_b0.aa_in1k is already registered in model_index/tf-efficientnet.yaml:" in again.stderr
-    first = _modelsite(project_copy, "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml")
+    first = _modelsite(slim_project_copy, "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml")
     assert first.returncode == 0, first.stderr
-    path = project_copy / "model_index" / "resnet.yaml"
+    path = slim_project_copy / "model_index" / "resnet.yaml"
     before = path.read_text()
     # A second tag of the same architecture is a variant of its own, appended to the file.
-    second = _modelsite(project_copy, "new", "resnet18.a2_in1k", "--collection", "model_index/resnet.yaml")
+    second = _modelsite(slim_project_copy, "new", "resnet18.a2_in1k", "--collection", "model_index/resnet.yaml")
     assert second.returncode == 0, second.stderr
     after = path.read_text()
     assert after.startswith(before) and after.count("- Name: resnet18\n") == 2
-    index = load_index(project_copy)
+    index = load_index(slim_project_copy)
     for key in ("resnet18.a1_in1k", "resnet18.a2_in1k"):
         model = index.model(key)
         assert figure_problems(model, measure(model.key)) == []
 
 
-def test_new_refuses_an_unknown_model_and_changes_nothing(project_copy: Path) -> None:
-    result = _modelsite(project_copy, "new", "tf_efficientnet_b99", "--collection", "model_index/new.yaml")
+def test_new_refuses_an_unknown_model_and_changes_nothing(slim_project_copy: Path) -> None:
+    result = _modelsite(slim_project_copy, "new", "tf_efficientnet_b99", "--collection", "model_index/new.yaml")
     assert result.returncode == 1 and "has no model 'tf_efficientnet_b99'" in result.stderr
-    assert not (project_copy / "model_index" / "new.yaml").exists()
+    assert not (slim_project_copy / "model_index" / "new.yaml").exists()

@@ -161,7 +161,7 @@ def hostile_project(target: Path) -> Path:
     """A copy of the project whose index also holds every inert attack, one collection file each."""
     from tests.conftest import copy_project
 
-    copy_project(target)
+    copy_project(target, slim=True)
     for case in INERT:
         shutil.copy2(case.path, target / "model_index" / f"{case.slug}.yaml")
     return target
@@ -252,24 +252,24 @@ HOSTILE_PAGES = {
 
 @pytest.mark.build
 @pytest.mark.parametrize("name", HOSTILE_PAGES)
-def test_a_hand_written_page_cannot_reach_the_interpreter(project_copy: Path, tmp_path: Path, name: str) -> None:
+def test_a_hand_written_page_cannot_reach_the_interpreter(slim_project_copy: Path, tmp_path: Path, name: str) -> None:
     text, message = HOSTILE_PAGES[name]
-    (project_copy / "docs" / name).write_text(text, encoding="utf-8")
-    result = build(project_copy, tmp_path / "site")
+    (slim_project_copy / "docs" / name).write_text(text, encoding="utf-8")
+    result = build(slim_project_copy, tmp_path / "site")
     assert result.returncode != 0, "the build rendered a hostile page"
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
 
 
 @pytest.mark.build
-def test_a_page_s_front_matter_is_printed_as_text(project_copy: Path, tmp_path: Path) -> None:
+def test_a_page_s_front_matter_is_printed_as_text(slim_project_copy: Path, tmp_path: Path) -> None:
     payload = '<img src=x onerror="window.__pwned=1">'
-    (project_copy / "docs" / "front.md").write_text(
+    (slim_project_copy / "docs" / "front.md").write_text(
         f"---\ntitle: 'Front {payload}'\nsubtitle: '{payload}'\ndescription: '\"><script>window.__pwned=1</script>'\n"
         "---\n\nNo heading here: the title comes from the front matter.\n",
         encoding="utf-8",
     )
-    result = build(project_copy, tmp_path / "site")
+    result = build(slim_project_copy, tmp_path / "site")
     assert result.returncode == 0, result.stderr
     source = (tmp_path / "site" / "front" / "index.html").read_text(encoding="utf-8")
     assert live_markup(source) == []
@@ -280,13 +280,13 @@ def test_a_page_s_front_matter_is_printed_as_text(project_copy: Path, tmp_path: 
 
 @pytest.mark.build
 @pytest.mark.parametrize("where", ["docs/leak.txt", "runnable_examples/leak.py", "docs/secrets"])
-def test_a_link_out_of_the_project_is_never_published(project_copy: Path, tmp_path: Path, where: str) -> None:
+def test_a_link_out_of_the_project_is_never_published(slim_project_copy: Path, tmp_path: Path, where: str) -> None:
     secret = tmp_path / "secrets"
     secret.mkdir()
     (secret / "id_rsa").write_text("TOPSECRET", encoding="utf-8")
     target = secret if where.endswith("secrets") else secret / "id_rsa"
-    (project_copy / where).symlink_to(target)
-    result = build(project_copy, tmp_path / "site")
+    (slim_project_copy / where).symlink_to(target)
+    result = build(slim_project_copy, tmp_path / "site")
     assert result.returncode != 0
     assert "outside the project; the site publishes the files it serves" in result.stdout + result.stderr
     assert not any("TOPSECRET" in p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*") if p.is_file())

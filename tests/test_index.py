@@ -48,7 +48,12 @@ def test_positions_point_at_the_figures() -> None:
     assert text.strip().startswith("FLOPs:")
 
 
-@pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)
+# One tag per architecture: the tags of an architecture share its graph, and `make check` (and CI's sweep)
+# compares the figures of every tag; this keeps `make test` within its time.
+ONE_TAG_EACH = list({model.name: model for model in reversed(INDEX.models)}.values())[::-1]
+
+
+@pytest.mark.parametrize("model", ONE_TAG_EACH, ids=lambda m: m.key)
 def test_figures_match_the_real_model(model) -> None:
     assert [str(p) for p in figure_problems(model, measure(model.key))] == []
 
