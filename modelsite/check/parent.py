@@ -82,7 +82,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
             channels = (spec_file.fileno(), results_file.fileno())
             process = subprocess.Popen(
                 isolation().wrap(
-                    options.root,
+                    needed_folders(options),
                     [sys.executable, "-X", "faulthandler", "-m", "modelsite.check.child", *map(str, channels)],
                 ),
                 cwd=workdir,
@@ -111,30 +111,35 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
 class Isolation:
     """How a page's interpreter is kept from seeing the rest of the machine's processes."""
 
-    # The command that wraps the interpreter (empty: none); the project's root follows it.
+    # The command that wraps the interpreter (empty: none); the folders to keep in sight follow it, then `--`.
     command: tuple[str, ...]
     # What the report and the summary say of it.
     description: str
 
-    def wrap(self, root: Path, argv: list[str]) -> list[str]:
-        """ARGV run inside the isolation, for the project at ROOT."""
-        return [*self.command, str(root), *argv] if self.command else argv
+    def wrap(self, folders: list[Path], argv: list[str]) -> list[str]:
+        """ARGV run inside the isolation, with FOLDERS (the project, the interpreter's) still in sight."""
+        if not self.command:
+            return argv
+        return [*self.command, *dict.fromkeys(str(folder.resolve()) for folder in folders), "--", *argv]
 
 
 # User, PID and mount namespaces of its own: the page's /proc shows only its own processes, so it cannot read
 # the environment of the check, of CI's shell or of any other process through /proc/PID/environ; and its /tmp
 # is its own, empty, so it cannot reach another page's run. It starts in /tmp/page. (Mapped to root inside
 # the namespace, which only that needs: mounting the page's /tmp. Outside it stays the caller's user.)
-# A project that itself lies under /tmp (a CI checkout, a test's copy) stays reachable: the old /tmp is
-# bound aside in /dev/shm, the project's folder alone bound back into the new /tmp, and the aside removed.
-_ISOLATED_SHELL = """root=$1; shift
-case "$root" in
-  /tmp/*)
-    keep=$(mktemp -d /dev/shm/modelsite-tmp.XXXXXX) && mount --bind /tmp "$keep" &&
-    mount -t tmpfs tmpfs /tmp && mkdir -p "$root" && mount --bind "$keep${root#/tmp}" "$root" &&
-    umount -l "$keep" && rmdir "$keep" ;;
-  *) mount -t tmpfs tmpfs /tmp ;;
-esac && mkdir -p /tmp/page && cd /tmp/page && exec "$@"
+# What the interpreter needs that may itself lie under /tmp (a CI checkout, a test's copy, a virtual environment
+# there) stays reachable: the old /tmp is bound aside in /dev/shm, each such folder alone is bound back into the
+# new /tmp, and the aside is removed. The folders come first, then `--`, then the command.
+_ISOLATED_SHELL = """keep=$(mktemp -d /dev/shm/modelsite-tmp.XXXXXX) && mount --bind /tmp "$keep" &&
+mount -t tmpfs tmpfs /tmp || exit 97
+while [ "$1" != "--" ]; do
+  case "$1" in
+    /tmp/*) mkdir -p "$1" && mount --bind "$keep${1#/tmp}" "$1" || exit 97 ;;
+  esac
+  shift
+done
+shift
+umount -l "$keep" && rmdir "$keep" && mkdir -p /tmp/page && cd /tmp/page && exec "$@"
 """
 _UNSHARE = (
     "unshare",
@@ -156,7 +161,7 @@ def isolation() -> Isolation:
     """The isolation this machine allows, found once: util-linux unshare where user namespaces work."""
     if shutil.which("unshare"):
         try:
-            probe = subprocess.run([*_UNSHARE, "/", "true"], capture_output=True, timeout=20)
+            probe = subprocess.run([*_UNSHARE, "--", "true"], capture_output=True, timeout=20)
             if probe.returncode == 0:
                 return Isolation(_UNSHARE, "own PID namespace and /tmp")
             why = probe.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["unshare failed"]
@@ -179,6 +184,20 @@ def _spec(page: Page, options: RunOptions) -> dict[str, Any]:
             {"number": b.number, "code": b.code, "filename": block_filename(page, b)} for b in page.runnable_blocks
         ],
     }
+
+
+def needed_folders(options: RunOptions) -> list[Path]:
+    """What a page's interpreter reads: the project, its cache, this package, and Python's own prefixes."""
+    options.cache_dir.mkdir(parents=True, exist_ok=True)  # Bound into the page's view, so it must exist.
+    folders = [
+        options.root,
+        options.cache_dir,
+        Path(__file__).resolve().parents[2],
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.executable).parent,
+    ]
+    return [folder for folder in folders if folder.is_dir()]
 
 
 def cpu_only_under_cuda(device: str, devices: dict[str, Any] | None) -> str | None:
