@@ -51,7 +51,8 @@ def copy_project(target: Path, slim: bool = False) -> Path:
         for path in (target / "model_index").glob("*.yaml"):
             if path.name not in SEED_COLLECTIONS:
                 path.unlink()
-        shutil.rmtree(target / "benchmarks", ignore_errors=True)
+        for results in (target / "benchmarks").glob("*.csv"):
+            results.unlink()
     return target
 
 
