@@ -239,7 +239,10 @@ def test_cli_exits_zero_on_the_real_index() -> None:
 
 def test_cli_prints_path_line_col_and_exits_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 1.5"), encoding="utf-8")
+    # Read with the whole index, which registers every EfficientNet tag: the entry is a ResNet's, so that its one
+    # problem is the crop.
+    entry = VALID_ENTRY.replace("tf_efficientnet_b8", "resnet18").replace("ap_in1k", "a1_in1k")
+    bad.write_text(entry.replace("Crop Pct: 0.954", "Crop Pct: 1.5"), encoding="utf-8")
     result = run_cli("validate", str(bad), cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
