@@ -37,9 +37,13 @@ def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
     blocks = []
     for block in result.blocks:
         twin = by_block.get((block.position, block.code_sha256))
-        compared = block.status == "passed" and twin is not None and twin.status == "passed"
-        illustrative = any("illustrative" in check.options for check in block.checks + twin.checks) if twin else True
-        if compared and not illustrative and twin is not None and not outputs_agree(twin.stdout, block.stdout):
+        # Only blocks that passed on both devices, and whose output is a promise (not illustrative), compare.
+        comparable = (
+            twin is not None
+            and block.status == twin.status == "passed"
+            and not any("illustrative" in check.options for check in block.checks + twin.checks)
+        )
+        if comparable and twin is not None and not outputs_agree(twin.stdout, block.stdout):
             message = (
                 f"prints other output on {result.environment.get('device', 'this device')} than on "
                 f"{reference.device} ({where}); numbers may differ by {TOLERANCE[0]:g} + {TOLERANCE[1]:g}·|x|:\n"

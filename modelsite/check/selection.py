@@ -68,16 +68,21 @@ def variant_pages(index: ModelIndex | None) -> dict[str, Model]:
     }
 
 
-def estimated_seconds(page: Page, index: ModelIndex | None) -> float:
-    """A page's duration before any run recorded it."""
-    flops = {model.key: model.figures.get("FLOPs", 0) for model in (index.models if index else ())}
-    gflops = sum(float(flops.get(name, 0)) for name in page.models) / 1e9
+def model_flops(index: ModelIndex | None) -> dict[str, float]:
+    """Each variant's FLOPs by key."""
+    return {model.key: float(model.figures.get("FLOPs", 0)) for model in (index.models if index else ())}
+
+
+def estimated_seconds(page: Page, flops: dict[str, float]) -> float:
+    """A page's duration before any run recorded it, from the FLOPs (by key) of the models it runs."""
+    gflops = sum(flops.get(name, 0.0) for name in page.models) / 1e9
     return _BASE_SECONDS + _SECONDS_PER_GFLOP * gflops
 
 
 def shard_pages(pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None) -> list[Page]:
     """The pages of SHARD, in page order: LPT over recorded durations, else estimates."""
-    seconds = {page.path: recorded.get(page.path) or estimated_seconds(page, index) for page in pages}
+    flops = model_flops(index)
+    seconds = {page.path: recorded.get(page.path) or estimated_seconds(page, flops) for page in pages}
     loads = [0.0] * shard.count
     owner: dict[str, int] = {}
     # Ties in duration break by path, so every shard of a sweep computes the same split.

@@ -119,16 +119,20 @@ def _model_json(row: Row) -> dict[str, Any]:
     return data
 
 
+def _point(row: Row, x: float, y: float, detail: str, series: dict[str, int]) -> Point:
+    """ROW as a chart point linked to its page; links are relative to the explorer at /models/."""
+    key = row.model.key
+    return Point(x=x, y=y, label=key, href=f"../{row.link}", series=series[row.collection.name], detail=detail, key=key)
+
+
 def _speed_chart(rows: list[Row], bench: BenchFile, series: dict[str, int], names: list[str]) -> Markup:
     points = [
-        Point(
-            x=speed.throughput,
-            y=top1[0],
-            label=row.model.key,
-            href=f"../{row.link}",
-            series=series[row.collection.name],
-            detail=f"top-1 {top1[0]} %, {speed.throughput:.1f} images/s at batch size {speed.throughput_batch_size}",
-            key=row.model.key,
+        _point(
+            row,
+            speed.throughput,
+            top1[0],
+            f"top-1 {top1[0]} %, {speed.throughput:.1f} images/s at batch size {speed.throughput_batch_size}",
+            series,
         )
         for row in rows
         if (top1 := row.top1) is not None and (speed := bench.row(row.model.key)) is not None
@@ -147,30 +151,19 @@ def explorer_charts(rows: list[Row], speeds: list[BenchFile] | None = None) -> d
     throughput measured in each result file (`speed:PATH`)."""
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
-    # Links are relative to the explorer at /models/.
     cost = [
-        Point(
-            x=row.model.figures["Parameters"] / 1e6,
-            y=row.model.figures["FLOPs"] / 1e9,
-            label=row.model.key,
-            href=f"../{row.link}",
-            series=series[row.collection.name],
-            detail=f"{row.model.figures['Parameters'] / 1e6:.2f} M parameters, "
+        _point(
+            row,
+            row.model.figures["Parameters"] / 1e6,
+            row.model.figures["FLOPs"] / 1e9,
+            f"{row.model.figures['Parameters'] / 1e6:.2f} M parameters, "
             f"{row.model.figures['FLOPs'] / 1e9:.3f} G MACs at {row.model.figures['Image Size']} px",
-            key=row.model.key,
+            series,
         )
         for row in rows
     ]
     accuracy = [
-        Point(
-            x=row.model.figures["FLOPs"] / 1e9,
-            y=top1[0],
-            label=row.model.key,
-            href=f"../{row.link}",
-            series=series[row.collection.name],
-            detail=f"top-1 {top1[0]} %, {top1[1]}",
-            key=row.model.key,
-        )
+        _point(row, row.model.figures["FLOPs"] / 1e9, top1[0], f"top-1 {top1[0]} %, {top1[1]}", series)
         for row in rows
         if (top1 := row.top1) is not None
     ]
