@@ -87,6 +87,15 @@ def test_the_workflow_sweeps_the_site_in_shards_and_merges_their_reports() -> No
     assert shards == list(range(1, count + 1))
     run = next(step["run"] for step in sweep["steps"] if "hooks/ci.sh" in step.get("run", ""))
     assert f"--shard ${{{{ matrix.shard }}}}/{count}" in run and "--no-site" in run
+    # Weekly, the shards probe every deploy path of every variant (YAML reads the key `on` as true).
+    triggers = workflow.get("on", workflow.get(True))
+    assert triggers["schedule"][0]["cron"]
+    assert "--deploy ${{ github.event_name == 'schedule' && 'full' || 'auto' }}" in run
     assert merge["needs"] == "sweep"
     merging = next(step["run"] for step in merge["steps"] if "merge-reports" in step.get("run", ""))
     assert "shards/*/check.json" in merging and "mkdocs build --strict" in merging
+    # Every shard balances by the durations the last merge saved, so that their splits agree.
+    saved = next(step for step in merge["steps"] if step.get("uses", "").startswith("actions/cache/save"))
+    restored = next(step for step in sweep["steps"] if step.get("uses", "").startswith("actions/cache/restore"))
+    assert saved["with"]["path"] == restored["with"]["path"] == ".modelsite-cache/sweep-durations.json"
+    assert restored["with"]["restore-keys"] == saved["with"]["key"].split("$")[0]

@@ -69,6 +69,9 @@ class FamiliesRun:
             "cpu",
             "--jobs",
             "2",
+            # The deploy code and probes (minutes per family on two cores) run in the sweep, not here.
+            "--deploy",
+            "skip",
             "--only",
             *FAMILIES,
             "--report",

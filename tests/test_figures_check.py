@@ -145,7 +145,9 @@ def test_new_registers_a_model_so_that_build_and_check_pass(slim_project_copy: P
     page = (slim_project_copy / "site" / "models" / "resnet" / "resnet10t.c3_in1k" / "index.html").read_text()
     assert "resnet10t.c3_in1k" in page and "not given" in page and "TODO" not in page
 
-    checked = _modelsite(slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
+    checked = _modelsite(
+        slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu", "--deploy", "skip"
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "docs/models/resnet/resnet10t.c3_in1k.md" in checked.stderr
 
@@ -153,7 +155,9 @@ def test_new_registers_a_model_so_that_build_and_check_pass(slim_project_copy: P
     text = path.read_text()
     measured = found(r"FLOPs: (\d+)", text)[1]
     path.write_text(text.replace(f"FLOPs: {measured}", "FLOPs: 1000", 1))
-    broken = _modelsite(slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu")
+    broken = _modelsite(
+        slim_project_copy, "check", "--only", "resnet10t.c3_in1k", "--device", "cpu", "--deploy", "skip"
+    )
     assert broken.returncode == 1
     assert (
         f"Metadata.FLOPs of resnet10t.c3_in1k is 1000, but the model does {measured} multiply-accumulates"

@@ -57,7 +57,9 @@ def test_collection_page_links_every_variant_with_its_figures(collection) -> Non
             assert f"{figure} " in row, f"{figure} of {model.key} is missing from its row"
         assert f"`{model.tag}`" in row and megabytes(model.figures["File Size"]) in row
         assert f'data-variant="{model.key}"' in row
-    assert not python_blocks(page), "the overview carries no code: each variant's page does"
+    # The overview's only code is its Deploy section's, for the collection's cheapest variant.
+    assert python_blocks(page) == python_blocks(page[page.index("## Deploy") :]) and len(python_blocks(page)) == 5
+    assert f'timm.create_model("{collection.deploy_model.key}", pretrained=True)' in python_blocks(page)[0]
 
 
 @pytest.mark.parametrize("model", INDEX.models, ids=lambda m: m.key)

@@ -18,12 +18,19 @@ from modelsite.check.selection import (
     changed_variants,
     estimated_seconds,
     model_flops,
+    overview_pages,
+    plan_digest,
+    read_durations,
     sample_pages,
     shard_models,
     shard_pages,
+    shard_plan,
     variant_pages,
+    with_deploy,
+    write_durations,
 )
 from modelsite.core.blocks import CodeBlock, Page
+from modelsite.core.compatibility import PATH_KEYS, QUICK_PATH_KEYS, deploy_paths, is_probe_path
 from modelsite.core.report import PageResult, Report, ReportError, merge_shards, new_report, read_report, write_report
 from modelsite.index import load_index
 from tests.conftest import ROOT
@@ -31,13 +38,15 @@ from tests.conftest import ROOT
 INDEX = load_index(ROOT, check_timm=False)
 
 
-def _pages() -> list[Page]:
-    """A page per variant, as discovery finds them, and two hand-written pages."""
+def _pages(deploy: tuple[str, ...] = QUICK_PATH_KEYS) -> list[Page]:
+    """A page per variant and per collection, as discovery finds them, a hand-written page, and the probes."""
     block = (CodeBlock(1, "print(1)\n", 1, None),)
-    pages = [Page("docs/getting-started.md", block), Page("docs/models/tf-efficientnet/index.md", block)]
+    pages = [Page("docs/getting-started.md", block)]
+    for path, model in overview_pages(INDEX).items():
+        pages.append(Page(path, block, generated=True, models=(model.key,)))
     for path, model in variant_pages(INDEX).items():
         pages.append(Page(path, block, generated=True, models=(model.name, model.key)))
-    return pages
+    return with_deploy(pages, INDEX, deploy)
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
@@ -55,7 +64,7 @@ def test_shards_are_balanced_by_recorded_seconds_first() -> None:
     pages = _pages()
     recorded = {page.path: 10.0 for page in pages}
     heavy = pages[5].path
-    recorded[heavy] = 1000.0
+    recorded[heavy] = 100_000.0
     first = shard_pages(pages, Shard(1, 2), recorded, INDEX)
     second = shard_pages(pages, Shard(2, 2), recorded, INDEX)
     # The one long page has a shard to itself, near enough: the other takes every other page.
@@ -94,10 +103,34 @@ def test_the_sample_has_every_collection_and_every_kind_of_page() -> None:
     kept = [variants[page.path] for page in sample if page.path in variants]
     assert {model.collection for model in kept} == {collection.name for collection in INDEX.collections}
     # The hand-written pages are always there, and a 21k head and a 12k head each bring their own page.
-    assert {"docs/getting-started.md", "docs/models/tf-efficientnet/index.md"} <= {page.path for page in sample}
+    assert "docs/getting-started.md" in {page.path for page in sample}
     label_sets = {model.figures["Label Set"] for model in kept}
     assert label_sets == {model.figures["Label Set"] for model in INDEX.models}
-    assert len(sample) < len(pages) / 2
+    assert len(sample) < len(pages) / 4
+    # The deploy code is one template for every collection: the cheapest overview runs it, with its probe.
+    overviews = overview_pages(INDEX)
+    chosen = [page.path for page in sample if page.path in overviews]
+    cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key))
+    assert len(chosen) == 1 and overviews[chosen[0]] == cheapest
+    assert [page.path for page in sample if is_probe_path(page.path)] == [f"deploy/{cheapest.key}"]
+
+
+def test_deploy_adds_a_probe_per_variant_and_skip_drops_the_deploy_code() -> None:
+    with_probes = _pages()
+    probes = [page for page in with_probes if is_probe_path(page.path)]
+    assert [page.models for page in probes] == [(model.key,) for model in INDEX.models]
+    assert all(f"main({page.models[0]!r}, {QUICK_PATH_KEYS!r})" in page.blocks[0].code for page in probes)
+    skipped = {page.path for page in _pages(deploy=())}
+    assert not any(is_probe_path(path) for path in skipped)
+    assert not skipped & set(overview_pages(INDEX))
+    assert set(variant_pages(INDEX)) <= skipped
+
+
+def test_deploy_modes_name_their_paths() -> None:
+    assert deploy_paths("auto", "cpu") == deploy_paths("quick", "cuda") == QUICK_PATH_KEYS
+    assert deploy_paths("auto", "cuda") == deploy_paths("full", "cpu") == PATH_KEYS
+    assert deploy_paths("skip", "cuda") == ()
+    assert "compile" in PATH_KEYS and "compile" not in QUICK_PATH_KEYS
 
 
 def test_changed_since_finds_new_and_edited_entries_only(tmp_path: Path) -> None:
@@ -124,7 +157,8 @@ def test_changed_since_finds_new_and_edited_entries_only(tmp_path: Path) -> None
     keys = changed_variants(project, edited, "HEAD")
     assert keys == {"tf_efficientnet_lite0.in1k"}
     assert [page.path for page in changed_pages(_pages(), edited, keys)] == [
-        "docs/models/tf-efficientnet-lite/tf_efficientnet_lite0.in1k.md"
+        "docs/models/tf-efficientnet-lite/tf_efficientnet_lite0.in1k.md",
+        "deploy/tf_efficientnet_lite0.in1k",
     ]
     with pytest.raises(SelectionError, match="no-such-revision"):
         changed_variants(project, INDEX, "no-such-revision")
@@ -163,3 +197,37 @@ def read_report_of(folder: Path, report: Report) -> Report:
     path = folder / "r.json"
     write_report(path, report)
     return read_report(path)
+
+
+def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: Path) -> None:
+    """What a sweep run shard after shard on one machine used to do: each shard balanced by the durations the
+    one before it had just recorded, so 22 pages ran twice and 36 never. Now the split comes from the last
+    whole sweep's durations, which no shard writes, and merge-reports holds the shards to one split."""
+    pages = _pages()
+    plans = {
+        durations: shard_plan(pages, 2, recorded, INDEX)
+        for durations, recorded in (("none", {}), ("some", {pages[3].path: 10_000.0}))
+    }
+    assert plan_digest(plans["none"]) != plan_digest(plans["some"])
+    one = replace(_report("docs/a.md", ()), shard="1/2", shard_plan=plan_digest(plans["none"]))
+    two = replace(_report("docs/b.md", ()), shard="2/2", shard_plan=plan_digest(plans["some"]))
+    with pytest.raises(ReportError, match="split the pages differently"):
+        merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", two)])
+    with pytest.raises(ReportError, match=r"shard 2/2 is missing"):
+        merge_shards([(tmp_path / "1.json", one)])
+    agreeing = replace(two, shard_plan=one.shard_plan)
+    merged = merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", agreeing)])
+    assert merged.shard == merged.shard_plan == "" and len(merged.pages) == 2
+    # The digest survives the report's JSON.
+    assert read_report_of(tmp_path, one).shard_plan == one.shard_plan
+
+
+def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "sweep-durations.json"
+    assert read_durations(path) == {}
+    write_durations(path, [PageResult("docs/a.md", "passed", 12.5, ()), PageResult("docs/b.md", "passed", 3.0, ())])
+    cached = PageResult("docs/a.md", "passed", 0.1, (), cached=True)
+    write_durations(path, [cached, PageResult("docs/c.md", "failed", 7.0, ())])
+    assert read_durations(path) == {"docs/a.md": 12.5, "docs/b.md": 3.0, "docs/c.md": 7.0}
+    path.write_text("not json")
+    assert read_durations(path) == {}

@@ -99,6 +99,12 @@ def main(argv: list[str]) -> int:
 def _leftover_threads(grace: float) -> list[threading.Thread]:
     """Non-daemon threads still alive after GRACE seconds: what would keep `python page.py` from ending."""
     deadline = time.monotonic() + grace
+    # Python's exit first runs threading's exit hooks, where concurrent.futures stops its idle workers
+    # (torch.compile leaves a pool of them), and only then waits for the threads left: so do we.
+    hooks = list(getattr(threading, "_threading_atexits", []))
+    stopping = threading.Thread(target=lambda: [hook() for hook in reversed(hooks)], daemon=True)
+    stopping.start()
+    stopping.join(grace)
     for thread in threading.enumerate():
         if thread is not threading.main_thread() and not thread.daemon:
             thread.join(max(0.0, deadline - time.monotonic()))

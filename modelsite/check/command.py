@@ -8,6 +8,7 @@ import math
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -18,12 +19,12 @@ from modelsite.check.offline import fixture_digest, web_fixtures
 from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
 from modelsite.check.selection import SelectionError, Shard
 from modelsite.core.blocks import Page
+from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
 from modelsite.core.report import (
     PageResult,
-    ReportError,
     merged,
     new_report,
     read_report,
@@ -104,6 +105,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hold each block's output to the same block's output in REPORT (a CPU run's): text exactly, "
         "numbers within the tolerance docs/checking.md states",
     )
+    parser.add_argument(
+        "--deploy",
+        choices=DEPLOY_MODES,
+        default="auto",
+        help="the deploy paths probed for each variant's compatibility table (docs/deploy.md): quick (ONNX, "
+        "onnxruntime, TorchScript), full (also torch.compile and bf16 autocast), or skip (no probe, and no "
+        "collection page's deploy code); auto (default) is full on a GPU and quick on the CPU",
+    )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument(
         "--online",
@@ -163,10 +172,14 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
 
     models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
-    pages = [page for page in discover(project, index, use_cache=not args.no_cache) if _page_selected(page, args.only)]
+    # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
+    # on, and it runs nothing, so reusing it cannot hide a failure.
+    discovered = discover(project, index, use_cache=True)
+    found = selection.with_deploy(discovered, index, deploy_paths(args.deploy, device))
+    pages = [page for page in found if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
-    models, pages = _narrowed(args, project, index, models, pages, err)
+    models, pages, plan = _narrowed(args, project, index, models, pages, err)
 
     mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
     for problem in mismatches:
@@ -201,6 +214,11 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     report = new_report(
         results, mismatches, [m.key for m in models], device, args.online, jobs=budget.jobs, threads=budget.threads
     )
+    if args.shard:
+        report = replace(report, shard=str(args.shard), shard_plan=plan)
+    elif not args.only and not args.sample:
+        # A whole sweep: what the next sweep's shards balance by.
+        selection.write_durations(project.sweep_durations, results)
     # The build shows each block's output from the latest report; see modelsite.site.outputs.
     latest = project.latest_report
     write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))
@@ -218,8 +236,9 @@ def _narrowed(
     models: list[Model],
     pages: list[Page],
     err: TextIO,
-) -> tuple[list[Model], list[Page]]:
-    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard."""
+) -> tuple[list[Model], list[Page], str]:
+    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard; and the digest of the
+    shards' split (empty without --shard)."""
     if args.changed_since and not args.sample:
         raise CheckError("--changed-since adds to --sample; give both")
     if args.sample:
@@ -233,22 +252,13 @@ def _narrowed(
         print(f"sample: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
-        chosen = selection.shard_pages(pages, args.shard, _recorded_seconds(project), index)
+        recorded = selection.read_durations(project.sweep_durations)
+        plan = selection.shard_plan(pages, args.shard.count, recorded, index)
+        chosen = [page for page in pages if plan[page.path] == args.shard.number]
         models = selection.shard_models(models, pages, args.shard, chosen)
         print(f"shard {args.shard}: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
-        pages = chosen
-    return models, pages
-
-
-def _recorded_seconds(project: Project) -> dict[str, float]:
-    """Each page's duration in the latest report, where it ran there (not reused from the cache)."""
-    if not project.latest_report.is_file():
-        return {}
-    try:
-        report = read_report(project.latest_report)
-    except ReportError:
-        return {}
-    return {page.path: page.seconds for page in report.pages if not page.cached and page.seconds > 0}
+        return models, chosen, selection.plan_digest(plan)
+    return models, pages, ""
 
 
 def resolve_device(requested: str) -> str:

@@ -230,6 +230,7 @@ def child_environment(options: RunOptions, caller: dict[str, str] | None = None)
     for name in THREAD_VARIABLES:
         environment[name] = str(options.threads)
     environment["MPLBACKEND"] = "Agg"
+    environment["TORCHINDUCTOR_CACHE_DIR"] = str(options.cache_dir / "inductor")
     environment["PYTHONUNBUFFERED"] = "1"
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(Path(__file__).resolve().parents[2]), caller.get("PYTHONPATH", "")])

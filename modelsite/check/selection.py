@@ -2,18 +2,25 @@
 every page and template at least once, and the variants changed since a git revision.
 
 - `--shard K/N` splits the page runs into N shards of about equal duration: the longest first, each to the
-  shard with the least time so far (LPT). A page's duration is its last recorded one (the latest report)
-  where known, else an estimate from the FLOPs of the models it runs. A model's figures are checked in the
+  shard with the least time so far (LPT). A page's duration is the one recorded by the last whole sweep
+  (Project.sweep_durations, which shards never write) where known, else an estimate from the FLOPs of
+  the models it runs. Each shard's report carries a digest of the whole split, and `merge-reports`
+  refuses shards that split differently or a sweep with a shard missing. A model's figures are checked in the
   shard that runs its variant page; models no page runs go to shard 1. Every shard of a sweep computes the
   same split, so the N reports together cover everything once (`modelsite merge-reports`).
-- `--sample` takes every page that is not a variant page, and the cheapest variant pages (by FLOPs) that
+- `--sample` takes every hand-written page and example, and the cheapest variant pages (by FLOPs) that
   between them cover every collection and every kind of page (label set, feature maps or none), since
-  those change which code blocks the templates render.
-- `--changed-since REV` adds the variant pages whose index entry is new or differs from the one at REV.
+  those change which code blocks the templates render. Of the collection overviews, whose deploy code is
+  one template for every collection, it takes the cheapest, with its variant's deploy probe.
+- `--changed-since REV` adds the variant pages and deploy probes whose index entry is new or differs from
+  the one at REV.
+- `--deploy skip` leaves out the probes and the overviews (their code is the deploy code).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import subprocess
 import tarfile
@@ -23,9 +30,13 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from modelsite.check.deploy import probe_page
 from modelsite.core.blocks import Page
+from modelsite.core.compatibility import is_probe_path, probe_page_path
 from modelsite.core.errors import ModelsiteError
+from modelsite.core.files import write_text_atomically
 from modelsite.core.project import DOCS_DIR
+from modelsite.core.report import PageResult
 from modelsite.index import Model, ModelIndex, load_index
 
 # A page whose duration was never recorded: a fixed cost (interpreter, imports, build of the model) and a
@@ -79,43 +90,112 @@ def estimated_seconds(page: Page, flops: dict[str, float]) -> float:
     return _BASE_SECONDS + _SECONDS_PER_GFLOP * gflops
 
 
-def shard_pages(pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None) -> list[Page]:
-    """The pages of SHARD, in page order: LPT over recorded durations, else estimates."""
+def shard_plan(
+    pages: list[Page], count: int, recorded: Mapping[str, float], index: ModelIndex | None
+) -> dict[str, int]:
+    """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else estimates."""
     flops = model_flops(index)
     seconds = {page.path: recorded.get(page.path) or estimated_seconds(page, flops) for page in pages}
-    loads = [0.0] * shard.count
+    loads = [0.0] * count
     owner: dict[str, int] = {}
     # Ties in duration break by path, so every shard of a sweep computes the same split.
     for page in sorted(pages, key=lambda page: (-seconds[page.path], page.path)):
-        lightest = min(range(shard.count), key=lambda number: (loads[number], number))
-        owner[page.path] = lightest
+        lightest = min(range(count), key=lambda number: (loads[number], number))
+        owner[page.path] = lightest + 1
         loads[lightest] += seconds[page.path]
-    return [page for page in pages if owner[page.path] == shard.number - 1]
+    return owner
+
+
+def plan_digest(plan: Mapping[str, int]) -> str:
+    """The same for every shard of one sweep, and different when two shards split the pages differently."""
+    return hashlib.sha256(json.dumps(sorted(plan.items())).encode()).hexdigest()[:16]
+
+
+def shard_pages(pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None) -> list[Page]:
+    """The pages of SHARD, in page order (see shard_plan)."""
+    plan = shard_plan(pages, shard.count, recorded, index)
+    return [page for page in pages if plan[page.path] == shard.number]
+
+
+def read_durations(path: Path) -> dict[str, float]:
+    """The page durations of the last whole sweep (Project.sweep_durations); none when there is no such file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float)) and v > 0}
+
+
+def write_durations(path: Path, pages: Iterable[PageResult]) -> None:
+    """Record the durations of PAGES that ran (not reused from the cache), over those recorded before."""
+    durations = read_durations(path)
+    durations.update({page.path: round(page.seconds, 2) for page in pages if not page.cached and page.seconds > 0})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, json.dumps(durations, indent=1, sort_keys=True) + "\n")
 
 
 def shard_models(models: list[Model], all_pages: list[Page], shard: Shard, chosen: list[Page]) -> list[Model]:
-    """The models whose figures SHARD checks: those named by a page it runs; the rest in shard 1."""
-    named_anywhere = {name for page in all_pages for name in page.models}
-    named_here = {name for page in chosen for name in page.models}
+    """The models whose figures SHARD checks: each in the shard of the first page naming it (its overview, its
+    variant page or its probe); the models no page names in shard 1."""
+    first_page: dict[str, str] = {}
+    for page in all_pages:
+        for name in page.models:
+            first_page.setdefault(name, page.path)
+    here = {page.path for page in chosen}
     return [
-        model for model in models if model.key in named_here or (shard.number == 1 and model.key not in named_anywhere)
+        model
+        for model in models
+        if first_page.get(model.key) in here or (shard.number == 1 and model.key not in first_page)
     ]
 
 
+def overview_pages(index: ModelIndex | None) -> dict[str, Model]:
+    """`docs/models/SLUG/index.md` -> the variant its deploy code runs."""
+    if index is None:
+        return {}
+    return {
+        f"{DOCS_DIR}/{collection.page}": collection.deploy_model
+        for collection in index.collections
+        if collection.deploy_model is not None
+    }
+
+
+def with_deploy(pages: list[Page], index: ModelIndex | None, paths: tuple[str, ...]) -> list[Page]:
+    """PAGES with a deploy probe of PATHS for each variant after them; without the overviews when PATHS is empty."""
+    if not paths:
+        overviews = overview_pages(index)
+        return [page for page in pages if page.path not in overviews]
+    return pages + [probe_page(model.key, paths) for model in (index.models if index else ())]
+
+
 def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
-    """Every page that is not a variant page, and the cheapest variant pages that between them cover each
-    collection and each kind of page; in page order."""
+    """Every hand-written page and example, the cheapest variant pages that between them cover each collection
+    and each kind of page, and the cheapest overview with its variant's probe; in page order."""
     variants = variant_pages(index)
+    overviews = overview_pages(index)
     seen: set[object] = set()
     chosen: set[str] = set()
     candidates = [page for page in pages if page.path in variants]
-    for page in sorted(candidates, key=lambda page: (variants[page.path].figures.get("FLOPs", 0), page.path)):
+    for page in sorted(candidates, key=lambda page: (_flops(variants[page.path]), page.path)):
         model = variants[page.path]
         marks = {("collection", model.collection), ("kind", page_kind(model))}
         if not marks <= seen:
             chosen.add(page.path)
             seen |= marks
-    return [page for page in pages if page.path not in variants or page.path in chosen]
+    present = [page for page in pages if page.path in overviews]
+    if present:
+        cheapest = min(present, key=lambda page: (_flops(overviews[page.path]), page.path))
+        chosen |= {cheapest.path, probe_page_path(overviews[cheapest.path].key)}
+    generated = set(variants) | set(overviews)
+    return [
+        page for page in pages if page.path in chosen or (page.path not in generated and not is_probe_path(page.path))
+    ]
+
+
+def _flops(model: Model) -> float:
+    return float(model.figures.get("FLOPs", 0))
 
 
 def page_kind(model: Model) -> tuple[object, ...]:
@@ -134,8 +214,10 @@ def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:
 
 
 def changed_pages(pages: Iterable[Page], index: ModelIndex, keys: set[str]) -> list[Page]:
+    """The variant pages and deploy probes of the variants KEYS."""
     by_page = variant_pages(index)
-    return [page for page in pages if page.path in by_page and by_page[page.path].key in keys]
+    probes = {probe_page_path(key) for key in keys}
+    return [page for page in pages if (page.path in by_page and by_page[page.path].key in keys) or page.path in probes]
 
 
 def _index_at(root: Path, revision: str) -> ModelIndex | None:

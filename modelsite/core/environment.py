@@ -44,6 +44,8 @@ SET_VARIABLES = {
     "PYTHONUNBUFFERED": "1: output arrives in order",
     "MPLBACKEND": "Agg: plots render without a display",
     "CUDA_VISIBLE_DEVICES": "empty under --device cpu: no GPU is visible",
+    "TORCHINDUCTOR_CACHE_DIR": "torch.compile's cache, in the project's cache folder: a page's own temporary "
+    "folder is gone after it, so a second run on the same machine compiles from this cache",
     **{
         name: "the page's share of the cores (cores // jobs, at least 1), so that pages run side by side "
         "never oversubscribe the machine"

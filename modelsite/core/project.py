@@ -77,6 +77,12 @@ class Project:
         override = os.environ.get(REPORT_ENVIRONMENT_VARIABLE)
         return Path(override) if override else self.root / LATEST_REPORT
 
+    @property
+    def sweep_durations(self) -> Path:
+        """Each page's duration in the last whole sweep: what `--shard` balances by. Only a whole check and
+        `merge-reports` write it, never a shard, so every shard of a sweep computes the same split."""
+        return self.cache_dir / "sweep-durations.json"
+
     def runnable_examples(self) -> list[Path]:
         """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
         examples = sorted(p for p in self.examples_dir.glob("*.py") if p.is_file())

@@ -120,6 +120,9 @@ class Report:
     # Pages run at once, and CPU threads each page was given (0: not recorded, a report of before).
     jobs: int = 0
     threads: int = 0
+    # For a shard of a sweep: "K/N", and a digest of the whole split, the same in every shard of one sweep.
+    shard: str = ""
+    shard_plan: str = ""
 
 
 def new_report(
@@ -175,6 +178,7 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
     if not reports:
         raise ReportError("no reports to merge")
     first_path, first = reports[0]
+    _same_sweep(reports)
     seen: dict[str, Path] = {}
     for path, report in reports:
         for label, value in (("device", report.device), ("versions", dict(report.versions))):
@@ -192,7 +196,29 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
     merged_report = first
     for _, report in reports[1:]:
         merged_report = merged(merged_report, report)
-    return replace(merged_report, finished_at=max(report.finished_at for _, report in reports))
+    return replace(merged_report, finished_at=max(report.finished_at for _, report in reports), shard="", shard_plan="")
+
+
+def _same_sweep(reports: list[tuple[Path, Report]]) -> None:
+    """Shards of one sweep: one split (else pages ran twice or never), and every shard of it exactly once."""
+    sharded = [(path, report) for path, report in reports if report.shard]
+    if not sharded:
+        return
+    first_path, first = sharded[0]
+    for path, report in reports:
+        if report.shard_plan != first.shard_plan:
+            raise ReportError(
+                f"{path} and {first_path} split the pages differently, so some pages ran in two shards and some in "
+                "none: the shards did not start from the same durations "
+                "(.modelsite-cache/sweep-durations.json); run every shard from one copy of it"
+            )
+    count = int(first.shard.split("/")[1])
+    numbers = sorted(int(report.shard.split("/")[0]) for _, report in sharded)
+    missing = sorted(set(range(1, count + 1)) - set(numbers))
+    if missing:
+        raise ReportError(
+            f"shard {', '.join(f'{number}/{count}' for number in missing)} is missing: merge every shard of the sweep"
+        )
 
 
 # Names and messages ---------------------------------------------------------------------------
@@ -279,6 +305,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "figures": [problem.as_dict() for problem in report.figures],
         "jobs": report.jobs,
         "threads": report.threads,
+        "shard": report.shard,
+        "shard_plan": report.shard_plan,
     }
 
 
@@ -340,6 +368,8 @@ def report_from_json(data: Any) -> Report:
         figures=tuple(_figure(problem) for problem in _list(top, "figures")),
         jobs=int(top.get("jobs") or 0),
         threads=int(top.get("threads") or 0),
+        shard=str(top.get("shard") or ""),
+        shard_plan=str(top.get("shard_plan") or ""),
     )
 
 

@@ -226,6 +226,14 @@ class Collection:
         """Its overview page, under docs/ (never written there; its address is models/SLUG/)."""
         return f"{MODELS_DIR}/{self.slug}/index.md"
 
+    @property
+    def deploy_model(self) -> Model | None:
+        """The variant whose deploy code the overview shows and checks: the cheapest (by FLOPs), so that every
+        collection's deploy paths run in the check at the least cost; the table covers the others."""
+        if not self.models:
+            return None
+        return min(self.models, key=lambda model: (float(model.figures.get("FLOPs", 0)), model.key))
+
     def variant_page(self, model: Model) -> str:
         """MODEL's page, under docs/ (its address: models/SLUG/NAME.TAG/)."""
         return f"{MODELS_DIR}/{self.slug}/{model.key}.md"

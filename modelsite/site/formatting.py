@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from modelsite.core import figures
+from modelsite.core.compatibility import DEPLOY_PATHS
 from modelsite.core.figures import FIGURES, Figure
 from modelsite.site import escape
 
@@ -123,4 +124,4 @@ FILTERS: dict[str, Callable[..., object]] = {
     "sources_cell": sources_cell,
 }
 # Names every template may read.
-GLOBALS: dict[str, object] = {"figures": FIGURES}
+GLOBALS: dict[str, object] = {"figures": FIGURES, "deploy_paths": DEPLOY_PATHS}

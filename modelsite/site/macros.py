@@ -29,6 +29,7 @@ def define_env(env: Any) -> None:
     # Each macro writes Markdown of its own (its data escaped inside): Markup, printed as it is.
     env.macro(lambda: Markup(schema_reference()), "schema_reference")
     env.macro(lambda: Markup(environment_table()), "environment_table")
+    env.macro(lambda: Markup(deploy_paths_table()), "deploy_paths_table")
     env.macro(lambda yaml_text: Markup(validation_example(root, str(yaml_text))), "validation_example")
     env.macro(lambda: Markup(failure_example(root, env.variables["index"])), "failure_example")
     env.macro(lambda model_id, collection: Markup(entry_yaml(model_id, collection, root)), "new_entry_example")
@@ -135,6 +136,18 @@ def environment_table() -> str:
     rows += [f"| `{name}` | the caller, when set | {why} |" for name, why in PASSED_VARIABLES.items()]
     rows += [f"| `{name}` | the check | {why} |" for name, why in SET_VARIABLES.items()]
     rows.append("| `NAME` of `--pass-env NAME` | the caller | whatever the runner hands on, one variable at a time |")
+    return "\n".join(rows)
+
+
+def deploy_paths_table() -> str:
+    """The deploy paths the probe tries, in its order, from modelsite.core.compatibility."""
+    from modelsite.core.compatibility import DEPLOY_PATHS
+
+    rows = ["| Path | What the probe does | Under |", "| --- | --- | --- |"]
+    rows += [
+        f"| {path.title} | {path.how} | {'`--deploy full`' if path.full else '`--deploy quick` and `full`'} |"
+        for path in DEPLOY_PATHS
+    ]
     return "\n".join(rows)
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelsite.core.blocks import BLOCK_ATTRIBUTE, CodeBlock, block_id, code_digest, python_blocks
+from modelsite.core.compatibility import Compatibility, is_probe_path, parse_probe_output
 from modelsite.core.report import Report, failure_messages, read_report
 
 NOT_VERIFIED = "not yet verified"
@@ -66,6 +67,14 @@ class BlockOutcome:
 
 
 @dataclass(frozen=True)
+class FoundCompatibility:
+    """A variant's deploy paths as a probe of the report found them, and what ran the probe."""
+
+    compatibility: Compatibility
+    stamp: Stamp
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """The blocks and models of the newest check report, indexed for the build."""
 
@@ -77,6 +86,8 @@ class CheckReport:
     models_checked: frozenset[str]
     figure_problems: dict[str, tuple[str, ...]]
     finished_at: str
+    # variant key -> its deploy probe's findings (modelsite.check.deploy).
+    compatibility: dict[str, FoundCompatibility] = field(default_factory=dict)
 
     def outcome(self, page_path: str, block: CodeBlock) -> BlockOutcome | None:
         """BLOCK's result; an embedded example's is that of the example run alone."""
@@ -107,6 +118,7 @@ def load_report(path: Path) -> CheckReport | None:
 def _indexed(path: Path, report: Report) -> CheckReport:
     blocks: dict[tuple[str, int, str], BlockOutcome] = {}
     runs: dict[str, tuple[str, tuple[str, ...]]] = {}
+    compatibility: dict[str, FoundCompatibility] = {}
     for page in report.pages:
         environment = page.environment
         stamp = Stamp(
@@ -132,6 +144,10 @@ def _indexed(path: Path, report: Report) -> CheckReport:
                 ),
             )
         runs[page.path] = (page.status, tuple(digests))
+        printed = next((block.stdout for block in page.blocks if block.number == 1), "")
+        found = parse_probe_output(printed) if is_probe_path(page.path) else None
+        if found is not None:
+            compatibility[found.model] = FoundCompatibility(found, stamp)
     problems: dict[str, list[str]] = {}
     for problem in report.figures:
         problems.setdefault(problem.model, []).append(str(problem))
@@ -142,6 +158,7 @@ def _indexed(path: Path, report: Report) -> CheckReport:
         models_checked=frozenset(report.models_checked),
         figure_problems={model: tuple(found) for model, found in problems.items()},
         finished_at=report.finished_at,
+        compatibility=compatibility,
     )
 
 

@@ -93,7 +93,7 @@ def generated_pages(
 def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
     overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
-    shared = page_context(root, index)
+    shared = page_context(root, index, report)
     speeds = shared["speeds"]
     pages = []
     for collection in index.collections:
@@ -126,9 +126,11 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
 
 
-def page_context(root: Path, index: ModelIndex) -> dict[str, Any]:
+def page_context(root: Path, index: ModelIndex, report: CheckReport | None = None) -> dict[str, Any]:
     """What every generated page's template sees beside its own collection and variant."""
     return {
+        # Each variant's deploy paths, as the check's probes found them (modelsite.check.deploy).
+        "compatibility": report.compatibility if report else {},
         "index": index,
         "loads": bare_name_loads(index),
         # Each variant's page, relative to models/: pages link to one another through it.

@@ -1,0 +1,209 @@
+"""The deploy probe and its tables: a broken export reported with its error, too tight a tolerance failing,
+and each variant's table derived again here, independently, for two variants."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import timm
+import torch
+
+from modelsite.check.deploy import _held, export_onnx, first_line, probe
+from modelsite.core.compatibility import (
+    FAILS,
+    NOT_RUN,
+    QUICK_PATH_KEYS,
+    WORKAROUND,
+    WORKS,
+    Compatibility,
+    PathOutcome,
+    parse_probe_output,
+    probe_line,
+)
+from modelsite.core.report import read_report
+from modelsite.index import load_index
+from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp, load_report
+from modelsite.site.pages import generated_pages
+from tests.conftest import ROOT
+
+INDEX = load_index(ROOT, check_timm=False)
+
+
+class _Eigenvalues(torch.nn.Module):
+    """A classifier whose head takes eigenvalues: an op that no ONNX exporter translates."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        values = torch.linalg.eigvals(images[:, 0, :4, :4]).real
+        return values.sum(-1, keepdim=True).expand(-1, 10)
+
+
+def test_an_unsupported_op_fails_the_export_with_the_first_line_of_its_cause(tmp_path: Path) -> None:
+    model = _Eigenvalues().eval()
+    batch = torch.randn(2, 3, 8, 8)
+
+    def create(key: str, pretrained: bool = False, **options: Any) -> torch.nn.Module:
+        return _Eigenvalues()
+
+    outcome = export_onnx("eigenvalues.test", model, batch, tmp_path / "model.onnx", create, dynamo=True)
+    assert outcome.status == FAILS
+    # The exporter's wrapper names only its step; the table shows the cause, without terminal colours.
+    assert outcome.detail.startswith("ConversionError, caused by ")
+    assert "step 3/3" not in outcome.detail and "\x1b" not in outcome.detail
+    assert "eig" in outcome.detail.lower()
+    assert not (tmp_path / "model.onnx").exists()
+
+
+def test_too_tight_a_tolerance_fails_and_says_by_how_much() -> None:
+    eager = torch.tensor([[3.0, 2.0, 1.0, 0.5, 0.25, 0.1]])
+    nudged = eager + 1e-6
+    assert _held("onnxruntime", nudged, eager, 0.0).status == WORKS
+    tight = _held("onnxruntime", nudged, eager, 0.0, tolerance=(0.0, 0.0))
+    assert tight.status == FAILS
+    assert tight.detail == "max abs difference 1e-06, top-5 agreement 100%: beyond the allowed 0"
+    # The same top-5 in another order still agrees; another class in the top-5 does not.
+    swapped = eager.clone()
+    swapped[0, 4], swapped[0, 5] = 0.1, 0.25
+    differs = _held("onnxruntime", swapped, eager, 0.0, tolerance=(1.0, 0.0))
+    assert differs.status == FAILS and differs.detail.endswith("top-5 agreement 80%: the top-5 classes differ")
+
+
+def test_first_line_of_an_error_without_cause_keeps_its_type() -> None:
+    assert first_line(ValueError("\n  bad shape\nmore")) == "ValueError: bad shape"
+    assert first_line(RuntimeError()) == "RuntimeError"
+    assert len(first_line(RuntimeError("x" * 1000))) == 240
+
+
+def test_a_probe_line_round_trips_and_anything_else_is_no_result() -> None:
+    found = Compatibility("a.b", (PathOutcome("onnx", WORKAROUND, "opset 20, fixed batch", 1.5, "a fixed batch size"),))
+    assert parse_probe_output("progress\n" + probe_line(found) + "\n") == found
+    assert parse_probe_output("modelsite-deploy/1 {not json") is None
+    assert parse_probe_output('modelsite-deploy/1 {"model": "a.b", "outcomes": [{"path": "rm -rf"}]}') is None
+    assert parse_probe_output("nothing here") is None
+
+
+def _derived(key: str) -> dict[str, str]:
+    """The quick paths' statuses for KEY, found here with plain torch calls, not the probe's code."""
+    torch.manual_seed(0)
+    model = timm.create_model(key, pretrained=False).eval()
+    batch = torch.randn(2, *model.pretrained_cfg["input_size"])
+    statuses = {}
+    dynamic = ({0: torch.export.Dim("batch", min=1, max=1024)},)
+    try:
+        torch.onnx.export(model, (batch,), dynamo=True, dynamic_shapes=dynamic, verbose=False)
+        statuses["onnx"] = WORKS
+    except Exception:
+        torch.onnx.export(model, (batch,), dynamo=True, verbose=False)  # Raises if a fixed batch fails too.
+        statuses["onnx"] = WORKAROUND
+    statuses["onnxruntime"] = WORKS
+    try:
+        torch.onnx.export(
+            model, (batch,), os.devnull, dynamo=False, dynamic_axes={"x": {0: "b"}}, input_names=["x"], opset_version=17
+        )
+        statuses["onnx_legacy"] = WORKS
+    except Exception:
+        statuses["onnx_legacy"] = FAILS
+    torch.jit.script(model)
+    statuses["torchscript"] = WORKS
+    return statuses
+
+
+@pytest.mark.check
+def test_the_table_of_two_variants_is_what_plain_torch_finds(check_report: Path, tmp_path: Path) -> None:
+    """The sample's probe of the cheapest variant (every path works), and a CondConv variant probed here (whose
+    kernels, mixed per image, need a fixed batch for the ONNX export and fail the TorchScript-based exporter)."""
+    cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key)).key
+    condconv = "tf_efficientnet_cc_b0_4e.in1k"
+    report = tmp_path / "condconv.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelsite", "check", "--device", "cpu", "--no-cache"]
+        + ["--only", f"deploy/{condconv}", "--report", str(report)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "MODELSITE_CHECK_REPORT": str(tmp_path / "latest.json")},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert [page.path for page in read_report(report).pages] == [f"deploy/{condconv}"]
+
+    for key, path in ((cheapest, check_report), (condconv, report)):
+        indexed = load_report(path)
+        assert indexed is not None and key in indexed.compatibility, f"no probe of {key} in {path}"
+        found = indexed.compatibility[key].compatibility
+        statuses = {outcome.path: outcome.status for outcome in found.outcomes}
+        assert {path: statuses[path] for path in QUICK_PATH_KEYS} == _derived(key), key
+        assert statuses["compile"] == statuses["autocast"] == NOT_RUN  # --deploy auto is quick on the CPU.
+        onnx = found.outcome("onnx")
+        assert onnx is not None and onnx.detail.startswith("opset ")
+        runtime = found.outcome("onnxruntime")
+        assert runtime is not None and "top-5 agreement 100%" in runtime.detail
+    indexed = load_report(report)
+    assert indexed is not None
+    condconv_onnx = indexed.compatibility[condconv].compatibility.outcome("onnx")
+    assert condconv_onnx is not None and condconv_onnx.workaround is not None
+    assert condconv_onnx.workaround.startswith("a fixed batch size")
+
+
+def test_the_probe_in_process_fills_every_path_it_is_given() -> None:
+    """The probe's own order and marking, on the cheapest variant with random weights (no checkpoint)."""
+    cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key)).key
+
+    def create(key: str, pretrained: bool = False, **options: Any) -> torch.nn.Module:
+        return timm.create_model(key, pretrained=False, **options)
+
+    found = probe(cheapest, ("torchscript",), create=create)
+    assert [outcome.path for outcome in found.outcomes] == [
+        "onnx",
+        "onnx_legacy",
+        "onnxruntime",
+        "torchscript",
+        "compile",
+        "autocast",
+    ]
+    assert [outcome.status for outcome in found.outcomes] == [NOT_RUN] * 3 + [WORKS] + [NOT_RUN] * 2
+    assert json.loads(probe_line(found).split(" ", 1)[1])["model"] == cheapest
+
+
+def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None:
+    model, other = INDEX.collections[0].models[:2]
+    collection = INDEX.collection(model.collection)
+    hostile = "<script>alert(1)</script> | [x](javascript:alert(1))"
+    outcomes = [
+        PathOutcome(
+            "onnx", WORKAROUND, "opset 20, fixed batch", 1.0, "a fixed batch size; as is, it fails with: " + hostile
+        ),
+        PathOutcome("onnx_legacy", FAILS, hostile, 1.0),
+        PathOutcome("onnxruntime", WORKS, "max abs difference 1e-06, top-5 agreement 100%", 0.1),
+    ]
+    outcomes += [PathOutcome(path, NOT_RUN, "", 0.0) for path in ("torchscript", "compile", "autocast")]
+    stamp = Stamp("cpu", "2.14.1", "1.0.31", "2026-11-23T01:02:03+00:00", online=False)
+    report = CheckReport(
+        path=Path("report.json"),
+        blocks={},
+        runs={},
+        models_checked=frozenset(),
+        figure_problems={},
+        finished_at=stamp.ran_at,
+        compatibility={model.key: FoundCompatibility(Compatibility(model.key, tuple(outcomes)), stamp)},
+    )
+    pages = {page.src_uri: page.markdown for page in generated_pages(ROOT, INDEX, report)}
+    variant = pages[collection.variant_page(model)]
+    table = variant[variant.index("## Deploy") : variant.index("## Citation")]
+    assert "<script>" not in table and "](javascript:" not in table and "&#60;script&#62;" in table
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == 2 + 6 and all(row.count(" | ") == 2 for row in rows[2:])  # No cell split by a `|`.
+    assert ":material-wrench: works with a change | opset 20, fixed batch; needs a fixed batch size" in table
+    assert "| TorchScript | not run | only under `--deploy full`" in table
+    assert "2026-11-23, on cpu with torch\n2.14.1 and timm 1.0.31" in table
+    assert "*Not yet verified: no check has probed" in pages[collection.variant_page(other)]
+    overview = pages[collection.page]
+    assert (
+        "Changes the check found necessary" in overview and f"- `{model.key}`, ONNX export: a fixed batch" in overview
+    )
+    assert "<script>" not in overview
