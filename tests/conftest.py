@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import http.server
 import os
 import re
@@ -129,6 +130,15 @@ def check_report(real_site_check: SiteCheck) -> Path:
     return real_site_check.report
 
 
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Each file under FOLDER by its path, with its content's digest: whether a build wrote into it."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 @dataclass(frozen=True)
 class ServedSite:
     folder: Path
@@ -140,6 +150,7 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
     """The site built with `mkdocs build --strict` and the check's report, served on 127.0.0.1."""
     folder = tmp_path_factory.mktemp("site") / "site"
     environment = {**os.environ, "MODELSITE_CHECK_REPORT": str(check_report), "NO_MKDOCS_2_WARNING": "1"}
+    docs_before = tree_digest(ROOT / "docs")
     completed = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
         cwd=ROOT,
@@ -149,6 +160,8 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
         timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
+    assert "WARNING" not in completed.stderr, completed.stderr
+    assert tree_digest(ROOT / "docs") == docs_before, "the build changed docs/"
     with serve(folder) as site:
         yield site
 

@@ -51,7 +51,8 @@ class Visit:
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.dialogs: list[str] = []
-        self.context.route("**/*", self._route)
+        # Listening costs nothing per request; routing each one through Python cost a third of the time.
+        self.context.on("request", self._request)
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
@@ -65,13 +66,10 @@ class Visit:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(self.site.url) or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
+    def _request(self, request: Any) -> None:
+        url = request.url
+        if not url.startswith(self.site.url) and not url.startswith(("data:", "blob:")):
             self.outside.append(url)
-            route.abort()
 
     def open(self, path: str) -> Any:
         self.page.goto(self.site.url + path)

@@ -8,7 +8,6 @@ message. Marked `build` (each build takes seconds); all run on the CPU in `make 
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import re
@@ -21,7 +20,7 @@ import pytest
 
 from modelsite.index import load_index
 from modelsite.measure import measure
-from tests.conftest import ROOT
+from tests.conftest import ROOT, ServedSite
 
 pytestmark = pytest.mark.build
 
@@ -43,14 +42,6 @@ def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
 def page_text(page: Path) -> str:
     """What a reader sees of PAGE: its text without markup."""
     return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 class ExternalResources(HTMLParser):
@@ -83,14 +74,9 @@ class ExternalResources(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    docs_before = tree_digest(ROOT / "docs")
-    site = tmp_path_factory.mktemp("site")
-    result = build(ROOT, site)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
-    assert tree_digest(ROOT / "docs") == docs_before, "the build changed docs/"
-    return site
+def real_site(served_site: ServedSite) -> Path:
+    """The checkout's site as the browser tests see it: one `mkdocs build --strict` for both (see conftest)."""
+    return served_site.folder
 
 
 def test_every_collection_and_variant_gets_a_page(real_site: Path) -> None:
@@ -137,7 +123,8 @@ def test_the_add_a_variant_page_shows_real_validation_output(real_site: Path) ->
     assert "model_index/my-variants.yaml:11:5: unknown key 'Flops'" in text
 
 
-def test_a_new_collection_file_gets_its_page(project_copy: Path, tmp_path: Path) -> None:
+def test_a_new_collection_file_gets_its_page(slim_project_copy: Path, tmp_path: Path) -> None:
+    project_copy = slim_project_copy
     new = subprocess.run(
         [sys.executable, "-m", "modelsite", "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml"],
         cwd=project_copy,

@@ -17,6 +17,7 @@ from modelsite.check.selection import (
     changed_pages,
     changed_variants,
     estimated_seconds,
+    expected_seconds,
     model_flops,
     overview_pages,
     plan_digest,
@@ -78,6 +79,11 @@ def test_without_a_record_bigger_models_count_as_longer() -> None:
     large = pages["docs/models/tf-efficientnet/tf_efficientnet_b7.aa_in1k.md"]
     flops = model_flops(INDEX)
     assert estimated_seconds(large, flops) > estimated_seconds(small, flops) > 0
+    # A probe exports and runs its model several times, and an overview compiles it: both outlast its page.
+    expected = expected_seconds(list(pages.values()), {}, INDEX)
+    lite0 = "tf_efficientnet_lite0.in1k"
+    page = expected[f"docs/models/tf-efficientnet-lite/{lite0}.md"]
+    assert expected[f"deploy/{lite0}"] > page and expected["docs/models/tf-efficientnet-lite/index.md"] > page
 
 
 def test_each_model_is_checked_in_exactly_one_shard() -> None:

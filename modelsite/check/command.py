@@ -7,6 +7,7 @@ import fnmatch
 import math
 import re
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
@@ -196,7 +197,8 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         pass_env=tuple(args.pass_env),
         threads=budget.threads,
     )
-    results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err)
+    expected = selection.expected_seconds(pages, selection.read_durations(project.sweep_durations), index)
+    results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err, seconds=expected)
     if args.compare_with:
         reference = read_report(args.compare_with)
         results = [devices.held_to(result, reference, str(args.compare_with)) for result in results]
@@ -278,8 +280,16 @@ def resolve_device(requested: str) -> str:
     return "cpu"
 
 
-def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool, err: TextIO) -> list[PageResult]:
-    """Every page's result, in page order; pages that passed unchanged come from the cache."""
+def run_pages(
+    pages: list[Page],
+    options: RunOptions,
+    jobs: int,
+    use_cache: bool,
+    err: TextIO,
+    seconds: Mapping[str, float] | None = None,
+) -> list[PageResult]:
+    """Every page's result, in page order; pages that passed unchanged come from the cache. The longest pages
+    (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end."""
     digest = fixture_digest(web_fixtures(options.root))
     keys = {page.name: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
@@ -298,6 +308,7 @@ def run_pages(pages: list[Page], options: RunOptions, jobs: int, use_cache: bool
             finished(hit)
         else:
             to_run.append(page)
+    to_run.sort(key=lambda page: -(seconds or {}).get(page.path, 0.0))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(run_page, page, options): page for page in to_run}
         for future in as_completed(futures):

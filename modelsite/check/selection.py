@@ -43,6 +43,11 @@ from modelsite.index import Model, ModelIndex, load_index
 # cost per GFLOP of the models it runs, fitted roughly to the CPU runs of the EfficientNet pages.
 _BASE_SECONDS = 18.0
 _SECONDS_PER_GFLOP = 2.0
+# Measured on two cores, a thread per page: the probe of a 0.4 GFLOP variant took 45 s (quick paths), and
+# the deploy code of an overview, whose torch.compile starts from an empty cache, about 150 s.
+_PROBE_SECONDS = 45.0
+_PROBE_SECONDS_PER_GFLOP = 8.0
+_OVERVIEW_SECONDS = 150.0
 _SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
 
 
@@ -84,18 +89,27 @@ def model_flops(index: ModelIndex | None) -> dict[str, float]:
     return {model.key: float(model.figures.get("FLOPs", 0)) for model in (index.models if index else ())}
 
 
-def estimated_seconds(page: Page, flops: dict[str, float]) -> float:
-    """A page's duration before any run recorded it, from the FLOPs (by key) of the models it runs."""
+def estimated_seconds(page: Page, flops: dict[str, float], overviews: frozenset[str] = frozenset()) -> float:
+    """A page's duration before any run recorded it, from the FLOPs (by key) of the models it runs, and its kind:
+    a deploy probe exports and runs its model several times, and an overview's deploy code compiles it."""
     gflops = sum(flops.get(name, 0.0) for name in page.models) / 1e9
-    return _BASE_SECONDS + _SECONDS_PER_GFLOP * gflops
+    if is_probe_path(page.path):
+        return _PROBE_SECONDS + _PROBE_SECONDS_PER_GFLOP * gflops
+    base = _OVERVIEW_SECONDS if page.path in overviews else _BASE_SECONDS
+    return base + _SECONDS_PER_GFLOP * gflops
+
+
+def expected_seconds(pages: list[Page], recorded: Mapping[str, float], index: ModelIndex | None) -> dict[str, float]:
+    """Each page's recorded duration where there is one, else its estimate."""
+    flops, overviews = model_flops(index), frozenset(overview_pages(index))
+    return {page.path: recorded.get(page.path) or estimated_seconds(page, flops, overviews) for page in pages}
 
 
 def shard_plan(
     pages: list[Page], count: int, recorded: Mapping[str, float], index: ModelIndex | None
 ) -> dict[str, int]:
     """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else estimates."""
-    flops = model_flops(index)
-    seconds = {page.path: recorded.get(page.path) or estimated_seconds(page, flops) for page in pages}
+    seconds = expected_seconds(pages, recorded, index)
     loads = [0.0] * count
     owner: dict[str, int] = {}
     # Ties in duration break by path, so every shard of a sweep computes the same split.
