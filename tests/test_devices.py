@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from modelsite.check.devices import TOLERANCE, held_to, outputs_agree
-from modelsite.core.report import BlockResult, Held, PageResult, new_report
+from modelsite.core.report import BlockResult, Held, PageResult, new_report, write_report
+from modelsite.site.outputs import load_report, output_html
 
 
 def _page(device: str, *outputs: str, illustrative: bool = False) -> PageResult:
@@ -56,3 +60,29 @@ def test_illustrative_output_and_blocks_of_other_code_are_not_compared() -> None
         environment={"device": "cuda"},
     )
     assert held_to(changed, new_report([_page("cpu", "else\n")], [], [], "cpu", False), "r").status == "passed"
+
+
+def test_the_site_shows_each_device_s_output_under_the_block_with_its_stamp(tmp_path: Path) -> None:
+    """A GPU run held to a CPU report keeps the CPU's output of each block; the report carries it, and the build
+    puts both outputs under the block, each with its device and versions."""
+    cpu_page = replace(_page("cpu", "torch.Size([1, 3])\n", "<b>tench</b> 12.5%\n"), ran_at="2026-11-20T10:00:00+00:00")
+    cpu = replace(new_report([cpu_page], [], [], "cpu", False), versions={"torch": "2.14.1", "timm": "1.0.31"})
+    cuda = replace(_page("cuda", "torch.Size([1, 3])\n", "<b>tench</b> 12.5%\n"), ran_at="2026-11-21T10:00:00+00:00")
+    held = held_to(cuda, cpu, "cpu.json")
+    assert held.status == "passed"
+    assert [seen.device for block in held.blocks for seen in block.other_devices] == ["cpu", "cpu"]
+
+    path = tmp_path / "report.json"
+    write_report(path, replace(new_report([held], [], [], "cuda", False), versions={"torch": "2.11", "timm": "1.0.31"}))
+    report = load_report(path)
+    assert report is not None
+    outcome = report.blocks[("docs/page.md", 2, "code2")]
+    assert [(stamp.device, stamp.torch, printed) for stamp, printed in outcome.others] == [
+        ("cpu", "2.14.1", "<b>tench</b> 12.5%\n")
+    ]
+    shown = output_html(outcome, "")
+    assert shown.count('class="verified-output verified-output--passed"') == 2
+    first, second = shown.split("<strong>Output on cpu</strong>")
+    assert "· cuda ·" in first and "2026-11-21" in first
+    assert "· cpu · torch 2.14.1 · timm 1.0.31" in second and "2026-11-20" in second
+    assert "&lt;b&gt;tench&lt;/b&gt; 12.5%" in second and "<b>" not in shown

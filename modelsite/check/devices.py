@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from modelsite.check.expect import normalized, numbers_close
-from modelsite.core.report import BlockError, PageResult, Report, side_by_side
+from modelsite.core.report import BlockError, DeviceOutput, PageResult, Report, side_by_side
 
 # Absolute and relative tolerance for numbers printed by float32 code on the two devices.
 TOLERANCE = (1e-4, 1e-3)
@@ -34,9 +34,15 @@ def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
     if other is None:
         return result
     by_block = {(block.position, block.code_sha256): block for block in other.blocks}
+    versions = {key: str(other.environment.get(key) or reference.versions.get(key) or "?") for key in ("torch", "timm")}
     blocks = []
     for block in result.blocks:
         twin = by_block.get((block.position, block.code_sha256))
+        if twin is not None and twin.status == "passed":
+            # The site shows the reference device's output under the block too, with its own stamp.
+            ran_at = other.ran_at or reference.finished_at
+            seen = DeviceOutput(reference.device, twin.stdout, versions["torch"], versions["timm"], ran_at)
+            block = replace(block, other_devices=(*block.other_devices, seen))
         # Only blocks that passed on both devices, and whose output is a promise (not illustrative), compare.
         comparable = (
             twin is not None

@@ -56,6 +56,17 @@ class BlockError:
 
 
 @dataclass(frozen=True)
+class DeviceOutput:
+    """What the same block printed in another check's run, on another device (`check --compare-with`)."""
+
+    device: str
+    stdout: str
+    torch: str
+    timm: str
+    ran_at: str
+
+
+@dataclass(frozen=True)
 class BlockResult:
     """One block's outcome: passed, failed, skipped (excluded on purpose), example (runs alone) or not-run."""
 
@@ -76,6 +87,8 @@ class BlockResult:
     example: str | None = None
     # The block ran after an earlier block of the same run had failed: its result may follow from that.
     after_failure: bool = False
+    # The same block's output on the other devices the check covered, which the site shows beside this one.
+    other_devices: tuple[DeviceOutput, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -418,7 +431,13 @@ def _block(data: Any, path: str) -> BlockResult:
         code_sha256=str(block.get("code_sha256") or ""),
         example=_optional(block, "example", str),
         after_failure=bool(block.get("after_failure")),
+        other_devices=tuple(_device_output(item, path) for item in block.get("other_devices") or ()),
     )
+
+
+def _device_output(data: Any, path: str) -> DeviceOutput:
+    item = _mapping(data, f"another device's output of a block of {path}")
+    return DeviceOutput(**{name: _typed(item, name, str) for name in ("device", "stdout", "torch", "timm", "ran_at")})
 
 
 def _held(data: Any, path: str) -> Held:

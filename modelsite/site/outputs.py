@@ -64,6 +64,8 @@ class BlockOutcome:
     stamp: Stamp
     # It ran after an earlier block of its page failed.
     after_failure: bool = False
+    # The same block's output on each other device the check covered (`check --compare-with`), with its stamp.
+    others: tuple[tuple[Stamp, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,10 @@ def _indexed(path: Path, report: Report) -> CheckReport:
                     problem="\n".join(failure_messages(page, block)) or (block.skip_reason or ""),
                     stamp=stamp,
                     after_failure=block.after_failure,
+                    others=tuple(
+                        (Stamp(seen.device, seen.torch, seen.timm, seen.ran_at, report.online), seen.stdout)
+                        for seen in block.other_devices
+                    ),
                 ),
             )
         runs[page.path] = (page.status, tuple(digests))
@@ -219,7 +225,16 @@ def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
     if outcome.status == "passed":
         body = _pre(outcome.stdout) if outcome.stdout.strip() else None
         head = f"<strong>{'Output' if body else 'Ran without printing anything'}</strong>{after} · {stamp}"
-        return _box("passed", head, body)
+        # The output of every device the check covered, each under its own stamp: held to one another.
+        return _box("passed", head, body) + "".join(
+            _box(
+                "passed",
+                f"<strong>Output on {html.escape(other.device)}</strong>, held to the one above · "
+                f"{html.escape(other.text())}",
+                _pre(printed) if printed.strip() else None,
+            )
+            for other, printed in outcome.others
+        )
     if outcome.status == "failed":
         return _box(
             "failed",
