@@ -4,8 +4,8 @@
 The families cover each kind of model whose page must differ: CNNs with five and with four stages, ViTs
 (no stages: three maps at one stride), MobileNets and GhostNet (a head with its own hidden layer, so the
 embedding is not `num_features` wide), heads of 21k, 11k and 12k classes, a distilled head, NHWC feature
-maps (Swin) and map sides that are not the input over the stride (Inception). All in one project copy, one
-build and one check run. Marker: `check`.
+maps (Swin) and map sides that are not the input over the stride (Inception). All in one project copy (two
+collection files, filled side by side), one build and one check run. Marker: `check`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,9 @@ FAMILIES = {
     "convnext_nano.in12k": "ImageNet-12k",
     "levit_128s.fb_dist_in1k": "384-long vectors",
 }
-COLLECTION = "model_index/families.yaml"
+# Two collection files, so that two `modelsite new` run side by side (each appends to its own file).
+COLLECTIONS = ("model_index/families.yaml", "model_index/more-families.yaml")
+IN_COLLECTION = {model_id: COLLECTIONS[number % 2] for number, model_id in enumerate(FAMILIES)}
 
 
 def _run(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -60,7 +63,14 @@ class FamiliesRun:
         self.site = root / "site"
         self.report_path = root / "report.json"
         copy_project(self.project, slim=True)
-        self.new = {model_id: _run(self.project, "new", model_id, "--collection", COLLECTION) for model_id in FAMILIES}
+
+        def add(collection: str) -> dict[str, subprocess.CompletedProcess[str]]:
+            mine = [model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection]
+            return {model_id: _run(self.project, "new", model_id, "--collection", collection) for model_id in mine}
+
+        with ThreadPoolExecutor(max_workers=len(COLLECTIONS)) as pool:
+            added = list(pool.map(add, COLLECTIONS))
+        self.new = {model_id: added[COLLECTIONS.index(IN_COLLECTION[model_id])][model_id] for model_id in FAMILIES}
         self.built = build(self.project, self.site)
         self.check = _run(
             self.project,
@@ -98,7 +108,8 @@ def test_new_build_and_check_pass_for_the_family(families: FamiliesRun, model_id
     report = families.report()
     pages = report["pages"]
     assert isinstance(pages, list)
-    (run,) = [page for page in pages if page["path"] == f"docs/models/families/{model_id}.md"]
+    slug = Path(IN_COLLECTION[model_id]).stem
+    (run,) = [page for page in pages if page["path"] == f"docs/models/{slug}/{model_id}.md"]
     messages = [message for block in run["blocks"] for message in block["messages"]]
     assert run["status"] == "passed", "\n".join(messages)
     assert sum(block["status"] == "passed" for block in run["blocks"]) >= 5
@@ -106,7 +117,7 @@ def test_new_build_and_check_pass_for_the_family(families: FamiliesRun, model_id
     assert isinstance(figures, list)
     assert [problem for problem in figures if problem["model"] == model_id] == []
     # What the page tells a reader is what this kind of model is.
-    text = page_text(families.site / "models" / "families" / model_id / "index.html")
+    text = page_text(families.site / "models" / slug / model_id / "index.html")
     assert FAMILIES[model_id] in text, f"{FAMILIES[model_id]!r} is not on the page of {model_id}"
 
 

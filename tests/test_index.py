@@ -6,12 +6,16 @@ Parametrized over every registered model, as timm's tests are: the figures half 
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
 import pytest
 
 from modelsite.check.figures import figure_problems
 from modelsite.core.figures import FIGURES
+from modelsite.core.machine import available_cores
 from modelsite.index import index_files, load_index
-from modelsite.measure import measure
+from modelsite.measure import Measurement, measure
 from tests.conftest import ROOT
 
 INDEX = load_index(ROOT)
@@ -53,9 +57,18 @@ def test_positions_point_at_the_figures() -> None:
 ONE_TAG_EACH = list({model.name: model for model in reversed(INDEX.models)}.values())[::-1]
 
 
+@pytest.fixture(scope="module")
+def measured() -> dict[str, Measurement]:
+    """Every architecture measured once, on every core: a measurement runs in one thread (meta tensors)."""
+    keys = [model.key for model in ONE_TAG_EACH]
+    context = multiprocessing.get_context("spawn")  # Not fork: torch's threads do not survive it.
+    with ProcessPoolExecutor(max_workers=available_cores(), mp_context=context) as pool:
+        return dict(zip(keys, pool.map(measure, keys)))
+
+
 @pytest.mark.parametrize("model", ONE_TAG_EACH, ids=lambda m: m.key)
-def test_figures_match_the_real_model(model) -> None:
-    assert [str(p) for p in figure_problems(model, measure(model.key))] == []
+def test_figures_match_the_real_model(model, measured: dict[str, Measurement]) -> None:
+    assert [str(p) for p in figure_problems(model, measured[model.key])] == []
 
 
 def test_every_figure_names_its_source() -> None:
