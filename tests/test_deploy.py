@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import onnxruntime
 import pytest
 import timm
 import torch
@@ -84,20 +85,28 @@ def test_a_probe_line_round_trips_and_anything_else_is_no_result() -> None:
     assert parse_probe_output("nothing here") is None
 
 
-def _derived(key: str) -> dict[str, str]:
-    """The quick paths' statuses for KEY, found here with plain torch calls, not the probe's code."""
+def _derived(key: str, folder: Path) -> dict[str, str]:
+    """The quick paths' statuses for KEY, found here with plain torch and onnxruntime calls, not the probe's."""
     torch.manual_seed(0)
     model = timm.create_model(key, pretrained=False).eval()
     batch = torch.randn(2, *model.pretrained_cfg["input_size"])
+    with torch.no_grad():
+        eager = model(batch)
     statuses = {}
     dynamic = ({0: torch.export.Dim("batch", min=1, max=1024)},)
     try:
-        torch.onnx.export(model, (batch,), dynamo=True, dynamic_shapes=dynamic, verbose=False)
+        program = torch.onnx.export(model, (batch,), dynamo=True, dynamic_shapes=dynamic, verbose=False)
         statuses["onnx"] = WORKS
     except Exception:
-        torch.onnx.export(model, (batch,), dynamo=True, verbose=False)  # Raises if a fixed batch fails too.
+        program = torch.onnx.export(model, (batch,), dynamo=True, verbose=False)  # Raises if a fixed batch fails too.
         statuses["onnx"] = WORKAROUND
-    statuses["onnxruntime"] = WORKS
+    assert program is not None
+    program.save(str(folder / "derived.onnx"))
+    session = onnxruntime.InferenceSession(str(folder / "derived.onnx"), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(None, {session.get_inputs()[0].name: batch.numpy()})
+    close = (torch.as_tensor(logits) - eager).abs().max() <= 1e-4 + 1e-3 * eager.abs().max()
+    same_top5 = torch.equal(torch.as_tensor(logits).topk(5).indices.sort().values, eager.topk(5).indices.sort().values)
+    statuses["onnxruntime"] = WORKS if close and same_top5 else FAILS
     try:
         torch.onnx.export(
             model, (batch,), os.devnull, dynamo=False, dynamic_axes={"x": {0: "b"}}, input_names=["x"], opset_version=17
@@ -115,9 +124,9 @@ def _random_weights(key: str, pretrained: bool = False, **options: Any) -> torch
     return timm.create_model(key, pretrained=False, **options)
 
 
-def _agree_with_plain_torch(found: Compatibility) -> None:
+def _agree_with_plain_torch(found: Compatibility, folder: Path) -> None:
     statuses = {outcome.path: outcome.status for outcome in found.outcomes}
-    assert {path: statuses[path] for path in QUICK_PATH_KEYS} == _derived(found.model), found.model
+    assert {path: statuses[path] for path in QUICK_PATH_KEYS} == _derived(found.model, folder), found.model
     assert statuses["compile"] == statuses["autocast"] == NOT_RUN  # --deploy auto is quick on the CPU.
     onnx, runtime = found.outcome("onnx"), found.outcome("onnxruntime")
     assert onnx is not None and onnx.detail.startswith("opset ")
@@ -125,21 +134,23 @@ def _agree_with_plain_torch(found: Compatibility) -> None:
 
 
 @pytest.mark.check
-def test_the_check_s_table_of_the_cheapest_variant_is_what_plain_torch_finds(check_report: Path) -> None:
+def test_the_check_s_table_of_the_cheapest_variant_is_what_plain_torch_finds(
+    check_report: Path, tmp_path: Path
+) -> None:
     """The probe `make test`'s sample ran through the check: offline weights, its own interpreter, the report."""
     cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key)).key
     indexed = load_report(check_report)
     assert indexed is not None and cheapest in indexed.compatibility, f"no probe of {cheapest} in the sample"
-    _agree_with_plain_torch(indexed.compatibility[cheapest].compatibility)
+    _agree_with_plain_torch(indexed.compatibility[cheapest].compatibility, tmp_path)
     assert [path for path, _ in indexed.compatibility[cheapest].compatibility.workarounds] == []
 
 
-def test_a_condconv_table_is_what_plain_torch_finds() -> None:
+def test_a_condconv_table_is_what_plain_torch_finds(tmp_path: Path) -> None:
     """CondConv mixes its kernels per image: its ONNX export needs a fixed batch, and the TorchScript-based
     exporter fails on it. The probe, run here in-process, says so; plain torch calls find the same."""
     condconv = "tf_efficientnet_cc_b0_4e.in1k"
     found = probe(condconv, QUICK_PATH_KEYS, create=_random_weights)
-    _agree_with_plain_torch(found)
+    _agree_with_plain_torch(found, tmp_path)
     onnx = found.outcome("onnx")
     assert onnx is not None and onnx.workaround is not None and onnx.workaround.startswith("a fixed batch size")
     assert onnx.detail.endswith("fixed batch")
@@ -193,7 +204,7 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
     rows = [line for line in table.splitlines() if line.startswith("| ")]
     assert len(rows) == 2 + 6 and all(row.count(" | ") == 2 for row in rows[2:])  # No cell split by a `|`.
     assert ":material-wrench: works with a change | opset 20, fixed batch; needs a fixed batch size" in table
-    assert "| TorchScript | not run | only under `--deploy full`" in table
+    assert "| TorchScript | – not run | only under `--deploy full`" in table
     assert "2026-11-23, on cpu with torch\n2.14.1 and timm 1.0.31" in table
     assert "*Not yet verified: no check has probed" in pages[collection.variant_page(other)]
     overview = pages[collection.page]

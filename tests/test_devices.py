@@ -77,8 +77,8 @@ def test_the_site_shows_each_device_s_output_under_the_block_with_its_stamp(tmp_
     report = load_report(path)
     assert report is not None
     outcome = report.blocks[("docs/page.md", 2, "code2")]
-    assert [(stamp.device, stamp.torch, printed) for stamp, printed in outcome.others] == [
-        ("cpu", "2.14.1", "<b>tench</b> 12.5%\n")
+    assert [(stamp.device, stamp.torch, printed, held) for stamp, printed, held in outcome.others] == [
+        ("cpu", "2.14.1", "<b>tench</b> 12.5%\n", True)
     ]
     shown = output_html(outcome, "")
     assert shown.count('class="verified-output verified-output--passed"') == 2
@@ -86,3 +86,33 @@ def test_the_site_shows_each_device_s_output_under_the_block_with_its_stamp(tmp_
     assert "· cuda ·" in first and "2026-11-21" in first
     assert "· cpu · torch 2.14.1 · timm 1.0.31" in second and "2026-11-20" in second
     assert "&lt;b&gt;tench&lt;/b&gt; 12.5%" in second and "<b>" not in shown
+
+
+def _held_block(output: str, *statements: tuple[str, str]) -> BlockResult:
+    """A passed block whose `# prints` statements printed STATEMENTS' (actual, option) pairs."""
+    checks = tuple(
+        Held(number, number, "passed", actual, actual, (option,) if option else ())
+        for number, (actual, option) in enumerate(statements, start=1)
+    )
+    return BlockResult(1, "passed", stdout=output, position=1, code_sha256="code1", checks=checks)
+
+
+def test_a_block_with_prints_is_held_statement_by_statement_within_the_tolerance_each_states() -> None:
+    """The deploy code's mixed-precision block: bf16 moves logits by tenths (its `# prints[abs=0.5]` says so),
+    and the GPU alone prints a float16 line, which no `# prints` promises."""
+    cpu_block = _held_block(
+        "bfloat16: max abs difference 0.08\n", ("bfloat16: max abs difference 0.08", "abs=0.5"), ("loss 1.000", "")
+    )
+    cuda_block = _held_block(
+        "bfloat16: max abs difference 0.31\nfloat16: max abs difference 0.0100\n",
+        ("bfloat16: max abs difference 0.31", "abs=0.5"),
+        ("loss 1.000", ""),
+    )
+    page = PageResult("docs/page.md", "passed", 1.0, (cuda_block,), environment={"device": "cuda"})
+    cpu = new_report([replace(page, blocks=(cpu_block,), environment={"device": "cpu"})], [], [], "cpu", False)
+    assert held_to(page, cpu, "r").status == "passed"
+    # Beyond the stated tolerance, or another text, it fails.
+    far = _held_block("", ("bfloat16: max abs difference 0.91", "abs=0.5"), ("loss 1.000", ""))
+    assert held_to(replace(page, blocks=(far,)), cpu, "r").status == "failed"
+    other = _held_block("", ("bfloat16: max abs difference 0.31", "abs=0.5"), ("loss 1.500", ""))
+    assert held_to(replace(page, blocks=(other,)), cpu, "r").status == "failed"

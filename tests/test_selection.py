@@ -221,6 +221,10 @@ def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: 
         merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", two)])
     with pytest.raises(ReportError, match=r"shard 2/2 is missing"):
         merge_shards([(tmp_path / "1.json", one)])
+    with pytest.raises(ReportError, match=r"both shard 1/2"):
+        merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", replace(one, pages=()))])
+    with pytest.raises(ReportError, match=r"2.json is not a report of `modelsite check --shard K/N`"):
+        merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", _report("docs/b.md", ()))])
     agreeing = replace(two, shard_plan=one.shard_plan)
     merged = merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", agreeing)])
     assert merged.shard == merged.shard_plan == "" and len(merged.pages) == 2
@@ -232,8 +236,11 @@ def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Pa
     path = tmp_path / "cache" / "sweep-durations.json"
     assert read_durations(path) == {}
     write_durations(path, [PageResult("docs/a.md", "passed", 12.5, ()), PageResult("docs/b.md", "passed", 3.0, ())])
-    cached = PageResult("docs/a.md", "passed", 0.1, (), cached=True)
-    write_durations(path, [cached, PageResult("docs/c.md", "failed", 7.0, ())])
-    assert read_durations(path) == {"docs/a.md": 12.5, "docs/b.md": 3.0, "docs/c.md": 7.0}
+    # A result reused from the cache carries the duration of the run that made it.
+    cached = PageResult("docs/a.md", "passed", 11.0, (), cached=True)
+    write_durations(
+        path, [cached, PageResult("docs/c.md", "failed", 7.0, ()), PageResult("docs/d.md", "passed", 0, ())]
+    )
+    assert read_durations(path) == {"docs/a.md": 11.0, "docs/b.md": 3.0, "docs/c.md": 7.0}
     path.write_text("not json")
     assert read_durations(path) == {}

@@ -16,6 +16,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,19 @@ def probe_page(model_key: str, paths: tuple[str, ...]) -> Page:
 
 
 def main(model_key: str, paths: tuple[str, ...] = PATH_KEYS) -> None:
-    """Probe MODEL_KEY's PATHS on the device at hand and print the one result line."""
-    print(probe_line(probe(model_key, paths)))
+    """Probe MODEL_KEY's PATHS on the device at hand, printing the result line after each path: should the run
+    be stopped (its timeout, memory), the last line still holds every path finished before."""
+    probe(model_key, paths, found_so_far=lambda compatibility: print(probe_line(compatibility), flush=True))
 
 
 def probe(
-    model_key: str, paths: tuple[str, ...] = PATH_KEYS, create: Callable[..., Any] | None = None
+    model_key: str,
+    paths: tuple[str, ...] = PATH_KEYS,
+    create: Callable[..., Any] | None = None,
+    found_so_far: Callable[[Compatibility], None] | None = None,
 ) -> Compatibility:
-    """MODEL_KEY (created by CREATE, timm.create_model by default) on PATHS; the others are marked not run."""
+    """MODEL_KEY (created by CREATE, timm.create_model by default) on PATHS; the others are marked not run.
+    FOUND_SO_FAR is given the paths finished, after each one."""
     import timm
     import torch
 
@@ -79,7 +85,14 @@ def probe(
         steps: dict[str, Callable[[], PathOutcome]] = {
             "onnx": lambda: export_onnx(model_key, model, batch, onnx_file, create, dynamo=True),
             "onnx_legacy": lambda: export_onnx(model_key, model, batch, legacy_file, create, dynamo=False),
-            "onnxruntime": lambda: onnxruntime_outcome(onnx_file, batch, eager, found.get("onnx")),
+            "onnxruntime": lambda: onnxruntime_outcome(
+                [
+                    (onnx_file, found.get("onnx"), ""),
+                    (legacy_file, found.get("onnx_legacy"), "the TorchScript-based file: "),
+                ],
+                batch,
+                eager,
+            ),
             "torchscript": lambda: torchscript_outcome(model, batch, eager),
             "compile": lambda: compile_outcome(model, batch, eager),
             # Last: it turns the model to channels_last.
@@ -87,6 +100,8 @@ def probe(
         }
         for key in PATH_KEYS:
             found[key] = _try(steps[key], key) if key in paths else PathOutcome(key, NOT_RUN, "", 0.0)
+            if found_so_far is not None:
+                found_so_far(Compatibility(model=model_key, outcomes=tuple(found.values())))
     return Compatibility(model=model_key, outcomes=tuple(found[key] for key in PATH_KEYS))
 
 
@@ -99,7 +114,7 @@ def export_onnx(
     started = time.perf_counter()
     attempts: list[tuple[str | None, Callable[[], Any], bool]] = [
         (None, lambda: model, True),
-        ('`exportable=True` (timm\'s static "same" padding)', lambda: _exportable(model_key, create, model), True),
+        ("exportable=True (timm's static 'same' padding)", lambda: _exportable(model_key, create, model), True),
         ("a fixed batch size (no dynamic batch dimension)", lambda: model, False),
     ]
     first_error = ""
@@ -150,17 +165,21 @@ def _export(model: Any, batch: Any, path: Path, dynamo: bool, dynamic: bool) -> 
     )
 
 
-def onnxruntime_outcome(path: Path, batch: Any, eager: Any, export: PathOutcome | None) -> PathOutcome:
-    """The file EXPORT wrote, under onnxruntime, held to eager."""
+def onnxruntime_outcome(files: list[tuple[Path, PathOutcome | None, str]], batch: Any, eager: Any) -> PathOutcome:
+    """The first of FILES (path, how its export went, how the table names it) that was exported, under
+    onnxruntime, held to eager."""
     import onnxruntime
     import torch
 
-    if export is None or export.status not in (WORKS, WORKAROUND):
+    exported = [(path, named) for path, export, named in files if export and export.status in (WORKS, WORKAROUND)]
+    if not exported:
         return PathOutcome("onnxruntime", FAILS, "nothing to run: the ONNX export failed", 0.0)
+    path, named = exported[0]
     started = time.perf_counter()
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (logits,) = session.run(None, {session.get_inputs()[0].name: batch.cpu().numpy()})
-    return _held("onnxruntime", torch.as_tensor(logits), eager, started)
+    outcome = _held("onnxruntime", torch.as_tensor(logits), eager, started)
+    return replace(outcome, detail=named + outcome.detail)
 
 
 def torchscript_outcome(model: Any, batch: Any, eager: Any) -> PathOutcome:
@@ -173,7 +192,7 @@ def torchscript_outcome(model: Any, batch: Any, eager: Any) -> PathOutcome:
         workaround = None
     except Exception as error:  # Why scripting fails is what the page says next to tracing.
         scripted = torch.jit.trace(model, batch)
-        workaround = f"tracing (`torch.jit.trace`): scripting fails with: {first_line(error)}"
+        workaround = f"tracing (torch.jit.trace): scripting fails with: {first_line(error)}"
     with torch.no_grad():
         outcome = _held("torchscript", scripted(batch), eager, started)
     if workaround is None:

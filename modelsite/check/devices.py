@@ -2,10 +2,13 @@
 
 `modelsite check --device cuda --compare-with CPU_REPORT` takes each block of the CUDA run and the run
 of the same block (same page, same place among its blocks, same code) in the CPU report, and compares
-their whole outputs: the text exactly, and every number within the tolerance of TOLERANCE (the GPU's
-kernels sum in another order, and TF32 may be on). Tensor reprs name their device (`device='cuda:0'`),
-which is taken out before comparing. Blocks whose output is illustrative (random by design) are not
-compared. A disagreement fails the block, with both outputs side by side and both devices named.
+what it promises: the output of each statement with a `# prints` comment, the text exactly and every
+number within TOLERANCE (the GPU's kernels sum in another order, and TF32 may be on) or the wider
+tolerance the comment states (`# prints[abs=0.5]`, reduced precision). A block without `# prints` is
+compared whole. Output printed only on one device (a float16 path under `if device == "cuda"`) is
+the page's to show, not a promise. Tensor reprs name their device (`device='cuda:0'`), which is taken
+out before comparing. Illustrative output (random by design) is not compared. A disagreement fails
+the block, with both outputs side by side and both devices named.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from dataclasses import replace
 
 from modelsite.check.expect import normalized, numbers_close
-from modelsite.core.report import BlockError, DeviceOutput, PageResult, Report, side_by_side
+from modelsite.core.report import BlockError, BlockResult, DeviceOutput, Held, PageResult, Report, side_by_side
 
 # Absolute and relative tolerance for numbers printed by float32 code on the two devices.
 TOLERANCE = (1e-4, 1e-3)
@@ -25,6 +28,24 @@ def outputs_agree(reference: str, output: str, tolerance: tuple[float, float] = 
     """Whether OUTPUT (the GPU's) is REFERENCE (the CPU's): text exactly, numbers within TOLERANCE."""
     reference, output = normalized(reference), normalized(_DEVICE_IN_REPR.sub("", output))
     return reference == output or numbers_close(reference, output, *tolerance)
+
+
+def _stated_tolerance(check: Held) -> tuple[float, float]:
+    """TOLERANCE, or the wider one a `# prints[abs=...]` or `[rel=...]` comment states."""
+    stated = dict(option.split("=", 1) for option in check.options if "=" in option)
+    return max(TOLERANCE[0], float(stated.get("abs", 0))), max(TOLERANCE[1], float(stated.get("rel", 0)))
+
+
+def blocks_agree(block: BlockResult, twin: BlockResult) -> bool:
+    """Whether BLOCK (the GPU's) promises what TWIN (the CPU's) did: statement by statement where the block
+    has `# prints` comments, else its whole output."""
+    if not block.checks or len(block.checks) != len(twin.checks):
+        return outputs_agree(twin.stdout, block.stdout)
+    return all(
+        outputs_agree(theirs.actual, ours.actual, _stated_tolerance(ours))
+        for ours, theirs in zip(block.checks, twin.checks)
+        if "illustrative" not in ours.options
+    )
 
 
 def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
@@ -38,18 +59,20 @@ def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
     blocks = []
     for block in result.blocks:
         twin = by_block.get((block.position, block.code_sha256))
-        if twin is not None and twin.status == "passed":
-            # The site shows the reference device's output under the block too, with its own stamp.
-            ran_at = other.ran_at or reference.finished_at
-            seen = DeviceOutput(reference.device, twin.stdout, versions["torch"], versions["timm"], ran_at)
-            block = replace(block, other_devices=(*block.other_devices, seen))
         # Only blocks that passed on both devices, and whose output is a promise (not illustrative), compare.
         comparable = (
             twin is not None
             and block.status == twin.status == "passed"
-            and not any("illustrative" in check.options for check in block.checks + twin.checks)
+            and not (block.checks and all("illustrative" in check.options for check in block.checks + twin.checks))
         )
-        if comparable and twin is not None and not outputs_agree(twin.stdout, block.stdout):
+        if twin is not None and twin.status == "passed":
+            # The site shows the reference device's output under the block too, with its own stamp.
+            ran_at = other.ran_at or reference.finished_at
+            seen = DeviceOutput(
+                reference.device, twin.stdout, versions["torch"], versions["timm"], ran_at, held=comparable
+            )
+            block = replace(block, other_devices=(*block.other_devices, seen))
+        if comparable and twin is not None and not blocks_agree(block, twin):
             message = (
                 f"prints other output on {result.environment.get('device', 'this device')} than on "
                 f"{reference.device} ({where}); numbers may differ by {TOLERANCE[0]:g} + {TOLERANCE[1]:g}·|x|:\n"

@@ -1,10 +1,11 @@
 """Page runs that passed, reused while nothing that could change them has changed.
 
-The key covers the page's blocks (code and exclusions, in order), the check's own code, the web
-fixtures, the Python, torch and timm versions, the device, the network mode and the variables
-handed on with --pass-env. A page whose key is unchanged is not run again: its recorded result is
-reused and reported as cached. Failed pages are never stored, so a fix outside the key (a driver,
-a flaky disk) is seen at once. The entries live in the "check" store of modelsite.core.cache.
+The key covers the page's blocks (code and exclusions, in order), the check's own code (the deploy
+probe's included), the web fixtures, the versions of Python, torch, timm, onnx, onnxscript and
+onnxruntime, the device, the network mode and the variables handed on with --pass-env. A page whose
+key is unchanged is not run again: its recorded result is reused and reported as cached. Failed pages
+are never stored, so a fix outside the key (a driver, a flaky disk) is seen at once. The entries live
+in the "check" store of modelsite.core.cache.
 """
 
 from __future__ import annotations
@@ -22,7 +23,18 @@ from modelsite.core.files import installed_version
 from modelsite.core.report import PageResult, page_from_json
 
 # The files whose code decides how a page runs and is judged.
-_CHECK_FILES = ("check/child.py", "check/expect.py", "check/offline.py", "check/parent.py", "core/report.py")
+_CHECK_FILES = (
+    "check/child.py",
+    "check/expect.py",
+    "check/offline.py",
+    "check/parent.py",
+    "core/report.py",
+    # The deploy probe's code, which a probe page only calls.
+    "check/deploy.py",
+    "core/compatibility.py",
+)
+# Packages whose version changes what a page's code does, beside torch and timm: the deploy paths'.
+_PACKAGES = ("torch", "timm", "onnx", "onnxscript", "onnxruntime")
 
 
 def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
@@ -34,8 +46,7 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
             # A runnable example's whole text is its one block.
             "blocks": [(block.code, block.skip_reason) for block in page.blocks],
             "python": platform.python_version(),
-            "torch": installed_version("torch"),
-            "timm": installed_version("timm"),
+            "packages": {name: installed_version(name) for name in _PACKAGES},
             "device": options.device,
             "online": options.online,
             "fixtures": fixtures_digest,

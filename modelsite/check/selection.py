@@ -5,9 +5,9 @@ every page and template at least once, and the variants changed since a git revi
   shard with the least time so far (LPT). A page's duration is the one recorded by the last whole sweep
   (Project.sweep_durations, which shards never write) where known, else an estimate from the FLOPs of
   the models it runs. Each shard's report carries a digest of the whole split, and `merge-reports`
-  refuses shards that split differently or a sweep with a shard missing. A model's figures are checked in the
-  shard that runs its variant page; models no page runs go to shard 1. Every shard of a sweep computes the
-  same split, so the N reports together cover everything once (`modelsite merge-reports`).
+  refuses shards that split differently or a sweep with a shard missing. A model's figures are checked
+  in the shard of the first page that names it; models no page names go to shard 1. So the N reports
+  together cover everything once (`modelsite merge-reports`).
 - `--sample` takes every hand-written page and example, and the cheapest variant pages (by FLOPs) that
   between them cover every collection and every kind of page (label set, feature maps or none), since
   those change which code blocks the templates render. Of the collection overviews, whose deploy code is
@@ -46,7 +46,7 @@ _SECONDS_PER_GFLOP = 2.0
 # Measured on two cores, a thread per page: the probe of a 0.4 GFLOP variant took 45 s (quick paths), and
 # the deploy code of an overview, whose torch.compile starts from an empty cache, about 150 s.
 _PROBE_SECONDS = 45.0
-_PROBE_SECONDS_PER_GFLOP = 8.0
+_PROBE_SECONDS_PER_GFLOP = 1.0
 _OVERVIEW_SECONDS = 150.0
 _SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
 
@@ -143,9 +143,10 @@ def read_durations(path: Path) -> dict[str, float]:
 
 
 def write_durations(path: Path, pages: Iterable[PageResult]) -> None:
-    """Record the durations of PAGES that ran (not reused from the cache), over those recorded before."""
+    """Record the durations of PAGES over those recorded before; a result reused from the cache keeps the
+    duration of the run that made it."""
     durations = read_durations(path)
-    durations.update({page.path: round(page.seconds, 2) for page in pages if not page.cached and page.seconds > 0})
+    durations.update({page.path: round(page.seconds, 2) for page in pages if page.seconds > 0})
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(durations, indent=1, sort_keys=True) + "\n")
 

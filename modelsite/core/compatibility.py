@@ -55,7 +55,8 @@ DEPLOY_PATHS = (
         "ONNX export, TorchScript-based",
         "ONNX (old)",
         "The older exporter, `torch.onnx.export(..., dynamo=False)` at opset 17 with a dynamic batch, "
-        'which the timm issues about TF "same" padding were about; again with `exportable=True` when it fails.',
+        'which the timm issues about TF "same" padding were about; when it fails, again with `exportable=True`, '
+        "then with a fixed batch size.",
     ),
     DeployPath(
         "onnxruntime",

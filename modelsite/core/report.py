@@ -9,6 +9,7 @@ the format; a change that removes or renames a field, or changes its meaning, bu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -64,6 +65,8 @@ class DeviceOutput:
     torch: str
     timm: str
     ran_at: str
+    # Whether the block's output was held to this one (illustrative output and failed runs are only shown).
+    held: bool = True
 
 
 @dataclass(frozen=True)
@@ -212,22 +215,33 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
     return replace(merged_report, finished_at=max(report.finished_at for _, report in reports), shard="", shard_plan="")
 
 
+_SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
+
+
 def _same_sweep(reports: list[tuple[Path, Report]]) -> None:
     """Shards of one sweep: one split (else pages ran twice or never), and every shard of it exactly once."""
     sharded = [(path, report) for path, report in reports if report.shard]
     if not sharded:
         return
-    first_path, first = sharded[0]
+    shards: dict[int, Path] = {}
+    counts = set()
     for path, report in reports:
-        if report.shard_plan != first.shard_plan:
+        match = _SHARD.match(report.shard)
+        if match is None or int(match[1]) > int(match[2]):
+            raise ReportError(f"{path} is not a report of `modelsite check --shard K/N`: merge only a sweep's shards")
+        number, count = int(match[1]), int(match[2])
+        if number in shards:
+            raise ReportError(f"{path} and {shards[number]} are both shard {report.shard}: merge each shard once")
+        shards[number] = path
+        counts.add(count)
+        if report.shard_plan != sharded[0][1].shard_plan or len(counts) > 1:
             raise ReportError(
-                f"{path} and {first_path} split the pages differently, so some pages ran in two shards and some in "
-                "none: the shards did not start from the same durations "
-                "(.modelsite-cache/sweep-durations.json); run every shard from one copy of it"
+                f"{path} and {sharded[0][0]} split the pages differently, so some pages ran in two shards and some "
+                "in none: the shards did not start from the same durations (.modelsite-cache/sweep-durations.json); "
+                "run every shard from one copy of it"
             )
-    count = int(first.shard.split("/")[1])
-    numbers = sorted(int(report.shard.split("/")[0]) for _, report in sharded)
-    missing = sorted(set(range(1, count + 1)) - set(numbers))
+    count = counts.pop()
+    missing = sorted(set(range(1, count + 1)) - set(shards))
     if missing:
         raise ReportError(
             f"shard {', '.join(f'{number}/{count}' for number in missing)} is missing: merge every shard of the sweep"
@@ -437,7 +451,8 @@ def _block(data: Any, path: str) -> BlockResult:
 
 def _device_output(data: Any, path: str) -> DeviceOutput:
     item = _mapping(data, f"another device's output of a block of {path}")
-    return DeviceOutput(**{name: _typed(item, name, str) for name in ("device", "stdout", "torch", "timm", "ran_at")})
+    texts = {name: _typed(item, name, str) for name in ("device", "stdout", "torch", "timm", "ran_at")}
+    return DeviceOutput(**texts, held=bool(item.get("held", True)))
 
 
 def _held(data: Any, path: str) -> Held:

@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from modelsite.core import figures
-from modelsite.core.compatibility import DEPLOY_PATHS
+from modelsite.core.compatibility import DEPLOY_PATHS, FAILS, NOT_RUN, WORKAROUND, WORKS
 from modelsite.core.figures import FIGURES, Figure
 from modelsite.site import escape
 
@@ -123,5 +123,12 @@ FILTERS: dict[str, Callable[..., object]] = {
     "reported_cell": reported_cell,
     "sources_cell": sources_cell,
 }
+# How a deploy path's status shows, as (icon, words), in a variant's table and in its collection's.
+DEPLOY_STATUSES = {
+    WORKS: (Markup(":material-check:"), Markup("works")),
+    WORKAROUND: (Markup(":material-wrench:"), Markup("works with a change")),
+    FAILS: (Markup(":material-close:"), Markup("fails")),
+    NOT_RUN: (Markup("–"), Markup("not run")),
+}
 # Names every template may read.
-GLOBALS: dict[str, object] = {"figures": FIGURES, "deploy_paths": DEPLOY_PATHS}
+GLOBALS: dict[str, object] = {"figures": FIGURES, "deploy_paths": DEPLOY_PATHS, "deploy_statuses": DEPLOY_STATUSES}

@@ -65,7 +65,7 @@ class BlockOutcome:
     # It ran after an earlier block of its page failed.
     after_failure: bool = False
     # The same block's output on each other device the check covered (`check --compare-with`), with its stamp.
-    others: tuple[tuple[Stamp, str], ...] = ()
+    others: tuple[tuple[Stamp, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def _indexed(path: Path, report: Report) -> CheckReport:
                     stamp=stamp,
                     after_failure=block.after_failure,
                     others=tuple(
-                        (Stamp(seen.device, seen.torch, seen.timm, seen.ran_at, report.online), seen.stdout)
+                        (Stamp(seen.device, seen.torch, seen.timm, seen.ran_at, report.online), seen.stdout, seen.held)
                         for seen in block.other_devices
                     ),
                 ),
@@ -229,11 +229,12 @@ def output_html(outcome: BlockOutcome | None, unverified: str) -> str:
         return _box("passed", head, body) + "".join(
             _box(
                 "passed",
-                f"<strong>Output on {html.escape(other.device)}</strong>, held to the one above · "
-                f"{html.escape(other.text())}",
+                f"<strong>Output on {html.escape(other.device)}</strong>"
+                + (", held to the one above" if held else ", shown, not compared (illustrative)")
+                + f" · {html.escape(other.text())}",
                 _pre(printed) if printed.strip() else None,
             )
-            for other, printed in outcome.others
+            for other, printed, held in outcome.others
         )
     if outcome.status == "failed":
         return _box(
