@@ -116,3 +116,10 @@ def test_a_block_with_prints_is_held_statement_by_statement_within_the_tolerance
     assert held_to(replace(page, blocks=(far,)), cpu, "r").status == "failed"
     other = _held_block("", ("bfloat16: max abs difference 0.31", "abs=0.5"), ("loss 1.500", ""))
     assert held_to(replace(page, blocks=(other,)), cpu, "r").status == "failed"
+
+
+def test_a_deploy_probe_is_not_held_to_another_device_s_findings() -> None:
+    """Each device's probe prints its own table (compile times, which paths run): findings, never promised."""
+    cpu = new_report([replace(_page("cpu", "modelsite-deploy/1 {cpu}\n"), path="deploy/a.b")], [], [], "cpu", False)
+    cuda = replace(_page("cuda", "modelsite-deploy/1 {cuda}\n"), path="deploy/a.b")
+    assert held_to(cuda, cpu, "r") == cuda
