@@ -212,3 +212,19 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
         "Changes the check found necessary" in overview and f"- `{model.key}`, ONNX export: a fixed batch" in overview
     )
     assert "<script>" not in overview
+
+
+def test_an_export_too_big_for_the_free_memory_is_not_tried_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tf_efficientnet_l2's export took 20 GB of a 24 GB machine before the kernel stopped it: the probe now
+    says what it would take instead, and onnxruntime has nothing to run."""
+    import modelsite.check.deploy as deploy
+
+    monkeypatch.setattr(deploy, "memory_bytes", lambda: 1000)  # 1 kB free, for 4 kB of weights.
+    model = _Eigenvalues().eval()
+    torch.nn.Module.register_parameter(model, "weight", torch.nn.Parameter(torch.zeros(1024)))
+    outcome = export_onnx(
+        "eigenvalues.test", model, torch.randn(2, 3, 8, 8), Path("unused.onnx"), _random_weights, True
+    )
+    assert outcome.status == NOT_RUN
+    assert "takes about 0 GiB of memory, and 0 GiB were free" in outcome.detail
+    assert deploy.onnxruntime_outcome([(Path("unused.onnx"), outcome, "")], None, None).status == NOT_RUN

@@ -33,9 +33,13 @@ from modelsite.core.compatibility import (
     probe_line,
     probe_page_path,
 )
+from modelsite.core.machine import memory_bytes
 
 # The legacy exporter's opset: the newest it supports well.
 LEGACY_OPSET = 17
+# The peak memory of an ONNX export, as a multiple of the model's weights in bytes: the dynamo exporter had
+# taken 19.6 GB for tf_efficientnet_l2 (1.9 GB of weights) when the kernel stopped it on a 24 GB machine.
+EXPORT_MEMORY_FACTOR = 12
 # An error's first line is cut there: the table's cell is one line.
 MAX_ERROR_CHARS = 240
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -108,9 +112,14 @@ def probe(
 def export_onnx(
     model_key: str, model: Any, batch: Any, path: Path, create: Callable[..., Any], dynamo: bool
 ) -> PathOutcome:
-    """Export as is; when that fails, with exportable=True, then with a fixed batch: the first that works."""
+    """Export as is; when that fails, with exportable=True, then with a fixed batch: the first that works. Not
+    tried when the machine lacks the memory an export of this size takes."""
     import onnx
 
+    path_key = "onnx" if dynamo else "onnx_legacy"
+    short = memory_short(model)
+    if short:
+        return PathOutcome(path_key, NOT_RUN, short, 0.0)
     started = time.perf_counter()
     attempts: list[tuple[str | None, Callable[[], Any], bool]] = [
         (None, lambda: model, True),
@@ -129,8 +138,20 @@ def export_onnx(
         detail = f"opset {opset}" + ("" if dynamic else ", fixed batch")
         status = WORKS if workaround is None else WORKAROUND
         found = None if workaround is None else f"{workaround}; as is, it fails with: {first_error}"
-        return PathOutcome("onnx" if dynamo else "onnx_legacy", status, detail, _since(started), found)
-    return PathOutcome("onnx" if dynamo else "onnx_legacy", FAILS, first_error, _since(started))
+        return PathOutcome(path_key, status, detail, _since(started), found)
+    return PathOutcome(path_key, FAILS, first_error, _since(started))
+
+
+def memory_short(model: Any) -> str | None:
+    """Why an export of MODEL is not tried here: it would take more memory than this machine has free."""
+    need = EXPORT_MEMORY_FACTOR * sum(p.numel() * p.element_size() for p in model.parameters())
+    free = memory_bytes()
+    if free is None or need <= free:
+        return None
+    return (
+        f"not tried on this machine: an export of these {need / EXPORT_MEMORY_FACTOR / 2**30:.1f} GiB of weights "
+        f"takes about {need / 2**30:.0f} GiB of memory, and {free / 2**30:.0f} GiB were free"
+    )
 
 
 def _exportable(model_key: str, create: Callable[..., Any], model: Any) -> Any:
@@ -172,6 +193,8 @@ def onnxruntime_outcome(files: list[tuple[Path, PathOutcome | None, str]], batch
     import torch
 
     exported = [(path, named) for path, export, named in files if export and export.status in (WORKS, WORKAROUND)]
+    if not exported and all(export and export.status == NOT_RUN for _, export, _ in files):
+        return PathOutcome("onnxruntime", NOT_RUN, "not tried: no ONNX export was tried", 0.0)
     if not exported:
         return PathOutcome("onnxruntime", FAILS, "nothing to run: the ONNX export failed", 0.0)
     path, named = exported[0]
