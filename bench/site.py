@@ -153,7 +153,7 @@ def page_weights(site: Path) -> dict[str, Any]:
         "largest": largest,
         "largest_bytes": pages[largest],
     }
-    for kind, depth in (("overview", 3), ("variant", 4)):
+    for kind, depth in (("overview", 2), ("variant", 3)):  # models/SLUG/index.html, models/SLUG/KEY/index.html
         sizes = [size for path, size in pages.items() if path.count("/") == depth]
         if sizes:
             figures[kind] = {"pages": len(sizes), "median_bytes": statistics.median(sizes), "largest_bytes": max(sizes)}
