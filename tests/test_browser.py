@@ -63,7 +63,8 @@ class Visit:
         self.page.on("dialog", self._dialog)
 
     def _console(self, message: Any) -> None:
-        if message.type == "error":
+        # A document without a page (models.json) makes the browser itself ask for /favicon.ico: not the site's.
+        if message.type == "error" and not str(message.location.get("url", "")).endswith("/favicon.ico"):
             self.errors.append(message.text)
 
     def _dialog(self, dialog: Any) -> None:
