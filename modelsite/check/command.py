@@ -180,7 +180,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     pages = [page for page in found if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
-    models, pages, plan = _narrowed(args, project, index, models, pages, err)
+    # The last whole sweep's durations: what shards balance by, and the order pages start in.
+    recorded = selection.read_durations(project.sweep_durations)
+    models, pages, plan = _narrowed(args, project, index, models, pages, recorded, err)
 
     mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
     for problem in mismatches:
@@ -197,7 +199,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         pass_env=tuple(args.pass_env),
         threads=budget.threads,
     )
-    expected = selection.expected_seconds(pages, selection.read_durations(project.sweep_durations), index)
+    expected = selection.expected_seconds(pages, recorded, index)
     results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err, seconds=expected)
     if args.compare_with:
         reference = read_report(args.compare_with)
@@ -237,10 +239,11 @@ def _narrowed(
     index: ModelIndex | None,
     models: list[Model],
     pages: list[Page],
+    recorded: Mapping[str, float],
     err: TextIO,
 ) -> tuple[list[Model], list[Page], str]:
-    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard; and the digest of the
-    shards' split (empty without --shard)."""
+    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard (balanced by RECORDED
+    durations); and the digest of the shards' split (empty without --shard)."""
     if args.changed_since and not args.sample:
         raise CheckError("--changed-since adds to --sample; give both")
     if args.sample:
@@ -254,7 +257,6 @@ def _narrowed(
         print(f"sample: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
-        recorded = selection.read_durations(project.sweep_durations)
         plan = selection.shard_plan(pages, args.shard.count, recorded, index)
         chosen = [page for page in pages if plan[page.path] == args.shard.number]
         models = selection.shard_models(models, pages, args.shard, chosen)
