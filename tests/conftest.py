@@ -69,6 +69,22 @@ def slim_project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project", slim=True)
 
 
+# The session's real check and the site built from it: every test of a file that uses one of them runs in the
+# worker that made them, so that `make test`'s two workers (pytest-xdist) never run the sample check twice.
+SAMPLE_CHECK_FIXTURES = frozenset({"real_site_check", "check_report", "served_site"})
+SAMPLE_CHECK_GROUP = "sample-check"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One xdist group per test file (its module fixtures are made once), one for all the files that use the
+    sample check; that group, the longest, is handed out first. Without xdist the marks change nothing."""
+    sharing = {item.path for item in items if SAMPLE_CHECK_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    for item in items:
+        group = SAMPLE_CHECK_GROUP if item.path in sharing else item.path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.path not in sharing)  # Stable: each file keeps its own order.
+
+
 @dataclass(frozen=True)
 class SiteCheck:
     returncode: int
