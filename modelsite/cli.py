@@ -151,7 +151,7 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _merge_reports(args: argparse.Namespace) -> int:
-    from modelsite.check.selection import write_durations
+    from modelsite.check.selection import durations_key, write_durations
     from modelsite.core.project import Project
     from modelsite.core.report import merge_shards, read_report, write_report
 
@@ -160,7 +160,7 @@ def _merge_reports(args: argparse.Namespace) -> int:
     project = Project(Path.cwd())
     if project.mkdocs_config.is_file():
         # The whole sweep's durations: what the next sweep's shards balance by.
-        write_durations(project.sweep_durations, report.pages)
+        write_durations(project.sweep_durations, durations_key(report.device, report.deploy), report.pages)
     verdict = "passed" if report.passed else "failed"
     print(f"{display_path(args.output)}: {len(report.pages)} pages, {len(report.models_checked)} models, {verdict}")
     return 0 if report.passed else 1

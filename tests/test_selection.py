@@ -16,6 +16,7 @@ from modelsite.check.selection import (
     Shard,
     changed_pages,
     changed_variants,
+    durations_key,
     estimated_seconds,
     expected_seconds,
     model_flops,
@@ -31,7 +32,7 @@ from modelsite.check.selection import (
     write_durations,
 )
 from modelsite.core.blocks import CodeBlock, Page
-from modelsite.core.compatibility import PATH_KEYS, QUICK_PATH_KEYS, deploy_paths, is_probe_path
+from modelsite.core.compatibility import PATH_KEYS, QUICK_PATH_KEYS, deploy_paths, is_probe_path, resolved_deploy_mode
 from modelsite.core.report import PageResult, Report, ReportError, merge_shards, new_report, read_report, write_report
 from modelsite.index import load_index
 from tests.conftest import ROOT
@@ -137,6 +138,13 @@ def test_deploy_modes_name_their_paths() -> None:
     assert deploy_paths("auto", "cuda") == deploy_paths("full", "cpu") == PATH_KEYS
     assert deploy_paths("skip", "cuda") == ()
     assert "compile" in PATH_KEYS and "compile" not in QUICK_PATH_KEYS
+    assert [
+        resolved_deploy_mode(mode, device) for mode, device in (("auto", "cpu"), ("auto", "cuda"), ("skip", "cuda"))
+    ] == [
+        "quick",
+        "full",
+        "skip",
+    ]
 
 
 def test_changed_since_finds_new_and_edited_entries_only(tmp_path: Path) -> None:
@@ -172,7 +180,7 @@ def test_changed_since_finds_new_and_edited_entries_only(tmp_path: Path) -> None
 
 def _report(path: str, models: tuple[str, ...], failed: bool = False) -> Report:
     page = PageResult(path, "failed" if failed else "passed", 1.0, (), environment={"device": "cpu", "timm": "1"})
-    return new_report([page], [], models, "cpu", False)
+    return new_report([page], [], models, "cpu", False, deploy="quick")
 
 
 def test_merged_shards_hold_every_page_and_model_and_fail_if_one_failed(tmp_path: Path) -> None:
@@ -180,10 +188,15 @@ def test_merged_shards_hold_every_page_and_model_and_fail_if_one_failed(tmp_path
     write_report(first, _report("docs/a.md", ("m1",)))
     write_report(second, _report("docs/b.md", ("m2",), failed=True))
     out = tmp_path / "merged.json"
+    # A project of its own (merge-reports records the sweep's durations in the project it runs in), not this one.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mkdocs.yml").write_text("site_name: merged\n")
     completed = subprocess.run(
         [sys.executable, "-m", "modelsite", "merge-reports", str(out), str(first), str(second)],
         capture_output=True,
         text=True,
+        cwd=project,
     )
     assert completed.returncode == 1, completed.stderr
     assert "2 pages, 2 models, failed" in completed.stdout
@@ -191,6 +204,8 @@ def test_merged_shards_hold_every_page_and_model_and_fail_if_one_failed(tmp_path
     assert sorted(page.path for page in merged.pages) == ["docs/a.md", "docs/b.md"]
     assert sorted(merged.models_checked) == ["m1", "m2"]
     assert json.loads(out.read_text())["passed"] is False
+    recorded = read_durations(project / ".modelsite-cache" / "sweep-durations.json", durations_key("cpu", "quick"))
+    assert recorded == {"docs/a.md": 1.0, "docs/b.md": 1.0}
 
 
 def test_a_page_in_two_shards_is_refused(tmp_path: Path) -> None:
@@ -228,19 +243,38 @@ def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: 
     agreeing = replace(two, shard_plan=one.shard_plan)
     merged = merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", agreeing)])
     assert merged.shard == merged.shard_plan == "" and len(merged.pages) == 2
-    # The digest survives the report's JSON.
+    # The digest and the deploy mode survive the report's JSON.
     assert read_report_of(tmp_path, one).shard_plan == one.shard_plan
+    assert read_report_of(tmp_path, replace(one, deploy="full")).deploy == "full"
+    # Shards of one split that probed differently (a weekly `--deploy full` shard with a quick one) are not a sweep.
+    with pytest.raises(ReportError, match=r"2.json ran with deploy full, .*1.json with quick"):
+        merge_shards(
+            [
+                (tmp_path / "1.json", replace(one, deploy="quick")),
+                (tmp_path / "2.json", replace(agreeing, deploy="full")),
+            ]
+        )
 
 
 def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "sweep-durations.json"
-    assert read_durations(path) == {}
-    write_durations(path, [PageResult("docs/a.md", "passed", 12.5, ()), PageResult("docs/b.md", "passed", 3.0, ())])
+    cpu_quick, cuda_full = durations_key("cpu", "quick"), durations_key("cuda", "full")
+    assert read_durations(path, cpu_quick) == {}
+    write_durations(
+        path, cpu_quick, [PageResult("docs/a.md", "passed", 12.5, ()), PageResult("docs/b.md", "passed", 3.0, ())]
+    )
     # A result reused from the cache carries the duration of the run that made it.
     cached = PageResult("docs/a.md", "passed", 11.0, (), cached=True)
     write_durations(
-        path, [cached, PageResult("docs/c.md", "failed", 7.0, ()), PageResult("docs/d.md", "passed", 0, ())]
+        path, cpu_quick, [cached, PageResult("docs/c.md", "failed", 7.0, ()), PageResult("docs/d.md", "passed", 0, ())]
     )
-    assert read_durations(path) == {"docs/a.md": 11.0, "docs/b.md": 3.0, "docs/c.md": 7.0}
+    assert read_durations(path, cpu_quick) == {"docs/a.md": 11.0, "docs/b.md": 3.0, "docs/c.md": 7.0}
+    # A GPU's sweep, or one that also compiles, keeps its own durations and leaves the CPU's as they were.
+    write_durations(path, cuda_full, [PageResult("docs/a.md", "passed", 2.0, ())])
+    assert read_durations(path, cuda_full) == {"docs/a.md": 2.0}
+    assert read_durations(path, cpu_quick)["docs/a.md"] == 11.0
+    assert read_durations(path, durations_key("cpu", "full")) == {}
+    path.write_text('{"docs/a.md": 3.0}')  # The file of before, one mapping for every kind: not used.
+    assert read_durations(path, cpu_quick) == {}
     path.write_text("not json")
-    assert read_durations(path) == {}
+    assert read_durations(path, cpu_quick) == {}

@@ -20,7 +20,7 @@ from modelsite.check.offline import fixture_digest, web_fixtures
 from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
 from modelsite.check.selection import SelectionError, Shard
 from modelsite.core.blocks import Page
-from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths
+from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
@@ -176,12 +176,15 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
     # on, and it runs nothing, so reusing it cannot hide a failure.
     discovered = discover(project, index, use_cache=True)
-    found = selection.with_deploy(discovered, index, deploy_paths(args.deploy, device))
+    deploy_mode = resolved_deploy_mode(args.deploy, device)
+    found = selection.with_deploy(discovered, index, deploy_paths(deploy_mode, device))
     pages = [page for page in found if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
-    # The last whole sweep's durations: what shards balance by, and the order pages start in.
-    recorded = selection.read_durations(project.sweep_durations)
+    # The last whole sweep's durations on this device with this deploy mode: what shards balance by, and the
+    # order pages start in.
+    durations_key = selection.durations_key(device, deploy_mode)
+    recorded = selection.read_durations(project.sweep_durations, durations_key)
     models, pages, plan = _narrowed(args, project, index, models, pages, recorded, err)
 
     mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
@@ -216,13 +219,20 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     for line in messages.summary_lines(results, len(mismatches), device, args.online):
         print(line, file=err)
     report = new_report(
-        results, mismatches, [m.key for m in models], device, args.online, jobs=budget.jobs, threads=budget.threads
+        results,
+        mismatches,
+        [m.key for m in models],
+        device,
+        args.online,
+        jobs=budget.jobs,
+        threads=budget.threads,
+        deploy=deploy_mode,
     )
     if args.shard:
         report = replace(report, shard=str(args.shard), shard_plan=plan)
     elif not args.only and not args.sample:
         # A whole sweep: what the next sweep's shards balance by.
-        selection.write_durations(project.sweep_durations, results)
+        selection.write_durations(project.sweep_durations, durations_key, results)
     # The build shows each block's output from the latest report; see modelsite.site.outputs.
     latest = project.latest_report
     write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))

@@ -131,22 +131,38 @@ def shard_pages(pages: list[Page], shard: Shard, recorded: Mapping[str, float], 
     return [page for page in pages if plan[page.path] == shard.number]
 
 
-def read_durations(path: Path) -> dict[str, float]:
-    """The page durations of the last whole sweep (Project.sweep_durations); none when there is no such file."""
+def durations_key(device: str, deploy_mode: str) -> str:
+    """Which sweeps' durations a sweep balances by: those of its device and deploy mode, since a page on a GPU,
+    or a probe that also compiles, takes another time."""
+    return f"{device}, --deploy {deploy_mode}"
+
+
+def _all_durations(path: Path) -> dict[str, dict[str, float]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float)) and v > 0}
+    return {
+        str(key): {str(k): float(v) for k, v in section.items() if isinstance(v, (int, float)) and v > 0}
+        for key, section in data.items()
+        if isinstance(section, dict)
+    }
 
 
-def write_durations(path: Path, pages: Iterable[PageResult]) -> None:
-    """Record the durations of PAGES over those recorded before; a result reused from the cache keeps the
-    duration of the run that made it."""
-    durations = read_durations(path)
-    durations.update({page.path: round(page.seconds, 2) for page in pages if page.seconds > 0})
+def read_durations(path: Path, key: str) -> dict[str, float]:
+    """The page durations of the last whole sweep of KEY (durations_key) in PATH (Project.sweep_durations); none
+    when there is no such file or sweep."""
+    return _all_durations(path).get(key, {})
+
+
+def write_durations(path: Path, key: str, pages: Iterable[PageResult]) -> None:
+    """Record the durations of PAGES under KEY over those recorded before; a result reused from the cache keeps
+    the duration of the run that made it. Other keys' durations stay as they were."""
+    durations = _all_durations(path)
+    section = durations.setdefault(key, {})
+    section.update({page.path: round(page.seconds, 2) for page in pages if page.seconds > 0})
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(durations, indent=1, sort_keys=True) + "\n")
 

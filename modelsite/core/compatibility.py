@@ -95,13 +95,16 @@ QUICK_PATH_KEYS = tuple(path.key for path in DEPLOY_PATHS if not path.full)
 DEPLOY_MODES = ("auto", "quick", "full", "skip")
 
 
+def resolved_deploy_mode(mode: str, device: str) -> str:
+    """What `--deploy MODE` means on DEVICE: quick, full or skip."""
+    if mode == "auto":
+        return "full" if device == "cuda" else "quick"
+    return mode
+
+
 def deploy_paths(mode: str, device: str) -> tuple[str, ...]:
     """The paths `--deploy MODE` probes on DEVICE; none for skip."""
-    if mode == "skip":
-        return ()
-    if mode == "full" or (mode == "auto" and device == "cuda"):
-        return PATH_KEYS
-    return QUICK_PATH_KEYS
+    return {"skip": (), "full": PATH_KEYS}.get(resolved_deploy_mode(mode, device), QUICK_PATH_KEYS)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ class Report:
     # For a shard of a sweep: "K/N", and a digest of the whole split, the same in every shard of one sweep.
     shard: str = ""
     shard_plan: str = ""
+    # What `--deploy` meant for this run: quick, full or skip ("" in a report of before).
+    deploy: str = ""
 
 
 def new_report(
@@ -149,6 +151,7 @@ def new_report(
     online: bool,
     jobs: int = 0,
     threads: int = 0,
+    deploy: str = "",
 ) -> Report:
     pages, figures = tuple(pages), tuple(figures)
     environment = next((p.environment for p in pages if p.environment), {})
@@ -164,6 +167,7 @@ def new_report(
         figures=figures,
         jobs=jobs,
         threads=threads,
+        deploy=deploy,
     )
 
 
@@ -197,7 +201,7 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
     _same_sweep(reports)
     seen: dict[str, Path] = {}
     for path, report in reports:
-        for label, value in (("device", report.device), ("versions", dict(report.versions))):
+        for label, value in (("device", report.device), ("deploy", report.deploy), ("versions", dict(report.versions))):
             if value != getattr(first, label) and not (label == "versions" and not report.pages):
                 raise ReportError(
                     f"{path} ran with {label} {value}, {first_path} with {getattr(first, label)}: "
@@ -334,6 +338,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "threads": report.threads,
         "shard": report.shard,
         "shard_plan": report.shard_plan,
+        "deploy": report.deploy,
     }
 
 
@@ -397,6 +402,7 @@ def report_from_json(data: Any) -> Report:
         threads=int(top.get("threads") or 0),
         shard=str(top.get("shard") or ""),
         shard_plan=str(top.get("shard_plan") or ""),
+        deploy=str(top.get("deploy") or ""),
     )
 
 
