@@ -16,12 +16,12 @@ serve: $(INSTALLED)
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 # Two workers (pytest-xdist), one per core of the 2-core CI machine: most tests wait on one interpreter, so
-# alone they leave the second core idle. tests/conftest.py keeps each file, and the session's sample check
-# with every file that uses it, in one worker, handed out first (not reordered by size).
+# alone they leave the second core idle. Each test file runs in one worker, and the files that use the
+# session's sample check all in one, handed out first (tests/conftest.py; not reordered by size).
 TEST_WORKERS ?= 2
 
 test: lint $(CHROMIUM)
-	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Style and types: ruff's lint and format check, and mypy over the package, the tests and the benches.
 lint: $(INSTALLED)

@@ -69,20 +69,45 @@ def slim_project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project", slim=True)
 
 
-# The session's real check and the site built from it: every test of a file that uses one of them runs in the
-# worker that made them, so that `make test`'s two workers (pytest-xdist) never run the sample check twice.
+# The test files that use the session's real check or the site built from it. `make test` runs two workers
+# (pytest-xdist, `--dist loadfile`): each file is one unit of work, so that its module fixtures are made once,
+# and these files together are one, so that the sample check runs once. pytest_collection_modifyitems holds
+# this list to the fixtures the files use.
+SAMPLE_CHECK_FILES = frozenset(
+    {"test_browser.py", "test_build.py", "test_check_pages.py", "test_deploy.py", "test_examples.py"}
+)
 SAMPLE_CHECK_FIXTURES = frozenset({"real_site_check", "check_report", "served_site"})
-SAMPLE_CHECK_GROUP = "sample-check"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """One xdist group per test file (its module fixtures are made once), one for all the files that use the
-    sample check; that group, the longest, is handed out first. Without xdist the marks change nothing."""
-    sharing = {item.path for item in items if SAMPLE_CHECK_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    for item in items:
-        group = SAMPLE_CHECK_GROUP if item.path in sharing else item.path.stem
-        item.add_marker(pytest.mark.xdist_group(group))
-    items.sort(key=lambda item: item.path not in sharing)  # Stable: each file keeps its own order.
+    """Check SAMPLE_CHECK_FILES, and put those files first: their unit, the longest, is handed out first."""
+    using = {item.path.name for item in items if SAMPLE_CHECK_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    collected = {item.path.name for item in items}
+    for name in sorted(using - SAMPLE_CHECK_FILES):
+        raise pytest.UsageError(
+            f"tests/{name} uses the session's sample check: add it to SAMPLE_CHECK_FILES in tests/conftest.py"
+        )
+    for name in sorted((collected & SAMPLE_CHECK_FILES) - using):
+        raise pytest.UsageError(
+            f"tests/{name} no longer uses the session's sample check: take it out of SAMPLE_CHECK_FILES (conftest.py)"
+        )
+    items.sort(key=lambda item: item.path.name not in SAMPLE_CHECK_FILES)  # Stable: each file keeps its order.
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under `--dist loadfile`: one unit per test file, and one for all of SAMPLE_CHECK_FILES. pytest-xdist's
+    own `xdist_group` marks would do this, but pytest 9.2 drops them (pytest-dev/pytest-xdist#1386)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "sample check" if Path(path).name in SAMPLE_CHECK_FILES else path
+
+    return FileScheduling(config, log)
 
 
 @dataclass(frozen=True)
