@@ -14,7 +14,6 @@ from __future__ import annotations
 import email.message
 import hashlib
 import io
-import os
 import socket
 import urllib.error
 import urllib.request
@@ -28,6 +27,7 @@ import yaml
 
 from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
+from modelsite.core.files import replaced_atomically
 from modelsite.core.project import WEB_FIXTURES as PROJECT_WEB_FIXTURES
 
 WEB_FIXTURES = Path(PROJECT_WEB_FIXTURES)
@@ -282,9 +282,8 @@ def synthesized_checkpoint(model_name: str, cache_dir: Path, create_model: Calla
         _measure_batch_norm_statistics(model)
     finally:
         torch.random.set_rng_state(state)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    torch.save(model.state_dict(), partial)
-    os.replace(partial, path)  # Atomic: parallel pages never read half a file.
+    with replaced_atomically(path) as partial:  # Parallel pages never read half a file.
+        torch.save(model.state_dict(), partial)
     checkpoints.prune()
     return path
 
