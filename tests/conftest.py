@@ -73,9 +73,7 @@ def slim_project_copy(tmp_path: Path) -> Path:
 # (pytest-xdist, `--dist loadfile`): each file is one unit of work, so that its module fixtures are made once,
 # and these files together are one, so that the sample check runs once. pytest_collection_modifyitems holds
 # this list to the fixtures the files use.
-SAMPLE_CHECK_FILES = frozenset(
-    {"test_browser.py", "test_build.py", "test_check_pages.py", "test_deploy.py", "test_examples.py"}
-)
+SAMPLE_CHECK_FILES = frozenset({"test_browser.py", "test_build.py", "test_sample_check.py"})
 SAMPLE_CHECK_FIXTURES = frozenset({"real_site_check", "check_report", "served_site"})
 
 

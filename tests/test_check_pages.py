@@ -1,6 +1,6 @@
 """`modelsite check` end to end, as CI runs it: a fixture site with one page per failure class
 (exception, wrong output, timeout, crash, forbidden download, exclusion without reason) and a page
-that passes, then the whole real site on the CPU.
+that passes. The real site's sample check is held in test_sample_check.py.
 
 Marker `check`: each test starts real interpreters (tens of seconds); `make test` runs them.
 """
@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from modelsite.core.compatibility import is_probe_path
-from modelsite.index import load_index
-from tests.conftest import ROOT, SiteCheck
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.check
 
@@ -308,41 +306,6 @@ def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: C
     else:
         assert run.returncode == 2
         assert "--device cuda, but torch finds no CUDA device" in run.stderr
-
-
-def test_the_real_site_passes_the_check_on_the_cpu(real_site_check: SiteCheck) -> None:
-    # The session's one real check (tests/conftest.py): the sample, every page of it run afresh on the CPU.
-    assert real_site_check.returncode == 0, real_site_check.output
-    report = real_site_check.report
-    data = json.loads(report.read_text())
-    assert data["passed"] and data["device"] == "cpu" and data["figures"] == []
-    pages = {page["path"]: page for page in data["pages"]}
-    # Every collection has a variant page in the sample, and every hand-written page and example is there.
-    index = load_index(ROOT)
-    for collection in index.collections:
-        assert any(f"docs/{collection.variant_page(model)}" in pages for model in collection.models), collection.name
-    assert "docs/getting-started.md" in pages and "runnable_examples/classify.py" in pages
-    assert "docs/efficientnet/compound-scaling.md" in pages
-    # Every variant page whose models' figures the check compared.
-    checked = set(data["models_checked"])
-    for collection in index.collections:
-        for model in collection.models:
-            if f"docs/{collection.variant_page(model)}" in pages:
-                assert model.key in checked
-    for page in pages.values():
-        assert page["status"] == "passed" and not page["cached"]
-        for block in page["blocks"]:
-            assert block["status"] in ("passed", "example", "skipped"), block["messages"]
-            assert block["status"] != "skipped" or block["skip_reason"]
-            # Every block traces to the file a contributor would edit; a deploy probe's, to the probe.
-            edited = (
-                ("modelsite/check/deploy.py",)
-                if is_probe_path(page["path"])
-                else ("templates/", "docs/", "runnable_examples/")
-            )
-            assert block["source"] and block["source"]["path"].startswith(edited), page["path"]
-    held = [check["status"] for page in pages.values() for block in page["blocks"] for check in block["checks"]]
-    assert held.count("passed") >= 20 and "failed" not in held
 
 
 def test_a_page_that_runs_models_only_on_the_cpu_fails_under_cuda() -> None:

@@ -1,5 +1,6 @@
 """The deploy probe and its tables: a broken export reported with its error, too tight a tolerance failing,
-and each variant's table derived again here, independently, for two variants."""
+and a variant's table derived again independently: CondConv's here, the cheapest variant's (from the session's
+sample check) in test_sample_check.py."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from modelsite.core.compatibility import (
     probe_line,
 )
 from modelsite.index import load_index
-from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp, load_report
+from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp
 from modelsite.site.pages import generated_pages
 from tests.conftest import ROOT
 
@@ -124,7 +125,7 @@ def _random_weights(key: str, pretrained: bool = False, **options: Any) -> torch
     return timm.create_model(key, pretrained=False, **options)
 
 
-def _agree_with_plain_torch(found: Compatibility, folder: Path) -> None:
+def agree_with_plain_torch(found: Compatibility, folder: Path) -> None:
     statuses = {outcome.path: outcome.status for outcome in found.outcomes}
     assert {path: statuses[path] for path in QUICK_PATH_KEYS} == _derived(found.model, folder), found.model
     assert statuses["compile"] == statuses["autocast"] == NOT_RUN  # --deploy auto is quick on the CPU.
@@ -133,24 +134,12 @@ def _agree_with_plain_torch(found: Compatibility, folder: Path) -> None:
     assert runtime is not None and "top-5 agreement 100%" in runtime.detail
 
 
-@pytest.mark.check
-def test_the_check_s_table_of_the_cheapest_variant_is_what_plain_torch_finds(
-    check_report: Path, tmp_path: Path
-) -> None:
-    """The probe `make test`'s sample ran through the check: offline weights, its own interpreter, the report."""
-    cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key)).key
-    indexed = load_report(check_report)
-    assert indexed is not None and cheapest in indexed.compatibility, f"no probe of {cheapest} in the sample"
-    _agree_with_plain_torch(indexed.compatibility[cheapest].compatibility, tmp_path)
-    assert [path for path, _ in indexed.compatibility[cheapest].compatibility.workarounds] == []
-
-
 def test_a_condconv_table_is_what_plain_torch_finds(tmp_path: Path) -> None:
     """CondConv mixes its kernels per image: its ONNX export needs a fixed batch, and the TorchScript-based
     exporter fails on it. The probe, run here in-process, says so; plain torch calls find the same."""
     condconv = "tf_efficientnet_cc_b0_4e.in1k"
     found = probe(condconv, QUICK_PATH_KEYS, create=_random_weights)
-    _agree_with_plain_torch(found, tmp_path)
+    agree_with_plain_torch(found, tmp_path)
     onnx = found.outcome("onnx")
     assert onnx is not None and onnx.workaround is not None and onnx.workaround.startswith("a fixed batch size")
     assert onnx.detail.endswith("fixed batch")
