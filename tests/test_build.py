@@ -1,9 +1,9 @@
 """Full `mkdocs build --strict` runs, as `make serve` and CI build the site.
 
 Covers: the real site builds cleanly into a temporary folder, writes nothing into docs/ and
-loads nothing from the network; a new collection file gets its page and nav entry with no
-other edit; a broken index or an undefined template name fails the build with a located
-message. Marked `build` (each build takes seconds); all run on the CPU in `make test`.
+loads nothing from the network; a broken index or an undefined template name fails the build
+with a located message. (A new collection file's page and links: test_families.py.) Marked
+`build` (each build takes seconds); all run on the CPU in `make test`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from modelsite.index import load_index
-from modelsite.measure import measure
 from tests.conftest import ROOT, ServedSite
 
 pytestmark = pytest.mark.build
@@ -121,27 +120,6 @@ def test_the_add_a_variant_page_shows_real_validation_output(real_site: Path) ->
     text = page_text(real_site / "add-a-variant" / "index.html")
     assert "model_index/my-variants.yaml:3:18: In Collection names 'TF EfficientNets'" in text
     assert "model_index/my-variants.yaml:11:5: unknown key 'Flops'" in text
-
-
-def test_a_new_collection_file_gets_its_page(slim_project_copy: Path, tmp_path: Path) -> None:
-    project_copy = slim_project_copy
-    new = subprocess.run(
-        [sys.executable, "-m", "modelsite", "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml"],
-        cwd=project_copy,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert new.returncode == 0, new.stderr
-    site = tmp_path / "site"
-    result = build(project_copy, site)
-    assert result.returncode == 0, result.stdout + result.stderr
-    figures = measure("resnet18.a1_in1k", with_file_size=False)
-    page = page_text(site / "models" / "resnet" / "resnet18.a1_in1k" / "index.html")
-    assert 'timm.create_model("resnet18.a1_in1k", pretrained=True)' in page
-    assert f"{figures['Parameters']:,}" in page
-    assert 'href="models/resnet/"' in (site / "index.html").read_text(encoding="utf-8")
-    assert "resnet18.a1_in1k" in (site / "models" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_broken_index_fails_the_build_with_its_location(project_copy: Path, tmp_path: Path) -> None:

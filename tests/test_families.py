@@ -5,7 +5,9 @@ The families cover each kind of model whose page must differ: CNNs with five and
 (no stages: three maps at one stride), MobileNets and GhostNet (a head with its own hidden layer, so the
 embedding is not `num_features` wide), heads of 21k, 11k and 12k classes, a distilled head, NHWC feature
 maps (Swin) and map sides that are not the input over the stride (Inception). All in one project copy (two
-collection files, filled side by side), one build and one check run. Marker: `check`.
+collection files, filled side by side), one build and one check run. That run also holds `new`'s promises to a
+contributor: each new collection file gets its page, its link and its rows with no other edit, validate lists
+what is left to fill in, and a figure changed by hand fails the check. Marker: `check`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_project
+from modelsite.measure import measure
+from tests.conftest import copy_project, found
 from tests.test_build import build, page_text
 
 pytestmark = pytest.mark.check
@@ -39,9 +42,12 @@ FAMILIES = {
     "convnext_nano.in12k": "ImageNet-12k",
     "levit_128s.fb_dist_in1k": "384-long vectors",
 }
-# Two collection files, so that two `modelsite new` run side by side (each appends to its own file).
-COLLECTIONS = ("model_index/families.yaml", "model_index/more-families.yaml")
-IN_COLLECTION = {model_id: COLLECTIONS[number % 2] for number, model_id in enumerate(FAMILIES)}
+# Two collection files, so that two `modelsite new` run side by side (each appends to its own file), with the
+# name the first `new` of each gives its collection (`--collection-name`; a later one appends, keeping it).
+COLLECTIONS = {"model_index/families.yaml": "Twelve timm families", "model_index/more-families.yaml": "More families"}
+IN_COLLECTION = {model_id: list(COLLECTIONS)[number % 2] for number, model_id in enumerate(FAMILIES)}
+# The family whose figure the last test changes by hand.
+EDITED = "resnet18.a1_in1k"
 
 
 def _run(project: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
@@ -66,11 +72,17 @@ class FamiliesRun:
 
         def add(collection: str) -> dict[str, subprocess.CompletedProcess[str]]:
             mine = [model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection]
-            return {model_id: _run(self.project, "new", model_id, "--collection", collection) for model_id in mine}
+            name = COLLECTIONS[collection]
+            return {
+                model_id: _run(self.project, "new", model_id, "--collection", collection, "--collection-name", name)
+                for model_id in mine
+            }
 
         with ThreadPoolExecutor(max_workers=len(COLLECTIONS)) as pool:
             added = list(pool.map(add, COLLECTIONS))
-        self.new = {model_id: added[COLLECTIONS.index(IN_COLLECTION[model_id])][model_id] for model_id in FAMILIES}
+        self.new = {
+            model_id: added[list(COLLECTIONS).index(IN_COLLECTION[model_id])][model_id] for model_id in FAMILIES
+        }
         self.built = build(self.project, self.site)
         self.check = _run(
             self.project,
@@ -123,3 +135,43 @@ def test_new_build_and_check_pass_for_the_family(families: FamiliesRun, model_id
 
 def test_the_whole_check_of_the_families_passed(families: FamiliesRun) -> None:
     assert families.check.returncode == 0, families.check.stdout + families.check.stderr
+
+
+def test_the_first_new_creates_each_collection_file_and_validate_lists_what_is_left(families: FamiliesRun) -> None:
+    for collection, name in COLLECTIONS.items():
+        first = next(model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection)
+        assert f"{first}: {collection} created with collection {name!r}" in families.new[first].stdout
+        later = [model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection][1]
+        assert f"{later}: {collection} appended to collection {name!r}" in families.new[later].stdout
+    validated = _run(families.project, "validate")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "TODO placeholders left to fill in" in validated.stderr
+
+
+def test_each_new_collection_gets_its_page_its_link_and_its_rows(families: FamiliesRun) -> None:
+    home = (families.site / "index.html").read_text(encoding="utf-8")
+    listing = page_text(families.site / "models" / "index.html")
+    for collection, name in COLLECTIONS.items():
+        slug = Path(collection).stem
+        assert f'href="models/{slug}/"' in home
+        assert name in page_text(families.site / "models" / slug / "index.html")
+    assert all(model_id in listing for model_id in FAMILIES)
+    page = page_text(families.site / "models" / "families" / EDITED / "index.html")
+    assert f'timm.create_model("{EDITED}", pretrained=True)' in page
+    assert f"{measure(EDITED, with_file_size=False)['Parameters']:,}" in page
+    # The TODO placeholders `new` leaves show as not given, never as TODO.
+    assert "not given" in page and "TODO" not in page
+
+
+def test_a_figure_changed_by_hand_fails_the_check(families: FamiliesRun) -> None:
+    """Last in this file: it edits the families' index, and puts it back."""
+    path = families.project / IN_COLLECTION[EDITED]
+    text = path.read_text(encoding="utf-8")
+    measured = found(r"FLOPs: (\d+)", text)[1]  # The file's first entry is EDITED's.
+    try:
+        path.write_text(text.replace(f"FLOPs: {measured}", "FLOPs: 1000", 1), encoding="utf-8")
+        broken = _run(families.project, "check", "--only", EDITED, "--device", "cpu", "--deploy", "skip")
+    finally:
+        path.write_text(text, encoding="utf-8")
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert f"Metadata.FLOPs of {EDITED} is 1000, but the model does {measured} multiply-accumulates" in broken.stdout
