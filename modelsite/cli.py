@@ -158,8 +158,9 @@ def _merge_reports(args: argparse.Namespace) -> int:
     report = merge_shards([(path, read_report(path)) for path in args.inputs])
     write_report(args.output, report)
     project = Project(Path.cwd())
-    if project.mkdocs_config.is_file():
-        # The whole sweep's durations: what the next sweep's shards balance by.
+    if project.mkdocs_config.is_file() and report.deploy:
+        # The whole sweep's durations: what the next sweep's shards balance by (a report of before deploy modes
+        # were recorded cannot say which sweep's they are).
         write_durations(project.sweep_durations, durations_key(report.device, report.deploy), report.pages)
     verdict = "passed" if report.passed else "failed"
     print(f"{display_path(args.output)}: {len(report.pages)} pages, {len(report.models_checked)} models, {verdict}")

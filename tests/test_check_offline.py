@@ -7,7 +7,12 @@ Builds one small real model (tf_efficientnet_lite0) on the CPU; no marker.
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +30,7 @@ from modelsite.check.offline import (
     synthesized_checkpoint,
     web_fixtures,
 )
+from modelsite.core.cache import PARTIAL_FILE_LIFETIME_SECONDS, store
 from modelsite.core.files import replaced_atomically
 from tests.conftest import ROOT
 
@@ -123,3 +129,37 @@ def test_two_writers_of_one_file_at_once_never_collide(tmp_path: Path) -> None:
     # Nothing half-written: the file is the last whole one, and no partial file is left beside it.
     assert target.read_text() == "first"
     assert [path.name for path in tmp_path.iterdir()] == ["model.pth"]
+
+
+def test_a_writer_killed_outright_leaves_a_partial_file_that_prune_removes_once_stale(tmp_path: Path) -> None:
+    """A page past its timeout or out of memory is killed with SIGKILL mid-write: no `finally` runs, and its
+    partial file (a whole checkpoint's size) stays. The store's prune removes it an hour on, never sooner,
+    since another page may still be writing it."""
+    checkpoints = store(tmp_path, "checkpoints")
+    target = checkpoints.path("model.timm-1", ".pth")
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from modelsite.core.files import replaced_atomically\n"
+            "with replaced_atomically(Path(sys.argv[1])) as partial:\n"
+            "    partial.write_text('half a checkpoint')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(target),
+        ],
+        cwd=ROOT,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    (left,) = target.parent.glob(".*.partial")
+    assert not target.exists() and left.read_text() == "half a checkpoint"
+    with replaced_atomically(checkpoints.path("other.timm-1", ".pth")) as at_work:
+        at_work.write_text("being written")
+        checkpoints.prune()
+        assert left.exists() and at_work.exists()  # Both could still have a writer.
+        hours_ago = time.time() - PARTIAL_FILE_LIFETIME_SECONDS - 60
+        os.utime(left, (hours_ago, hours_ago))
+        checkpoints.prune()
+        assert not left.exists() and at_work.exists()
+    assert sorted(path.name for path in target.parent.iterdir()) == ["other.timm-1.pth"]

@@ -204,8 +204,14 @@ def test_merged_shards_hold_every_page_and_model_and_fail_if_one_failed(tmp_path
     assert sorted(page.path for page in merged.pages) == ["docs/a.md", "docs/b.md"]
     assert sorted(merged.models_checked) == ["m1", "m2"]
     assert json.loads(out.read_text())["passed"] is False
-    recorded = read_durations(project / ".modelsite-cache" / "sweep-durations.json", durations_key("cpu", "quick"))
-    assert recorded == {"docs/a.md": 1.0, "docs/b.md": 1.0}
+    durations = project / ".modelsite-cache" / "sweep-durations.json"
+    assert read_durations(durations, durations_key("cpu", "quick")) == {"docs/a.md": 1.0, "docs/b.md": 1.0}
+    # Reports of before deploy modes were recorded merge, but cannot say which sweep's durations they hold.
+    for path in (first, second):
+        write_report(path, replace(read_report(path), deploy=""))
+    before = durations.read_text()
+    subprocess.run([sys.executable, "-m", "modelsite", "merge-reports", str(out), str(first), str(second)], cwd=project)
+    assert read_report(out).deploy == "" and durations.read_text() == before
 
 
 def test_a_page_in_two_shards_is_refused(tmp_path: Path) -> None:
@@ -254,6 +260,9 @@ def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: 
                 (tmp_path / "2.json", replace(agreeing, deploy="full")),
             ]
         )
+    # A shard of before reports said their deploy mode: named as such, not as an empty word.
+    with pytest.raises(ReportError, match=r"2.json ran with deploy \(not recorded\), .*1.json with quick"):
+        merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", replace(agreeing, deploy=""))])
 
 
 def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Path) -> None:

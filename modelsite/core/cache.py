@@ -4,7 +4,8 @@ Each kind of entry is a `Store` described once in STORES: its folder carries its
 entries written by an older version of the code are never read (and are removed when the store
 next writes), and it keeps at most LIMIT entries, dropping those used least recently. An entry
 is written through a file beside it and renamed into place, so a reader (or a crash) never sees
-half of one; an entry that cannot be read is a miss and is removed. `modelsite cache clear`
+half of one (a writer killed outright leaves its partial file, which prune removes an hour later); an
+entry that cannot be read is a miss and is removed. `modelsite cache clear`
 empties every store.
 """
 
@@ -20,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modelsite.core.files import write_text_atomically
+from modelsite.core.files import stale_partial_files, write_text_atomically
 
 T = TypeVar("T")
 CACHE_DIR = ".modelsite-cache"
+# A partial file this old has no writer left (a checkpoint is written in seconds): prune removes it.
+PARTIAL_FILE_LIFETIME_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,13 @@ class Store:
         return path
 
     def prune(self) -> None:
-        """Remove this kind's folders of other versions, and the least recently used entries past the limit."""
+        """Remove this kind's folders of other versions, partial files their killed writers left, and the least
+        recently used entries past the limit."""
         for other in self.root.glob(f"{self.kind.name}-v*"):
             if other != self.folder and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)
+        for stale in stale_partial_files(self.folder, older_than_seconds=PARTIAL_FILE_LIFETIME_SECONDS):
+            stale.unlink(missing_ok=True)
         entries = [p for p in self.folder.glob("*") if p.is_file() and not p.name.startswith(".")]
         if len(entries) <= self.kind.limit:
             return

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+
+# How a file being written ends (`.NAME.RANDOM.partial`): a writer killed outright (a page past its timeout or
+# out of memory) leaves one, which the cache prunes once no writer can still be at it (stale_partial_files).
+PARTIAL_SUFFIX = ".partial"
 
 
 @contextlib.contextmanager
@@ -18,13 +23,24 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
     same file at once both have PID 1, and one would rename the other's file away.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
-    partial.touch(exist_ok=False)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
     try:
+        partial.touch(exist_ok=False)
         yield partial
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def stale_partial_files(folder: Path, older_than_seconds: float) -> list[Path]:
+    """The partial files in FOLDER untouched for OLDER_THAN_SECONDS: left by writers that were killed."""
+    stale = []
+    now = time.time()
+    for path in folder.glob(f".*{PARTIAL_SUFFIX}"):
+        with contextlib.suppress(OSError):  # Renamed into place or removed by its writer meanwhile.
+            if now - path.stat().st_mtime > older_than_seconds:
+                stale.append(path)
+    return stale
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -204,8 +204,8 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
         for label, value in (("device", report.device), ("deploy", report.deploy), ("versions", dict(report.versions))):
             if value != getattr(first, label) and not (label == "versions" and not report.pages):
                 raise ReportError(
-                    f"{path} ran with {label} {value}, {first_path} with {getattr(first, label)}: "
-                    "merge only the shards of one sweep"
+                    f"{path} ran with {label} {value or '(not recorded)'}, {first_path} with "
+                    f"{getattr(first, label) or '(not recorded)'}: merge only the shards of one sweep"
                 )
         for name in [page.name for page in report.pages] + list(report.models_checked):
             if name in seen:
