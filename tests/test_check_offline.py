@@ -163,3 +163,33 @@ def test_a_writer_killed_outright_leaves_a_partial_file_that_prune_removes_once_
         checkpoints.prune()
         assert not left.exists() and at_work.exists()
     assert sorted(path.name for path in target.parent.iterdir()) == ["other.timm-1.pth"]
+
+
+def test_a_full_disk_is_named_as_such_and_leaves_no_partial_checkpoint(tmp_path: Path) -> None:
+    """What a sweep met on this machine when its disk filled: torch.save said only "[enforce fail at
+    inline_container.cc:672] unexpected pos 35356416 vs 35356248", on four pages. A real full disk here: the
+    cache on a 4 MiB tmpfs, mounted in a user and mount namespace of the test's own (as the check's pages are)."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from modelsite.check.offline import NoRoomForCheckpoint, synthesized_checkpoint\n"
+        "try:\n"
+        "    synthesized_checkpoint('tf_efficientnet_lite0.in1k', Path(sys.argv[1]))\n"
+        "except NoRoomForCheckpoint as error:\n"
+        "    print(error)\n"
+        "print(sorted(path.name for path in Path(sys.argv[1]).rglob('*') if path.is_file()))\n"
+    )
+    completed = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c"]
+        + ['mount -t tmpfs -o size=4m tmpfs "$1" && exec "$2" -c "$3" "$1"', "sh"]
+        + [str(tmp_path), sys.executable, script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    message, left = completed.stdout.splitlines()
+    assert message.startswith("no room on the disk for tf_efficientnet_lite0.in1k's synthesized checkpoint: it needs ")
+    assert "MiB are free under " in message and "`modelsite cache clear` empties the cache" in message
+    assert left == "[]"  # Nothing half-written.

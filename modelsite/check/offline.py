@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.message
 import hashlib
 import io
+import shutil
 import socket
 import urllib.error
 import urllib.request
@@ -35,6 +36,15 @@ WEB_FIXTURES = Path(PROJECT_WEB_FIXTURES)
 
 class FixtureError(ModelsiteError, ValueError):
     """fixtures/web/fixtures.yaml lists something that cannot be served."""
+
+
+class NoRoomForCheckpoint(ModelsiteError, OSError):
+    """The disk that holds the cache has no room for a synthesized checkpoint (torch.save only says
+    "unexpected pos" when a write falls short)."""
+
+
+# Room that other writers may take meanwhile, beyond the checkpoint itself.
+_DISK_MARGIN_BYTES = 64 * 2**20
 
 
 class NetworkBlocked(ConnectionRefusedError):
@@ -282,8 +292,20 @@ def synthesized_checkpoint(model_name: str, cache_dir: Path, create_model: Calla
         _measure_batch_norm_statistics(model)
     finally:
         torch.random.set_rng_state(state)
-    with replaced_atomically(path) as partial:  # Parallel pages never read half a file.
-        torch.save(model.state_dict(), partial)
+    weights = model.state_dict()
+    try:
+        with replaced_atomically(path) as partial:  # Parallel pages never read half a file.
+            torch.save(weights, partial)
+    except (OSError, RuntimeError) as error:
+        needed = sum(tensor.numel() * tensor.element_size() for tensor in weights.values())
+        free = shutil.disk_usage(path.parent).free
+        if free < needed + _DISK_MARGIN_BYTES:
+            raise NoRoomForCheckpoint(
+                f"no room on the disk for {name}'s synthesized checkpoint: it needs {needed / 2**20:.0f} MiB, "
+                f"{free / 2**20:.0f} MiB are free under {path.parent}; free some space "
+                "(`modelsite cache clear` empties the cache)"
+            ) from error
+        raise
     checkpoints.prune()
     return path
 
