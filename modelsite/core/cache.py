@@ -16,12 +16,13 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from modelsite.core.files import stale_partial_files, write_text_atomically
+from modelsite.core.files import PARTIAL_SUFFIX, write_text_atomically
 
 T = TypeVar("T")
 CACHE_DIR = ".modelsite-cache"
@@ -99,8 +100,10 @@ class Store:
         for other in self.root.glob(f"{self.kind.name}-v*"):
             if other != self.folder and other.is_dir():
                 shutil.rmtree(other, ignore_errors=True)
-        for stale in stale_partial_files(self.folder, older_than_seconds=PARTIAL_FILE_LIFETIME_SECONDS):
-            stale.unlink(missing_ok=True)
+        now = time.time()
+        for partial in self.folder.glob(f".*{PARTIAL_SUFFIX}"):  # Left by writers killed outright.
+            if now - _last_used(partial) > PARTIAL_FILE_LIFETIME_SECONDS:
+                partial.unlink(missing_ok=True)
         entries = [p for p in self.folder.glob("*") if p.is_file() and not p.name.startswith(".")]
         if len(entries) <= self.kind.limit:
             return

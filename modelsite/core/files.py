@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
 # How a file being written ends (`.NAME.RANDOM.partial`): a writer killed outright (a page past its timeout or
-# out of memory) leaves one, which the cache prunes once no writer can still be at it (stale_partial_files).
+# out of memory) leaves one, which the cache's prune removes once no writer can still be at it.
 PARTIAL_SUFFIX = ".partial"
 
 
@@ -30,17 +29,6 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
-
-
-def stale_partial_files(folder: Path, older_than_seconds: float) -> list[Path]:
-    """The partial files in FOLDER untouched for OLDER_THAN_SECONDS: left by writers that were killed."""
-    stale = []
-    now = time.time()
-    for path in folder.glob(f".*{PARTIAL_SUFFIX}"):
-        with contextlib.suppress(OSError):  # Renamed into place or removed by its writer meanwhile.
-            if now - path.stat().st_mtime > older_than_seconds:
-                stale.append(path)
-    return stale
 
 
 def write_text_atomically(path: Path, text: str) -> None:
