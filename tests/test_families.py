@@ -79,10 +79,8 @@ class FamiliesRun:
             }
 
         with ThreadPoolExecutor(max_workers=len(COLLECTIONS)) as pool:
-            added = list(pool.map(add, COLLECTIONS))
-        self.new = {
-            model_id: added[list(COLLECTIONS).index(IN_COLLECTION[model_id])][model_id] for model_id in FAMILIES
-        }
+            added = dict(zip(COLLECTIONS, pool.map(add, COLLECTIONS)))
+        self.new = {model_id: added[IN_COLLECTION[model_id]][model_id] for model_id in FAMILIES}
         self.built = build(self.project, self.site)
         self.check = _run(
             self.project,
@@ -139,9 +137,8 @@ def test_the_whole_check_of_the_families_passed(families: FamiliesRun) -> None:
 
 def test_the_first_new_creates_each_collection_file_and_validate_lists_what_is_left(families: FamiliesRun) -> None:
     for collection, name in COLLECTIONS.items():
-        first = next(model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection)
+        first, later = [model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection][:2]
         assert f"{first}: {collection} created with collection {name!r}" in families.new[first].stdout
-        later = [model_id for model_id in FAMILIES if IN_COLLECTION[model_id] == collection][1]
         assert f"{later}: {collection} appended to collection {name!r}" in families.new[later].stdout
     validated = _run(families.project, "validate")
     assert validated.returncode == 0, validated.stdout + validated.stderr
