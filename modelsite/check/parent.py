@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -427,5 +427,5 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
         environment=environment,
         generated=page.generated,
         script=page.script,
-        ran_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        ran_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def new_report(
     environment = next((p.environment for p in pages if p.environment), {})
     return Report(
         passed=not any(p.failed for p in pages) and not figures,
-        finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         device=str(environment.get("device", device)),
         device_name=environment.get("device_name"),
         online=online,
@@ -369,7 +369,7 @@ def set_aside_if_unreadable(path: Path) -> str | None:
         return None
     except ReportError as error:
         problem = str(error).split(" (", 1)[1].rsplit("); delete it", 1)[0]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.unreadable-{stamp}")
     path.replace(aside)
     return (
