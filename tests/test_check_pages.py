@@ -124,9 +124,8 @@ def test_a_runnable_example_runs_alone_as_a_script(fixture_run: CheckRun) -> Non
 
 def test_an_exception_names_page_block_line_and_source(fixture_run: CheckRun) -> None:
     (message,) = messages_for(fixture_run, "docs/exception.md")
-    assert message.startswith(
-        "docs/exception.md, block 2, line 2 (from docs/exception.md:9): NameError: name 'undefined_name' is not defined"
-    )
+    # The error's class after the check's own framing; the sentence after it is Python's and is not held.
+    assert message.startswith("docs/exception.md, block 2, line 2 (from docs/exception.md:9): NameError: ")
     assert "print(undefined_name)" in message
     (page,) = [p for p in fixture_run.report["pages"] if p["path"] == "docs/exception.md"]
     # The page goes on after the failure, in the same interpreter, and says so.

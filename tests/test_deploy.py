@@ -144,7 +144,9 @@ def test_a_condconv_table_is_what_plain_torch_finds(tmp_path: Path) -> None:
     assert onnx is not None and onnx.workaround is not None and onnx.workaround.startswith("a fixed batch size")
     assert onnx.detail.endswith("fixed batch")
     legacy = found.outcome("onnx_legacy")
-    assert legacy is not None and "kernel of unknown shape" in legacy.detail
+    # The table names the exporter's error by its class, on one line; the wording is torch's and is not held.
+    assert legacy is not None and legacy.status == FAILS
+    assert legacy.detail.startswith("SymbolicValueError: ") and "\n" not in legacy.detail
 
 
 def test_the_probe_in_process_fills_every_path_it_is_given() -> None:

@@ -223,13 +223,14 @@ def test_titles_and_descriptions_are_escaped(hostile_site: Path) -> None:
     assert "Hostile \"quoted\" & 'single'" in home and "Hostile: colon" in home
 
 
-# A hand-written page that tries to reach past the sandbox, and what the failed build says.
+# A hand-written page that tries to reach past the sandbox, and what the failed build says. Where Jinja refuses,
+# the page, its line and the error's class are held, not Jinja's own sentence.
 HOSTILE_PAGES = {
     "jinja-globals.md": (
         "# Globals\n\n{{ cycler.__init__.__globals__.os.getuid() }}\n",
-        "access to attribute '__init__'",
+        "docs/jinja-globals.md, line 3: SecurityError: ",
     ),
-    "jinja-config.md": ("# Config\n\n{{ config.theme.get_env() }}\n", "'config' is undefined"),
+    "jinja-config.md": ("# Config\n\n{{ config.theme.get_env() }}\n", "docs/jinja-config.md, line 3: UndefinedError: "),
     "example-outside.md": (
         "# Outside\n\n{{ runnable_example('../mkdocs.yml') }}\n",
         "no such file in runnable_examples/",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 from tests.conftest import ROOT
 
@@ -17,7 +18,8 @@ def test_a_file_outside_the_sample_check_files_that_uses_it_fails_saying_what_to
     completed = subprocess.run(
         # tests.conftest as a plugin: the file is outside tests/, so conftest.py is not found by its place.
         [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path)]
-        + ["--numprocesses", "1", "--dist", "loadfile", str(tmp_path / "test_elsewhere.py")],
+        + ["--numprocesses", "1", "--dist", "loadfile", "--junitxml", str(tmp_path / "results.xml")]
+        + [str(tmp_path / "test_elsewhere.py")],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -27,4 +29,7 @@ def test_a_file_outside_the_sample_check_files_that_uses_it_fails_saying_what_to
     assert (
         "tests/test_elsewhere.py uses the session's sample check: add it to SAMPLE_CHECK_FILES in tests/conftest.py"
     ) in completed.stdout
-    assert "1 error" in completed.stdout and "INTERNALERROR" not in completed.stdout + completed.stderr
+    # One test in error, read from the JUnit report rather than pytest's summary line, and no internal error.
+    (suite,) = ElementTree.parse(tmp_path / "results.xml").getroot().iter("testsuite")
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0"), completed.stdout
+    assert "INTERNALERROR" not in completed.stdout + completed.stderr
