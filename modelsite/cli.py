@@ -11,6 +11,7 @@ import yaml
 
 from modelsite.check.command import add_arguments as add_check_arguments
 from modelsite.check.command import run as run_check
+from modelsite.check.summary import add_arguments as add_summary_arguments
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.problems import Problem, display_path
 from modelsite.core.project import INDEX_DIR, Project
@@ -133,6 +134,16 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("inputs", nargs="+", type=Path, metavar="REPORT", help="the shards' reports")
     merge.set_defaults(run=_merge_reports)
 
+    summary = commands.add_parser(
+        "summary",
+        help="the pages a change touched, with the check's verdict for each, as Markdown",
+        description="Print a Markdown table of the pages that the change since REV touched (index entries, "
+        "hand-written pages, examples, collection files) with the verdict REPORT gives each: a pull "
+        "request's job summary.",
+    )
+    add_summary_arguments(summary)
+    summary.set_defaults(run=_summary)
+
     cache = commands.add_parser(
         "cache",
         help="show or clear the cache in .modelsite-cache/",
@@ -252,6 +263,12 @@ def _measure(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     return run_check(args)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from modelsite.check.summary import run
+
+    return run(args)
 
 
 def _new(args: argparse.Namespace) -> int:

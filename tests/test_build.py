@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,13 @@ def test_every_collection_and_variant_gets_a_page(real_site: Path) -> None:
             assert f'href="{model.key}/"' in overview
             assert f'timm.create_model("{model.key}", pretrained=True)' in page_text(page)
         assert f'href="models/{collection.slug}/"' in home
+
+
+def test_every_page_names_the_timm_and_torch_it_documents(real_site: Path) -> None:
+    documents = f"Documents timm {metadata.version('timm')} with torch {metadata.version('torch')}"
+    pages = sorted(real_site.rglob("*.html"))
+    assert pages
+    assert [page for page in pages if documents not in page_text(page)] == []
 
 
 def test_variant_pages_stay_out_of_the_navigation(real_site: Path) -> None:

@@ -244,11 +244,16 @@ def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:
     return {model.key for model in index.models if old.get(model.key) != model}
 
 
+def changed_page_paths(index: ModelIndex, keys: set[str]) -> set[str]:
+    """The paths of the variant pages and deploy probes of the variants KEYS."""
+    variants = {path for path, model in variant_pages(index).items() if model.key in keys}
+    return variants | {probe_page_path(key) for key in keys}
+
+
 def changed_pages(pages: Iterable[Page], index: ModelIndex, keys: set[str]) -> list[Page]:
     """The variant pages and deploy probes of the variants KEYS."""
-    by_page = variant_pages(index)
-    probes = {probe_page_path(key) for key in keys}
-    return [page for page in pages if (page.path in by_page and by_page[page.path].key in keys) or page.path in probes]
+    paths = changed_page_paths(index, keys)
+    return [page for page in pages if page.path in paths]
 
 
 def _index_at(root: Path, revision: str) -> ModelIndex | None:

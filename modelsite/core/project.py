@@ -26,6 +26,8 @@ BENCH_DIR = "benchmarks"
 # What a build and a check read: a copy of these is a complete project (tests and benches copy them).
 PROJECT_PARTS = (
     "mkdocs.yml",
+    # Theme overrides: the header that names what each page documents.
+    "overrides",
     DOCS_DIR,
     TEMPLATES_DIR,
     "hooks",

@@ -10,6 +10,7 @@ page's HTML passes the allow-list sanitizer last.
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from mkdocs.structure.pages import Page
 
 from modelsite.bench.results import BenchProblems
 from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
+from modelsite.core.files import installed_version
 from modelsite.core.project import DOCS_DIR, OutsideProject, Project
 from modelsite.core.report import ReportError
 from modelsite.site.escape import sanitize_html
@@ -38,6 +40,10 @@ FRONT_MATTER = {
     "hide": "parts of the theme not to show: navigation, toc, footer",
     "render_macros": "false: the page is not a template",
 }
+# Set by mike while it builds one version of the published site.
+MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"
+# The packages each page's header names, with the versions the site was built with.
+DOCUMENTED_PACKAGES = ("timm", "torch")
 # The ones Material prints into the page's HTML without escaping.
 PRINTED_META = ("title", "description", "subtitle")
 
@@ -62,6 +68,12 @@ class SiteBuild:
             self.site = generated_site(project.root, load_index_for_build(project.root), self.report, config.site_url)
         except (OutsideProject, BenchProblems) as error:
             raise PluginError(str(error)) from None
+        # What every page's header says it documents (overrides/main.html).
+        config.extra["documents"] = {package: installed_version(package) for package in DOCUMENTED_PACKAGES}
+        if os.environ.get(MIKE_VERSION_VARIABLE):
+            # Built by `make publish` (mike): the header's version selector reads the versions.json mike keeps
+            # beside the versions. A plain build has no such file, and the selector would fetch it in vain.
+            config.extra["version"] = {"provider": "mike", "default": "latest"}
         # Nav lists the generated pages, so a new collection file appears with no edit to mkdocs.yml.
         config.nav = _nav_with_models(config.nav or [], self.site.pages)
         if "macros" in config.plugins:  # Its on_config, which builds its Jinja environment, ran before this one.
