@@ -5,6 +5,9 @@ Pure parsing, no interpreter started; no marker, quick on any CI runner.
 
 from __future__ import annotations
 
+import tokenize
+from collections.abc import Iterator
+
 import pytest
 
 from modelsite.check.expect import Expectation, ExpectationError, expectations, matches
@@ -76,6 +79,22 @@ def test_a_comment_on_its_own_line_belongs_to_the_statement_above_and_a_loop_is_
 
 def test_prints_inside_a_string_is_not_a_comment() -> None:
     assert expectations('text = "# prints: 1"\n') == []
+
+
+def test_prints_comments_the_tokenizer_cannot_read_fail_instead_of_vanishing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python's tokenizer and its compiler disagree on some code between versions: ast.parse accepts it, and
+    tokenize stops. The block's `# prints` comments must then fail it, not vanish and let it pass unchecked."""
+
+    def stops(readline: object) -> Iterator[tokenize.TokenInfo]:
+        raise tokenize.TokenError("EOF in multi-line statement", (3, 0))
+        yield  # a generator, like the real one
+
+    monkeypatch.setattr(tokenize, "generate_tokens", stops)
+    with pytest.raises(ExpectationError) as raised:
+        expectations("x = 1\nprint(x)  # prints: 1\n")
+    assert raised.value.line == 2 and "cannot be read" in str(raised.value)
+    # A block that states nothing loses nothing: it runs as before.
+    assert expectations("x = 1\nprint(x)\n") == []
 
 
 def test_online_expectations_are_flagged() -> None:

@@ -77,6 +77,14 @@ def test_a_file_size_within_one_percent_holds(slim_project_copy: Path) -> None:
     assert _problems_after(slim_project_copy, "File Size: 18820223", "File Size: 18900000") == []
 
 
+def test_a_file_size_that_was_not_measured_fails_instead_of_passing(slim_project_copy: Path) -> None:
+    model = load_index(slim_project_copy, check_timm=False).model(MODEL)
+    unmeasured = measure(model.key, with_file_size=False)
+    assert unmeasured["File Size"] == 0
+    (problem,) = figure_problems(model, unmeasured)
+    assert problem.field == "Metadata.File Size" and "it was not measured" in problem.message
+
+
 def test_a_tag_the_model_lacks_fails_at_its_item(slim_project_copy: Path) -> None:
     added = "    - RELU6\n    - Squeeze-and-Excitation Block\n"
     (problem,) = _problems_after(slim_project_copy, "    - RELU6\n", added)

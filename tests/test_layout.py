@@ -8,7 +8,6 @@ site-packages, so nothing is downloaded). No marker: about ten seconds.
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 import sysconfig
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from modelsite.core.imports import imports_of
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "modelsite"
@@ -36,18 +36,6 @@ MAY_IMPORT = {
 def part_of(module: str) -> str | None:
     parts = module.split(".")
     return parts[1] if parts[0] == "modelsite" and len(parts) > 1 and parts[1] in PARTS else None
-
-
-def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return found
 
 
 def part_graph() -> dict[str, set[str]]:

@@ -238,3 +238,27 @@ def test_feature_maps_are_what_the_features_only_model_returns(model_id: str, st
     # Swin returns its maps channels-last; the side is the same axis either way.
     assert [m.shape[-2] for m in maps] == measured["Feature Sides"]
     assert extractor.feature_info.channels() == measured["Feature Channels"]
+
+
+def test_feature_maps_that_fail_to_build_are_an_error_not_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that declares feature maps and whose features_only form breaks has no figure to give: the
+    failure must not become "no feature pyramid", which would pass against an index that also says none."""
+    import timm
+
+    from modelsite.measure.probe import FeatureMapsError, Probe
+
+    real_create = timm.create_model
+
+    def create(name: str, **kwargs: object) -> object:
+        if kwargs.get("features_only"):
+            raise TypeError("a bug in the features_only form")
+        return real_create(name, **kwargs)
+
+    monkeypatch.setattr(timm, "create_model", create)
+    probe = Probe("tf_efficientnet_lite0.in1k", with_file_size=False)
+    with pytest.raises(FeatureMapsError, match="declares feature maps .*TypeError: a bug in the features_only form"):
+        _ = probe.feature_strides
+    # A model that declares none has none, and nothing is built to find out.
+    headless = Probe("tf_efficientnet_lite0.in1k", with_file_size=False)
+    headless.__dict__["model"] = torch.nn.Linear(2, 2)
+    assert headless.feature_strides is None

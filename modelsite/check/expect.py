@@ -157,6 +157,10 @@ def _options(raw: str, line: int) -> Expectation:
     return options
 
 
+# Anything that may be a `# prints` comment, read from the raw text when the tokenizer cannot read it.
+_PRINTS_ANYWHERE = re.compile(r"#\s*prints\b")
+
+
 def _comments(code: str) -> list[tuple[int, int, str]]:
     """(line, column, text) of every comment; tokenize keeps `#` inside strings out."""
     found = []
@@ -164,8 +168,17 @@ def _comments(code: str) -> list[tuple[int, int, str]]:
         for token in tokenize.generate_tokens(io.StringIO(code).readline):
             if token.type == tokenize.COMMENT:
                 found.append((token.start[0], token.start[1], token.string))
-    except (tokenize.TokenError, IndentationError):
-        pass  # ast.parse has already accepted the code; a tokenizer quirk only loses comments.
+    except (tokenize.TokenError, IndentationError) as error:
+        # ast.parse accepted the code, but Python's tokenizer (which differs from the compiler's between
+        # versions) did not. Its comments are lost: a block with `# prints` must not pass unchecked.
+        stated = _PRINTS_ANYWHERE.search(code)
+        if stated is not None:
+            line = code.count("\n", 0, stated.start()) + 1
+            raise ExpectationError(
+                line,
+                f"the `# prints` comments of this block cannot be read (Python's tokenizer stopped: {error}); "
+                "rewrite the block so that `python -m tokenize` reads it",
+            ) from None
     return found
 
 

@@ -52,8 +52,11 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
     versions = f"timm {measured.timm_version}"
     shown = list(value) if isinstance(value, (list, tuple)) else value
     if figure.comparison == RELATIVE:
-        if not value:  # Not measured (a file size needs real tensors).
-            return None
+        if not value:
+            # 0 is how a measurement without real tensors writes the file size: nothing to hold the index to.
+            return (
+                f"it was not measured ({versions} wrote {shown!r}), so it cannot be held to the model; {figure.advice}"
+            )
         off = (float(written) - float(value)) / float(value)  # type: ignore[arg-type]
         if abs(off) <= figure.tolerance:
             return None

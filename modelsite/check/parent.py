@@ -316,25 +316,43 @@ def _last_block_line(text: str, page: Page) -> int | None:
     return int(lines[0]) if lines else None
 
 
+def forged(records: list[dict[str, Any]]) -> str | None:
+    """What in RECORDS the check cannot have written, or None. The interpreter writes one start record, one
+    record per block, then one devices record and at most one threads record: anything else came from the
+    page's own code, which can find the channel among its open files."""
+    events = [record.get("event") for record in records]
+    numbers = [record.get("number") for record in records if record.get("event") == "block"]
+    if len(numbers) != len(set(numbers)):
+        return "a block reported twice"
+    for event in ("start", "devices", "threads"):
+        if events.count(event) > 1:
+            return f"{event} reported twice"
+    if "devices" in events and "block" in events[events.index("devices") :]:
+        return "devices reported before a block ended"
+    return None
+
+
 def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, seconds: float, device: str) -> PageResult:
     environment = next((r for r in records if r.get("event") == "start"), {})
     environment = {k: v for k, v in environment.items() if k != "event"}
     devices = next((r for r in records if r.get("event") == "devices"), None)
+    forgery = forged(records)
+    if forgery:
+        # Nothing the page may have written is believed: not its blocks' verdicts, not the devices it ran on.
+        ending = _Ending(
+            f"the page wrote to the check's own results ({forgery}): its results cannot be trusted",
+            None,
+            "",
+            after_blocks=True,
+        )
+        devices = None
     if environment:
         environment["isolation"] = isolation().description
     if devices is not None:
         environment["model_devices"] = list(devices["model_devices"])
         environment["peak_gpu_memory_bytes"] = devices["peak_gpu_memory_bytes"]
-    block_records = [r for r in records if r.get("event") == "block"]
-    by_number = {r["number"]: r for r in block_records}
-    if len(by_number) != len(block_records):
-        # The channel is written once per block by the check; anything more was written by the page itself.
-        ending = _Ending(
-            "the page wrote to the check's own results (a block reported twice): its results cannot be trusted",
-            None,
-            "",
-            after_blocks=True,
-        )
+    by_number = {r["number"]: r for r in records if r.get("event") == "block"}
+    if forgery:
         by_number = {}
     blocks: list[BlockResult] = []
     # Once the interpreter has ended (sys.exit, a crash, the timeout), later blocks did not run.

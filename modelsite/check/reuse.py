@@ -1,8 +1,9 @@
 """Page runs that passed, reused while nothing that could change them has changed.
 
-The key covers the page's blocks (code and exclusions, in order), the check's own code (the deploy
-probe's included), the web fixtures, the versions of Python, torch, timm, onnx, onnxscript and
-onnxruntime, the device, the network mode and the variables handed on with --pass-env. A page whose
+The key covers the page's blocks (code and exclusions, in order), the source of every package module
+the check and the page interpreter import (read from the import graph, so a new module is covered the
+day it is imported), the web fixtures, the versions of Python, torch, timm, onnx, onnxscript and
+onnxruntime, the device, the timeout, the network mode and the variables handed on with --pass-env. A page whose
 key is unchanged is not run again: its recorded result is reused and reported as cached. Failed pages
 are never stored, so a fix outside the key (a driver, a flaky disk) is seen at once. The entries live
 in the "check" store of modelsite.core.cache.
@@ -14,31 +15,29 @@ import hashlib
 import os
 import platform
 from dataclasses import asdict, replace
+from functools import cache
 from pathlib import Path
 
 from modelsite.check.parent import RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.cache import store
 from modelsite.core.files import installed_version
+from modelsite.core.imports import PACKAGE_DIR, closure
 from modelsite.core.report import PageResult, page_from_json
 
-# The files whose code decides how a page runs and is judged.
-_CHECK_FILES = (
-    "check/child.py",
-    "check/expect.py",
-    "check/offline.py",
-    "check/parent.py",
-    "core/report.py",
-    # The deploy probe's code, which a probe page only calls.
-    "check/deploy.py",
-    "core/compatibility.py",
-)
+# Where the check starts, in this process and in each page's interpreter: whatever decides how a page runs
+# and is judged is imported from one of them.
+CHECK_ENTRY_POINTS = ("modelsite.check.command", "modelsite.check.child")
 # Packages whose version changes what a page's code does, beside torch and timm: the deploy paths'.
 _PACKAGES = ("torch", "timm", "onnx", "onnxscript", "onnxruntime")
 
 
+def check_code_files() -> tuple[Path, ...]:
+    """The source files of the check's code and of everything it imports from the package."""
+    return closure(*CHECK_ENTRY_POINTS)
+
+
 def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
-    here = Path(__file__).resolve().parent.parent
     return store(options.cache_dir, "check").key(
         {
             "page": page.path,
@@ -48,14 +47,23 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
             "python": platform.python_version(),
             "packages": {name: installed_version(name) for name in _PACKAGES},
             "device": options.device,
+            "timeout": options.timeout,
             "online": options.online,
             "fixtures": fixtures_digest,
             "passed": {
                 name: hashlib.sha256(os.environ.get(name, "").encode()).hexdigest() for name in options.pass_env
             },
-            "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CHECK_FILES],
+            "code": _code_digest(),
         }
     )
+
+
+@cache
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for path in check_code_files():
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def load(cache_dir: Path, key: str) -> PageResult | None:

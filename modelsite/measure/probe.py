@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from modelsite.core.cache import Store, store
+from modelsite.core.errors import ModelsiteError
 from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, Counts
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
@@ -74,6 +75,10 @@ class Measurement:
             timm_version=str(data["timm_version"]),
             torch_version=str(data["torch_version"]),
         )
+
+
+class FeatureMapsError(ModelsiteError):
+    """A model whose declared feature maps cannot be measured."""
 
 
 @dataclass
@@ -213,13 +218,21 @@ class Probe:
         import timm
         import torch
 
+        # timm declares the maps a model has in feature_info; a model without it has no feature pyramid. One
+        # that declares them and fails to build or run its features_only form is an error, never "none".
+        if not getattr(self.model, "feature_info", None):
+            return None
         try:
             with torch.device(self.device):
                 extractor = timm.create_model(self.model_id, pretrained=False, features_only=True).eval()
-        except (RuntimeError, ValueError, TypeError, AssertionError, NotImplementedError):
-            return None  # timm builds no feature pyramid for it. A forward that fails below is an error, not this.
-        with torch.no_grad():
-            maps = extractor(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+            with torch.no_grad():
+                maps = extractor(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+        except Exception as error:
+            raise FeatureMapsError(
+                f"{self.model_id} declares feature maps (feature_info), but timm {timm.__version__} could not build "
+                f"or run its features_only form ({type(error).__name__}: {error}); its feature figures cannot be "
+                "measured: report it to timm, or leave Feature Strides, Channels and Sides out of the entry"
+            ) from error
         channels_last = getattr(extractor, "output_fmt", "NCHW") == "NHWC"
         info = extractor.feature_info
         return [
