@@ -164,7 +164,8 @@ def _bench(args: argparse.Namespace) -> int:
 def _merge_reports(args: argparse.Namespace) -> int:
     from modelsite.check.selection import durations_key, write_durations
     from modelsite.core.project import Project
-    from modelsite.core.report import merge_shards, read_report, write_report
+    from modelsite.core.report.codec import read_report, write_report
+    from modelsite.core.report.merging import merge_shards
 
     report = merge_shards([(path, read_report(path)) for path in args.inputs])
     write_report(args.output, report)

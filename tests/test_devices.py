@@ -6,7 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from modelsite.check.devices import TOLERANCE, held_to, outputs_agree
-from modelsite.core.report import BlockResult, Held, PageResult, new_report, write_report
+from modelsite.core.report.codec import write_report
+from modelsite.core.report.results import BlockResult, Held, PageResult, new_report
 from modelsite.site.outputs import load_report, output_html
 
 

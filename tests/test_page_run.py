@@ -11,7 +11,7 @@ import pytest
 from modelsite.check import parent
 from modelsite.core.blocks import CodeBlock, Page
 
-PAGE = Page(path="docs/gpu.md", blocks=(CodeBlock(1, "model.cuda()", 1, None, None, position=1),))
+PAGE = Page(path="docs/gpu.md", blocks=(CodeBlock(1, "model.cuda()", 1, None, None),))
 START: dict[str, Any] = {"event": "start", "python": "3.11"}
 BLOCK: dict[str, Any] = {
     "event": "block",
@@ -33,7 +33,8 @@ def result(records: list[dict[str, Any]], device: str = "cuda") -> parent.PageRe
 def test_the_check_s_own_records_pass_and_a_cpu_only_page_fails_under_cuda() -> None:
     assert result([START, BLOCK, ON_CUDA]).status == "passed"
     stranded = result([START, BLOCK, ON_CPU])
-    assert stranded.status == "failed" and "ran on the CPU" in (stranded.blocks[-1].error or object()).message  # type: ignore[union-attr]
+    error = stranded.blocks[-1].error
+    assert stranded.status == "failed" and error is not None and "ran on the CPU" in error.message
 
 
 @pytest.mark.parametrize(

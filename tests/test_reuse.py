@@ -19,7 +19,7 @@ def key_of(page: Page, options: RunOptions) -> str:
 
 
 def a_page() -> Page:
-    return Page(path="docs/one.md", blocks=(CodeBlock(1, "print(1)", 1, None, None, position=1),))
+    return Page(path="docs/one.md", blocks=(CodeBlock(1, "print(1)", 1, None, None),))
 
 
 def test_the_key_covers_every_module_the_check_and_the_page_interpreter_import() -> None:

@@ -13,7 +13,6 @@ import pytest
 
 from modelsite.check.selection import (
     SelectionError,
-    Shard,
     changed_pages,
     changed_variants,
     durations_key,
@@ -33,7 +32,10 @@ from modelsite.check.selection import (
 )
 from modelsite.core.blocks import CodeBlock, Page
 from modelsite.core.compatibility import PATH_KEYS, QUICK_PATH_KEYS, deploy_paths, is_probe_path, resolved_deploy_mode
-from modelsite.core.report import PageResult, Report, ReportError, merge_shards, new_report, read_report, write_report
+from modelsite.core.report.codec import read_report, write_report
+from modelsite.core.report.merging import merge_shards
+from modelsite.core.report.results import PageResult, Report, ReportError, new_report
+from modelsite.core.shard import Shard, ShardError
 from modelsite.index import load_index
 from tests.conftest import ROOT
 
@@ -99,7 +101,7 @@ def test_each_model_is_checked_in_exactly_one_shard() -> None:
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "2", "a/b", "1/0", "-1/2"])
 def test_a_bad_shard_is_refused_with_the_form_to_use(text: str) -> None:
-    with pytest.raises(SelectionError, match="K/N"):
+    with pytest.raises(ShardError, match="K/N"):
         Shard.parse(text)
 
 

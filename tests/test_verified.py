@@ -15,16 +15,9 @@ import markdown
 import pytest
 
 from modelsite.core.blocks import code_digest, python_blocks, with_block_ids
-from modelsite.core.report import (
-    BlockError,
-    BlockResult,
-    PageResult,
-    ReportError,
-    merged,
-    new_report,
-    read_report,
-    write_report,
-)
+from modelsite.core.report.codec import read_report, write_report
+from modelsite.core.report.merging import merged
+from modelsite.core.report.results import BlockError, BlockResult, PageResult, ReportError, new_report
 from modelsite.site.catalog import Verdict
 from modelsite.site.outputs import NOT_VERIFIED, load_report, page_verdict, with_outputs
 
@@ -62,15 +55,15 @@ def page_with_outputs(text: str, report: object) -> str:
 
 def result(statuses: dict[int, tuple[str, str]], markdown_text: str = MARKDOWN, path: str = PAGE) -> PageResult:
     """A run of PATH; STATUSES maps a block's position to (status, stdout); a block without one did not run."""
-    blocks = [b for b in python_blocks(markdown_text) if b.position in statuses]
+    blocks = [b for b in python_blocks(markdown_text) if b.number in statuses]
     results = tuple(
         BlockResult(
             number=n,
-            status=statuses[b.position][0],
-            stdout=statuses[b.position][1],
-            position=b.position,
+            status=statuses[b.number][0],
+            stdout=statuses[b.number][1],
+            position=b.number,
             code_sha256=code_digest(b.code),
-            error=BlockError("exception", 1, "boom") if statuses[b.position][0] == "failed" else None,
+            error=BlockError("exception", 1, "boom") if statuses[b.number][0] == "failed" else None,
         )
         for n, b in enumerate(blocks, 1)
     )

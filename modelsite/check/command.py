@@ -18,20 +18,15 @@ from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
 from modelsite.check.offline import fixture_digest, web_fixtures
 from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
-from modelsite.check.selection import SelectionError, Shard
 from modelsite.core.blocks import Page
 from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
-from modelsite.core.report import (
-    PageResult,
-    merged,
-    new_report,
-    read_report,
-    set_aside_if_unreadable,
-    write_report,
-)
+from modelsite.core.report.codec import read_report, set_aside_if_unreadable, write_report
+from modelsite.core.report.merging import merged
+from modelsite.core.report.results import PageResult, new_report
+from modelsite.core.shard import Shard, ShardError
 from modelsite.index import Model, ModelIndex, index_files, load_index
 from modelsite.measure import cached_measure
 
@@ -139,7 +134,7 @@ def _positive_int(text: str) -> int:
 def _shard(text: str) -> Shard:
     try:
         return Shard.parse(text)
-    except SelectionError as error:
+    except ShardError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 

@@ -53,7 +53,7 @@ def probe_page(model_key: str, paths: tuple[str, ...]) -> Page:
     source = SourceRef("modelsite/check/deploy.py", 1)
     return Page(
         path=probe_page_path(model_key),
-        blocks=(CodeBlock(1, code, 1, None, source, position=1),),
+        blocks=(CodeBlock(1, code, 1, None, source),),
         generated=True,
         models=(model_key,),
     )

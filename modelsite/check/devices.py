@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from modelsite.check.expect import normalized, numbers_close
 from modelsite.core.compatibility import is_probe_path
-from modelsite.core.report import BlockError, BlockResult, DeviceOutput, Held, PageResult, Report, side_by_side
+from modelsite.core.report.results import BlockError, BlockResult, DeviceOutput, Held, PageResult, Report
+from modelsite.core.report.wording import side_by_side
 
 # Absolute and relative tolerance for numbers printed by float32 code on the two devices.
 TOLERANCE = (1e-4, 1e-3)

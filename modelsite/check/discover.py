@@ -134,7 +134,7 @@ def _example_page(root: Path, path: Path, tracer: SourceTracer) -> Page:
     source = SourceRef(relative, 1, tracer.entry_for(code))
     return Page(
         path=relative,
-        blocks=(CodeBlock(1, code, 1, None, source, position=1),),
+        blocks=(CodeBlock(1, code, 1, None, source),),
         script=True,
         models=tuple(tracer.models_in(code)),
     )

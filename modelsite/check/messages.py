@@ -15,7 +15,8 @@ from pathlib import Path
 
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
-from modelsite.core.report import PageResult, failure_messages, place
+from modelsite.core.report.results import PageResult
+from modelsite.core.report.wording import failure_messages, place
 
 
 def failures(pages: Iterable[PageResult]) -> list[str]:

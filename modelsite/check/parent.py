@@ -33,7 +33,7 @@ from typing import Any
 
 from modelsite.core.blocks import CodeBlock, Page, code_digest
 from modelsite.core.environment import PASSED_VARIABLES, SET_VARIABLES
-from modelsite.core.report import BlockError, BlockResult, Held, PageResult
+from modelsite.core.report.results import BlockError, BlockResult, Held, PageResult
 
 DEFAULT_TIMEOUT = 600.0
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
@@ -364,7 +364,7 @@ def _page_result(page: Page, records: list[dict[str, Any]], ending: _Ending, sec
             status="not-run",
             markdown_line=block.markdown_line,
             source=block.source,
-            position=block.position,
+            position=block.number,
             example=block.example,
             code_sha256=code_digest(block.code),
         )

@@ -23,7 +23,8 @@ from modelsite.core.blocks import Page
 from modelsite.core.cache import store
 from modelsite.core.files import installed_version
 from modelsite.core.imports import PACKAGE_DIR, closure
-from modelsite.core.report import PageResult, page_from_json
+from modelsite.core.report.codec import page_from_json
+from modelsite.core.report.results import PageResult
 
 # Where the check starts, in this process and in each page's interpreter: whatever decides how a page runs
 # and is judged is imported from one of them.

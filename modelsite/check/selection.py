@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
@@ -36,7 +34,8 @@ from modelsite.core.compatibility import is_probe_path, probe_page_path
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import write_text_atomically
 from modelsite.core.project import DOCS_DIR
-from modelsite.core.report import PageResult
+from modelsite.core.report.results import PageResult
+from modelsite.core.shard import Shard
 from modelsite.index import Model, ModelIndex, load_index
 
 # A page whose duration was never recorded: a fixed cost (interpreter, imports, build of the model) and a
@@ -48,29 +47,10 @@ _SECONDS_PER_GFLOP = 2.0
 _PROBE_SECONDS = 45.0
 _PROBE_SECONDS_PER_GFLOP = 1.0
 _OVERVIEW_SECONDS = 150.0
-_SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
 
 
 class SelectionError(ModelsiteError):
     """A shard, sample or revision the check cannot take."""
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard NUMBER of COUNT (1-based)."""
-
-    number: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        match = _SHARD.match(text)
-        if match is None or int(match[1]) > int(match[2]):
-            raise SelectionError(f"--shard {text!r}: give K/N with 1 <= K <= N, e.g. --shard 2/4")
-        return cls(int(match[1]), int(match[2]))
-
-    def __str__(self) -> str:
-        return f"{self.number}/{self.count}"
 
 
 def variant_pages(index: ModelIndex | None) -> dict[str, Model]:

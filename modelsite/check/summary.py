@@ -17,7 +17,8 @@ from pathlib import Path
 
 from modelsite.check.selection import SelectionError, changed_page_paths, changed_variants
 from modelsite.core.project import DOCS_DIR, EXAMPLES_DIR, INDEX_DIR, TEMPLATES_DIR
-from modelsite.core.report import PageResult, read_report
+from modelsite.core.report.codec import read_report
+from modelsite.core.report.results import PageResult
 from modelsite.index import ModelIndex, load_index
 
 # Files whose change reaches every generated page.

@@ -54,7 +54,8 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class CodeBlock:
-    """One Python block of a page; NUMBER counts, from 1, the blocks the reader sees in one run of it."""
+    """One Python block of a page; NUMBER counts, from 1, the page's Python blocks in the order the reader sees
+    them: the N-th Python block of the built HTML, where its verified output goes."""
 
     number: int
     code: str
@@ -62,9 +63,6 @@ class CodeBlock:
     markdown_line: int
     skip_reason: str | None = None
     source: SourceRef | None = None
-    # Counts every Python block of the page's Markdown from 1: the N-th
-    # Python block of the built HTML, where its verified output goes.
-    position: int = 0
     # The runnable example the block embeds whole; it runs alone as that file.
     example: str | None = None
 
@@ -153,7 +151,6 @@ def python_blocks(markdown: str) -> list[CodeBlock]:
                 code=fence.code,
                 markdown_line=fence.first_code_line,
                 skip_reason=fence.marker,
-                position=len(blocks) + 1,
                 example=fence.example,
             )
         )
@@ -174,6 +171,22 @@ def _line_above(lines: list[str], fence_index: int) -> str:
     return lines[above] if above >= 0 else ""
 
 
+def block_label(path: str, number: int, script: bool = False) -> str:
+    """How tracebacks and messages name a block: `PAGE, block N`; a runnable example runs as its own file."""
+    return path if script else f"{path}, block {number}"
+
+
+def traceback_lines(text: str, path: str) -> list[int]:
+    """The lines of PATH's blocks that a traceback or stack dump TEXT names (`File "LABEL", line N`), in order."""
+    pattern = re.compile(rf'File "{re.escape(path)}(?:, block \d+)?", line (\d+)')
+    return [int(line) for line in pattern.findall(text)]
+
+
+# A Markdown code span: a run of backticks, text without that run, the same run again. It may wrap onto the
+# next line but not cross a blank one, which ends the paragraph.
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1)(?!\n[ \t]*\n).)+?\1", re.S)
+
+
 def code_digest(code: str) -> str:
     """How a block's text is recognised on a later build: trailing newlines do not count."""
     return hashlib.sha256((code.rstrip("\n") + "\n").encode()).hexdigest()
@@ -188,7 +201,8 @@ def unknown_markers(markdown: str) -> list[tuple[int, str]]:
     for fence in fences(markdown):
         for index in range(fence.first_code_line - 2, min(fence.last_line, len(lines))):
             lines[index] = " " * len(lines[index])
-    markdown = re.sub(r"(`+)(?:(?!\1).)+?\1", lambda span: " " * len(span.group()), "\n".join(lines))
+    # Blanked, line breaks kept: the markers found after it keep their line numbers.
+    markdown = CODE_SPAN.sub(lambda span: re.sub("[^\n]", " ", span.group()), "\n".join(lines))
     for match in _ANY_MARKER.finditer(markdown):
         start = markdown.rfind("\n", 0, match.start()) + 1
         end = markdown.find("\n", match.end())
@@ -199,8 +213,8 @@ def unknown_markers(markdown: str) -> list[tuple[int, str]]:
 
 
 def block_id(block: CodeBlock) -> str:
-    """A Python block's identity on its page: its position among the page's Python blocks and its text's digest."""
-    return f"{block.position}-{code_digest(block.code)[:16]}"
+    """A Python block's identity on its page: its number among the page's Python blocks and its text's digest."""
+    return f"{block.number}-{code_digest(block.code)[:16]}"
 
 
 def with_block_ids(markdown: str) -> tuple[str, list[CodeBlock]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from modelsite.core.blocks import CODE_SPAN
 from modelsite.core.problems import Problem
 
 KeyPath = tuple[str | int, ...]
@@ -106,7 +107,6 @@ RAW_HTML = re.compile(r"<(?:[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|/[A-Za-z]|!|\?)")
 UNSAFE_ADDRESS = re.compile(r"(?i)\b(?:java|vb|live)script\s*:|\bdata\s*:\s*[a-z]+/[\w.+-]+")
 # A Markdown inline link or image `[text](destination ...)`, or a reference definition `[id]: destination`.
 MARKDOWN_LINK = re.compile(r"\]\(\s*<?(?P<inline>[^)\s>]*)|^\s{0,3}\[[^\]]+\]:\s*<?(?P<reference>\S+?)>?(?:\s|$)", re.M)
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.S)
 # A fenced code block's opening line: a summary has no code to run (the check would run it).
 FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.M)
 # Characters that change how text reads without showing: bidirectional overrides and isolates, zero-width

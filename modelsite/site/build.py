@@ -25,7 +25,7 @@ from modelsite.bench.results import BenchProblems
 from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
 from modelsite.core.files import installed_version
 from modelsite.core.project import DOCS_DIR, OutsideProject, Project
-from modelsite.core.report import ReportError
+from modelsite.core.report.results import ReportError
 from modelsite.site.escape import sanitize_html
 from modelsite.site.macros import lock_down
 from modelsite.site.outputs import CheckReport, load_report, with_outputs

@@ -189,7 +189,8 @@ def validation_example(root: Path, yaml_text: str, file_name: str = "model_index
 def failure_example(root: Path, index: ModelIndex) -> str:
     """The message the check gives if a variant page's class-score shape were wrong, worded by the report."""
     from modelsite.core.blocks import SourceRef, python_blocks
-    from modelsite.core.report import BlockResult, PageResult, place
+    from modelsite.core.report.results import BlockResult, PageResult
+    from modelsite.core.report.wording import place
     from modelsite.site.pages import generated_pages
 
     statement = "print(probabilities.shape)  # prints: "

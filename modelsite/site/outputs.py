@@ -22,7 +22,9 @@ from pathlib import Path
 
 from modelsite.core.blocks import BLOCK_ATTRIBUTE, CodeBlock, block_id, code_digest, python_blocks
 from modelsite.core.compatibility import Compatibility, is_probe_path, parse_probe_output
-from modelsite.core.report import Report, failure_messages, read_report
+from modelsite.core.report.codec import read_report
+from modelsite.core.report.results import Report
+from modelsite.core.report.wording import failure_messages
 
 NOT_VERIFIED = "not yet verified"
 # Longer outputs are cut on the page; the report keeps them whole.
@@ -95,7 +97,7 @@ class CheckReport:
         """BLOCK's result; an embedded example's is that of the example run alone."""
         if block.example:
             return self.blocks.get((block.example, 1, code_digest(block.code)))
-        return self.blocks.get((page_path, block.position, code_digest(block.code)))
+        return self.blocks.get((page_path, block.number, code_digest(block.code)))
 
     def figures_verdict(self, model: str) -> str:
         if model in self.figure_problems:
