@@ -26,6 +26,7 @@ from modelsite.core.compatibility import (
     parse_probe_output,
     probe_line,
 )
+from modelsite.core.report.results import Tolerance
 from modelsite.index import load_index
 from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp
 from modelsite.site.pages import generated_pages
@@ -62,13 +63,13 @@ def test_too_tight_a_tolerance_fails_and_says_by_how_much() -> None:
     eager = torch.tensor([[3.0, 2.0, 1.0, 0.5, 0.25, 0.1]])
     nudged = eager + 1e-6
     assert _held("onnxruntime", nudged, eager, 0.0).status == WORKS
-    tight = _held("onnxruntime", nudged, eager, 0.0, tolerance=(0.0, 0.0))
+    tight = _held("onnxruntime", nudged, eager, 0.0, tolerance=Tolerance(0.0, 0.0))
     assert tight.status == FAILS
     assert tight.detail == "max abs difference 1e-06, top-5 agreement 100%: beyond the allowed 0"
     # The same top-5 in another order still agrees; another class in the top-5 does not.
     swapped = eager.clone()
     swapped[0, 4], swapped[0, 5] = 0.1, 0.25
-    differs = _held("onnxruntime", swapped, eager, 0.0, tolerance=(1.0, 0.0))
+    differs = _held("onnxruntime", swapped, eager, 0.0, tolerance=Tolerance(1.0, 0.0))
     assert differs.status == FAILS and differs.detail.endswith("top-5 agreement 80%: the top-5 classes differ")
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from modelsite.check.devices import TOLERANCE, held_to, outputs_agree
 from modelsite.core.report.codec import write_report
-from modelsite.core.report.results import BlockResult, Held, PageResult, new_report
+from modelsite.core.report.results import BlockResult, Held, PageResult, Tolerance, new_report
 from modelsite.site.outputs import load_report, output_html
 
 
 def _page(device: str, *outputs: str, illustrative: bool = False) -> PageResult:
-    checks = (Held(1, 1, "illustrative", "x", "x", ("illustrative",)),) if illustrative else ()
+    checks = (Held(1, 1, "illustrative", "x", "x", illustrative=True),) if illustrative else ()
     blocks = tuple(
         BlockResult(number, "passed", stdout=output, position=number, code_sha256=f"code{number}", checks=checks)
         for number, output in enumerate(outputs, start=1)
@@ -23,7 +23,7 @@ def _page(device: str, *outputs: str, illustrative: bool = False) -> PageResult:
 def test_the_same_text_and_close_numbers_agree() -> None:
     assert outputs_agree("torch.Size([1, 1000])\n", "torch.Size([1, 1000])\n")
     assert outputs_agree("tensor([0.1234, 0.5678])", "tensor([0.1235, 0.5678], device='cuda:0')")
-    assert outputs_agree("loss 2.302585", f"loss {2.302585 * (1 + TOLERANCE[1] / 2):.6f}")
+    assert outputs_agree("loss 2.302585", f"loss {2.302585 * (1 + TOLERANCE.relative / 2):.6f}")
 
 
 def test_other_text_or_far_numbers_disagree() -> None:
@@ -89,12 +89,18 @@ def test_the_site_shows_each_device_s_output_under_the_block_with_its_stamp(tmp_
     assert "&lt;b&gt;tench&lt;/b&gt; 12.5%" in second and "<b>" not in shown
 
 
+def _held(number: int, actual: str, option: str) -> Held:
+    """A passed verdict whose comment stated OPTION (`abs=0.5`, `illustrative` or nothing)."""
+    if option == "illustrative":
+        return Held(number, number, "passed", actual, actual, illustrative=True)
+    stated = dict([option.split("=")]) if option else {}
+    tolerance = Tolerance(float(stated.get("abs", 0)), float(stated.get("rel", 0)))
+    return Held(number, number, "passed", actual, actual, tolerance=tolerance)
+
+
 def _held_block(output: str, *statements: tuple[str, str]) -> BlockResult:
     """A passed block whose `# prints` statements printed STATEMENTS' (actual, option) pairs."""
-    checks = tuple(
-        Held(number, number, "passed", actual, actual, (option,) if option else ())
-        for number, (actual, option) in enumerate(statements, start=1)
-    )
+    checks = tuple(_held(number, actual, option) for number, (actual, option) in enumerate(statements, start=1))
     return BlockResult(1, "passed", stdout=output, position=1, code_sha256="code1", checks=checks)
 
 

@@ -94,7 +94,7 @@ def test_the_wheel_holds_every_module_and_runs_outside_the_checkout(tmp_path: Pa
     # The dependencies, from this environment; the checkout is nowhere on the path.
     environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": sysconfig.get_paths()["purelib"], "HOME": str(tmp_path)}
     where = subprocess.run(
-        [python, "-c", "import modelsite.check.child, modelsite; print(modelsite.__file__)"],
+        [python, "-c", "import modelsite.check.interpreter, modelsite; print(modelsite.__file__)"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

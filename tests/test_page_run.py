@@ -1,33 +1,55 @@
-"""How the check turns what a page's interpreter wrote into the page's result, and refuses what the page
-itself wrote to the check's channel. No marker: no interpreter is started (a real forged page, run by the
-check: test_check_pages.py)."""
+"""How the check turns what a page's interpreter wrote into the page's result (check/page_run.py), and refuses
+what the page itself wrote to the check's channel; the records both sides write (check/protocol.py). No
+marker: no interpreter is started (a real forged page, run by the check: test_check_pages.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
 import pytest
 
-from modelsite.check import parent
+from modelsite.check import page_run
+from modelsite.check.protocol import (
+    BlockRecord,
+    DevicesRecord,
+    LeftThread,
+    Record,
+    StartRecord,
+    ThreadsRecord,
+    decode,
+    encode,
+    read_records,
+)
 from modelsite.core.blocks import CodeBlock, Page
+from modelsite.core.report.results import BlockError, Held, PageResult, Tolerance
 
 PAGE = Page(path="docs/gpu.md", blocks=(CodeBlock(1, "model.cuda()", 1, None, None),))
-START: dict[str, Any] = {"event": "start", "python": "3.11"}
-BLOCK: dict[str, Any] = {
-    "event": "block",
-    "number": 1,
-    "status": "passed",
-    "stdout": "",
-    "stderr": "",
-    "checks": [],
-    "error": None,
-}
-ON_CPU: dict[str, Any] = {"event": "devices", "model_devices": ["cpu"], "peak_gpu_memory_bytes": None}
-ON_CUDA: dict[str, Any] = {"event": "devices", "model_devices": ["cuda"], "peak_gpu_memory_bytes": 1}
+START = StartRecord({"python": "3.11"})
+BLOCK = BlockRecord(number=1, status="passed")
+ON_CPU = DevicesRecord(("cpu",), None)
+ON_CUDA = DevicesRecord(("cuda",), 1)
 
 
-def result(records: list[dict[str, Any]], device: str = "cuda") -> parent.PageResult:
-    return parent._page_result(PAGE, records, parent._Ending(None, None, ""), 1.0, device)
+def result(records: list[Record], device: str = "cuda") -> PageResult:
+    return page_run.page_result(PAGE, records, page_run.Ending(None, None, ""), 1.0, device)
+
+
+def test_every_record_survives_its_encoding() -> None:
+    held = Held(2, 1, "passed", "1.0", "1.0", tolerance=Tolerance(1e-4, 0.0), illustrative=False, online=True)
+    error = BlockError("exception", 3, "ValueError: no", "trace", blocked=("https://example.org",))
+    records: list[Record] = [
+        START,
+        BlockRecord(1, "failed", 0.5, "out", "err", (held,), error, after_failure=True),
+        ON_CUDA,
+        ThreadsRecord(5.0, (LeftThread("worker", 1),)),
+    ]
+    assert [decode(encode(record)) for record in records] == records
+
+
+def test_a_line_cut_short_is_dropped_and_one_the_page_made_up_is_counted(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    results.write_text(encode(START) + "\n" + '{"event": "block", "numb' + "\n" + '{"event": "verdict"}\n')
+    assert read_records(results) == ([START], 1)
 
 
 def test_the_check_s_own_records_pass_and_a_cpu_only_page_fails_under_cuda() -> None:
@@ -48,7 +70,7 @@ def test_the_check_s_own_records_pass_and_a_cpu_only_page_fails_under_cuda() -> 
         ([START, START, BLOCK, ON_CUDA], "start reported twice"),
     ],
 )
-def test_records_the_check_cannot_have_written_fail_the_page(records: list[dict[str, Any]], says: str) -> None:
+def test_records_the_check_cannot_have_written_fail_the_page(records: list[Record], says: str) -> None:
     forged = result(records)
     assert forged.status == "failed"
     messages = [block.error.message for block in forged.blocks if block.error is not None]

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from modelsite.check import reuse
-from modelsite.check.parent import RunOptions
+from modelsite.check.sandbox import RunOptions
 from modelsite.core.blocks import CodeBlock, Page
 from modelsite.core.imports import PACKAGE_DIR, closure, imports_of
 
@@ -27,7 +27,7 @@ def test_the_key_covers_every_module_the_check_and_the_page_interpreter_import()
     # What a hand-kept list once left out: the allow-listed environment, the device rules, the block grammar.
     assert {"core/environment.py", "check/devices.py", "core/blocks.py"} <= covered
     # The page interpreter's own imports, which the check process never makes.
-    assert {"check/child.py", "check/expect.py", "check/offline.py"} <= covered
+    assert {"check/interpreter.py", "check/protocol.py", "check/expect.py", "check/offline.py"} <= covered
     # Everything the entry points import from the package, transitively, is there.
     imported = {path for file in reuse.check_code_files() for module in imports_of(file) for path in closure(module)}
     assert imported <= set(reuse.check_code_files())

@@ -17,7 +17,8 @@ from modelsite.check import devices, messages, resources, reuse, selection
 from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
 from modelsite.check.offline import fixture_digest, web_fixtures
-from modelsite.check.parent import DEFAULT_TIMEOUT, RunOptions, run_page
+from modelsite.check.page_run import run_page
+from modelsite.check.sandbox import DEFAULT_TIMEOUT, RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError

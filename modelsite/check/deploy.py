@@ -34,6 +34,7 @@ from modelsite.core.compatibility import (
     probe_page_path,
 )
 from modelsite.core.machine import memory_bytes
+from modelsite.core.report.results import Tolerance
 
 # The legacy exporter's opset: the newest it supports well.
 LEGACY_OPSET = 17
@@ -262,12 +263,10 @@ def distance(logits: Any, eager: Any) -> tuple[float, float]:
     return difference, shared / (5 * len(theirs))
 
 
-def _held(
-    path: str, logits: Any, eager: Any, started: float, tolerance: tuple[float, float] = TOLERANCE
-) -> PathOutcome:
+def _held(path: str, logits: Any, eager: Any, started: float, tolerance: Tolerance = TOLERANCE) -> PathOutcome:
     """Works when every logit is within TOLERANCE (absolute, relative to the largest) and the top-5 agree."""
     difference, agreement = distance(logits, eager)
-    allowed = tolerance[0] + tolerance[1] * float(eager.abs().max())
+    allowed = tolerance.absolute + tolerance.relative * float(eager.abs().max())
     detail = f"max abs difference {difference:.2g}, top-5 agreement {agreement:.0%}"
     reasons = [f"beyond the allowed {allowed:.2g}"] if difference > allowed else []
     reasons += ["the top-5 classes differ"] if agreement < 1.0 else []

@@ -18,24 +18,25 @@ from dataclasses import replace
 
 from modelsite.check.expect import normalized, numbers_close
 from modelsite.core.compatibility import is_probe_path
-from modelsite.core.report.results import BlockError, BlockResult, DeviceOutput, Held, PageResult, Report
+from modelsite.core.report.results import BlockError, BlockResult, DeviceOutput, Held, PageResult, Report, Tolerance
 from modelsite.core.report.wording import side_by_side
 
 # Absolute and relative tolerance for numbers printed by float32 code on the two devices.
-TOLERANCE = (1e-4, 1e-3)
+TOLERANCE = Tolerance(absolute=1e-4, relative=1e-3)
 _DEVICE_IN_REPR = re.compile(r",\s*device='cuda(?::\d+)?'")
 
 
-def outputs_agree(reference: str, output: str, tolerance: tuple[float, float] = TOLERANCE) -> bool:
+def outputs_agree(reference: str, output: str, tolerance: Tolerance = TOLERANCE) -> bool:
     """Whether OUTPUT (the GPU's) is REFERENCE (the CPU's): text exactly, numbers within TOLERANCE."""
     reference, output = normalized(reference), normalized(_DEVICE_IN_REPR.sub("", output))
-    return reference == output or numbers_close(reference, output, *tolerance)
+    return reference == output or numbers_close(reference, output, tolerance)
 
 
-def _stated_tolerance(check: Held) -> tuple[float, float]:
+def _stated_tolerance(check: Held) -> Tolerance:
     """TOLERANCE, or the wider one a `# prints[abs=...]` or `[rel=...]` comment states."""
-    stated = dict(option.split("=", 1) for option in check.options if "=" in option)
-    return max(TOLERANCE[0], float(stated.get("abs", 0))), max(TOLERANCE[1], float(stated.get("rel", 0)))
+    return Tolerance(
+        max(TOLERANCE.absolute, check.tolerance.absolute), max(TOLERANCE.relative, check.tolerance.relative)
+    )
 
 
 def blocks_agree(block: BlockResult, twin: BlockResult) -> bool:
@@ -46,7 +47,19 @@ def blocks_agree(block: BlockResult, twin: BlockResult) -> bool:
     return all(
         outputs_agree(theirs.actual, ours.actual, _stated_tolerance(ours))
         for ours, theirs in zip(block.checks, twin.checks)
-        if "illustrative" not in ours.options
+        if not ours.illustrative
+    )
+
+
+def cpu_only_under_cuda(device: str, model_devices: tuple[str, ...]) -> str | None:
+    """Why a page fails when, checked on a GPU, it ran every model on the CPU; None when it did not."""
+    # Meta tensors (counting FLOPs without memory) are no reader's hardware: only the CPU counts against a page.
+    if device != "cuda" or "cpu" not in model_devices or "cuda" in model_devices:
+        return None
+    return (
+        "under --device cuda every model of this page ran on the CPU: a reader with a GPU would not use it. "
+        'Move the model and its inputs to the device: device = "cuda" if torch.cuda.is_available() else "cpu", '
+        "then model.to(device) and batch.to(device)"
     )
 
 
@@ -66,7 +79,7 @@ def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
         comparable = (
             twin is not None
             and block.status == twin.status == "passed"
-            and not (block.checks and all("illustrative" in check.options for check in block.checks + twin.checks))
+            and not (block.checks and all(check.illustrative for check in block.checks + twin.checks))
         )
         if twin is not None and twin.status == "passed":
             # The site shows the reference device's output under the block too, with its own stamp.
@@ -78,7 +91,8 @@ def held_to(result: PageResult, reference: Report, where: str) -> PageResult:
         if comparable and twin is not None and not blocks_agree(block, twin):
             message = (
                 f"prints other output on {result.environment.get('device', 'this device')} than on "
-                f"{reference.device} ({where}); numbers may differ by {TOLERANCE[0]:g} + {TOLERANCE[1]:g}·|x|:\n"
+                f"{reference.device} ({where}); numbers may differ by "
+                f"{TOLERANCE.absolute:g} + {TOLERANCE.relative:g}·|x|:\n"
                 + side_by_side(twin.stdout, block.stdout, (reference.device, result.environment.get("device", "here")))
             )
             block = replace(block, status="failed", error=BlockError(kind="device", line=0, message=message))

@@ -24,6 +24,8 @@ import re
 import tokenize
 from dataclasses import dataclass, replace
 
+from modelsite.core.report.results import Tolerance
+
 _PRINTS = re.compile(r"^#\s*prints(?:\[(?P<options>[^\]]*)\])?\s*:(?P<text>.*)$")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")
 KNOWN_OPTIONS = ("abs", "rel", "illustrative", "online")
@@ -45,14 +47,9 @@ class Expectation:
     statement_end: int
     comment_line: int
     text: str
-    absolute: float = 0.0
-    relative: float = 0.0
+    tolerance: Tolerance = Tolerance()
     illustrative: bool = False
     online: bool = False
-
-    @property
-    def tolerant(self) -> bool:
-        return self.absolute > 0 or self.relative > 0
 
 
 def expectations(code: str) -> list[Expectation]:
@@ -105,9 +102,9 @@ def matches(expectation: Expectation, printed: str) -> bool:
     if expectation.illustrative:
         return bool(actual)
     expected = normalized(expectation.text)
-    if not expectation.tolerant:
+    if not expectation.tolerance:
         return actual == expected
-    return numbers_close(expected, actual, expectation.absolute, expectation.relative)
+    return numbers_close(expected, actual, expectation.tolerance)
 
 
 def normalized(text: str) -> str:
@@ -115,8 +112,9 @@ def normalized(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-def numbers_close(expected: str, actual: str, absolute: float, relative: float) -> bool:
-    """The same text, runs of spaces aside, and each number of ACTUAL within ABSOLUTE + RELATIVE·|expected|."""
+def numbers_close(expected: str, actual: str, tolerance: Tolerance) -> bool:
+    """The same text, runs of spaces aside, and each number of ACTUAL within TOLERANCE of EXPECTED's."""
+    absolute, relative = tolerance.absolute, tolerance.relative
     expected_text, expected_numbers = _split_numbers(expected)
     actual_text, actual_numbers = _split_numbers(actual)
     if expected_text != actual_text or len(expected_numbers) != len(actual_numbers):
@@ -147,7 +145,9 @@ def _options(raw: str, line: int) -> Expectation:
                 tolerance = float(value)
             except ValueError:
                 raise ExpectationError(line, f"`{key}=` needs a number, as in `# prints[{key}=1e-4]:`") from None
-            options = replace(options, absolute=tolerance) if key == "abs" else replace(options, relative=tolerance)
+            stated = options.tolerance
+            stated = replace(stated, absolute=tolerance) if key == "abs" else replace(stated, relative=tolerance)
+            options = replace(options, tolerance=stated)
         elif key == "illustrative" and not value:
             options = replace(options, illustrative=True)
         elif key == "online" and not value:

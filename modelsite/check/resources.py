@@ -2,7 +2,7 @@
 
 Each page's interpreter would otherwise spread torch's work over every core, so N pages side by side
 would run N times as many threads as there are cores. A page gets cores // jobs threads (at least one),
-set through OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS (modelsite.check.parent).
+set through OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS (modelsite.check.sandbox).
 
 `--jobs auto` picks the jobs from what the machine has: two cores a page beyond two cores (a model's
 forward pass uses them well, while a page's start-up is single-threaded), no more pages than the memory

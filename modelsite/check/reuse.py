@@ -18,7 +18,7 @@ from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
-from modelsite.check.parent import RunOptions
+from modelsite.check.sandbox import RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.cache import store
 from modelsite.core.files import installed_version
@@ -28,7 +28,7 @@ from modelsite.core.report.results import PageResult
 
 # Where the check starts, in this process and in each page's interpreter: whatever decides how a page runs
 # and is judged is imported from one of them.
-CHECK_ENTRY_POINTS = ("modelsite.check.command", "modelsite.check.child")
+CHECK_ENTRY_POINTS = ("modelsite.check.command", "modelsite.check.interpreter")
 # Packages whose version changes what a page's code does, beside torch and timm: the deploy paths'.
 _PACKAGES = ("torch", "timm", "onnx", "onnxscript", "onnxruntime")
 

@@ -129,7 +129,7 @@ def runnable_example(root: Path, name: str, page_src_uri: str) -> str:
 
 
 def environment_table() -> str:
-    """The environment a page runs with, from the tables in modelsite.check.parent."""
+    """The environment a page runs with, from the tables in modelsite.core.environment."""
     from modelsite.core.environment import PASSED_VARIABLES, SET_VARIABLES
 
     rows = ["| Variable | Comes from | What for |", "| --- | --- | --- |"]

@@ -26,6 +26,7 @@ from modelsite.core.report.results import (
     PageResult,
     Report,
     ReportError,
+    Tolerance,
 )
 from modelsite.core.report.wording import failure_messages, place
 
@@ -36,6 +37,7 @@ def report_json(report: Report) -> dict[str, Any]:
     for page in report.pages:
         data = asdict(page)
         for block, result in zip(data["blocks"], page.blocks):
+            block["checks"] = [_held_json(check) for check in result.checks]
             block["expected"] = [check.expected for check in result.checks]
             block["place"] = place(page, result, None)
             block["messages"] = failure_messages(page, result)
@@ -178,15 +180,36 @@ def _device_output(data: Any, path: str) -> DeviceOutput:
     return DeviceOutput(**texts, held=bool(item.get("held", True)))
 
 
+def _held_json(check: Held) -> dict[str, Any]:
+    return {
+        "line": check.line,
+        "statement_line": check.statement_line,
+        "status": check.status,
+        "expected": check.expected,
+        "actual": check.actual,
+        "options": list(check.options),
+    }
+
+
 def _held(data: Any, path: str) -> Held:
     check = _mapping(data, f"a `# prints` verdict of {path}")
+    options = [str(option) for option in check.get("options") or ()]
+    stated = dict(option.split("=", 1) for option in options if "=" in option)
+    try:
+        tolerance = Tolerance(float(stated.get("abs", 0)), float(stated.get("rel", 0)))
+    except ValueError:
+        raise _Invalid(
+            f"a `# prints` verdict of {path} has options {options}, not numbers after abs= and rel="
+        ) from None
     return Held(
         line=int(_number(check, "line")),
         statement_line=int(_number(check, "statement_line")),
         status=_typed(check, "status", str),
         expected=_typed(check, "expected", str),
         actual=_typed(check, "actual", str),
-        options=tuple(str(o) for o in check.get("options") or ()),
+        tolerance=tolerance,
+        illustrative="illustrative" in options,
+        online="online" in options,
     )
 
 

@@ -23,15 +23,39 @@ class ReportError(ModelsiteError):
 
 
 @dataclass(frozen=True)
+class Tolerance:
+    """How far each number of an output may be from the stated one: within ABSOLUTE + RELATIVE * |stated|."""
+
+    absolute: float = 0.0
+    relative: float = 0.0
+
+    def __bool__(self) -> bool:
+        return self.absolute > 0 or self.relative > 0
+
+
+@dataclass(frozen=True)
 class Held:
-    """One `# prints` comment's verdict: passed, failed, illustrative, or offline (not held offline)."""
+    """One `# prints` comment's verdict: passed, failed, illustrative, or offline (not held offline), with the
+    options its brackets stated (`# prints[abs=1e-4]:`)."""
 
     line: int
     statement_line: int
     status: str
     expected: str
     actual: str
-    options: tuple[str, ...] = ()
+    tolerance: Tolerance = Tolerance()
+    illustrative: bool = False
+    online: bool = False
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The options as the comment writes them, which is how the report's JSON keeps them."""
+        flags = [name for name, on in (("illustrative", self.illustrative), ("online", self.online)) if on]
+        tolerance = self.tolerance
+        numbers = [
+            f"{name}={value:g}" for name, value in (("abs", tolerance.absolute), ("rel", tolerance.relative)) if value
+        ]
+        return (*flags, *numbers)
 
 
 @dataclass(frozen=True)

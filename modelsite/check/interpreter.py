@@ -1,8 +1,8 @@
-"""The fresh interpreter that runs one page: `python -m modelsite.check.child SPEC RESULTS`.
+"""The fresh interpreter that runs one page: `python -m modelsite.check.interpreter SPEC RESULTS`.
 
-SPEC is JSON written by the check: the page's blocks in order and how to run them. Each block's
-outcome is appended to RESULTS as one JSON line the moment it is known, so a crash, a kill or
-a timeout still leaves every earlier block's result. Top-level statements run one at a time in
+SPEC and RESULTS are the numbers of two files the check opened for it (check/sandbox.py): the page's
+PageSpec, and where its records go (check/protocol.py), each appended the moment it is known, so a crash,
+a kill or a timeout still leaves every earlier block's result. Top-level statements run one at a time in
 one namespace, as a reader pasting the page into a session would, so that the output of each
 statement can be held to its `# prints:` comment.
 
@@ -24,7 +24,6 @@ import ast
 import contextlib
 import faulthandler
 import io
-import json
 import linecache
 import os
 import platform
@@ -32,68 +31,79 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from modelsite.check.expect import Expectation, ExpectationError, expectations, matches, normalized
+from modelsite.check.protocol import (
+    BlockRecord,
+    DevicesRecord,
+    LeftThread,
+    PageSpec,
+    Record,
+    SpecBlock,
+    StartRecord,
+    ThreadsRecord,
+    encode,
+)
+from modelsite.core.report.results import BlockError, Held
 
 # Output kept per block in the report; a progress bar could otherwise fill it.
 MAX_OUTPUT_CHARS = 20_000
 # How long threads a page leaves running get to finish once its last block has.
 THREAD_GRACE_SECONDS = 5.0
-# The exit status that tells the parent the interpreter was stopped for leftover threads.
+# The interpreter's exit status when it stops for leftover threads (its ThreadsRecord says which).
 LEFTOVER_THREADS_STATUS = 3
 
 
 def main(argv: list[str]) -> int:
     """ARGV: the numbers of the two files the check opened for this interpreter, the spec and the results."""
     with os.fdopen(int(argv[0]), "rb") as spec_file:
-        spec = json.loads(spec_file.read().decode("utf-8"))
+        spec = PageSpec.decode(spec_file.read())
     # Just before the check's timeout, the stack goes to stderr: a hang then names its line.
-    faulthandler.dump_traceback_later(spec["dump_after"], exit=False)
+    faulthandler.dump_traceback_later(spec.dump_after, exit=False)
     with os.fdopen(int(argv[1]), "a", encoding="utf-8") as results:
-        _emit(results, {"event": "start", **environment()})
+        _emit(results, StartRecord(environment()))
         devices = DeviceRecorder()
-        runtime = None
-        if not spec["online"]:
-            from modelsite.check.offline import install, web_fixtures
-
-            runtime = install(web_fixtures(Path(spec["root"])), Path(spec["cache_dir"]))
-        namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
-        # The page sees the arguments a reader's interpreter has, not the check's own files.
-        sys.argv = [spec["script_path"]] if spec["script"] else [""]
-        if spec["script"]:
-            namespace["__file__"] = spec["script_path"]
-        failed_before = False
-        started_by: dict[int, int] = {}  # thread ident -> number of the block that started it
-        for block in spec["blocks"]:
-            outcome = run_block(block, namespace, online=spec["online"], script=spec["script"])
-            outcome["after_failure"] = failed_before
-            if runtime is not None and runtime.blocked and outcome["status"] == "failed":
-                outcome["error"]["blocked"] = sorted(set(runtime.blocked))
-            if runtime is not None:
-                outcome["checkpoints"] = {name: str(path) for name, path in runtime.checkpoints.items()}
-            for thread in threading.enumerate():
-                started_by.setdefault(thread.ident or 0, block["number"])
-            exited = outcome.pop("exited", False)
-            _emit(results, outcome)
-            if exited:
-                break  # The reader's interpreter has ended: nothing after this line runs.
-            failed_before = failed_before or outcome["status"] == "failed"
-        _emit(results, {"event": "devices", **devices.summary()})
+        started_by = _run_blocks(spec, results)
+        _emit(results, devices.record())
         leftover = _leftover_threads(THREAD_GRACE_SECONDS)
         if leftover:
-            _emit(
-                results,
-                {
-                    "event": "threads",
-                    "grace": THREAD_GRACE_SECONDS,
-                    "threads": [{"name": t.name, "block": started_by.get(t.ident or 0, 0)} for t in leftover],
-                },
-            )
+            threads = tuple(LeftThread(t.name, started_by.get(t.ident or 0, 0)) for t in leftover)
+            _emit(results, ThreadsRecord(THREAD_GRACE_SECONDS, threads))
             results.close()
             os._exit(LEFTOVER_THREADS_STATUS)  # A normal exit would wait for them forever.
     return 0
+
+
+def _run_blocks(spec: PageSpec, results: TextIO) -> dict[int, int]:
+    """Run SPEC's blocks in order in one namespace, each record written as it ends; the block each thread
+    still alive was started in (thread ident -> block number)."""
+    runtime = None
+    if not spec.online:
+        from modelsite.check.offline import install, web_fixtures
+
+        runtime = install(web_fixtures(Path(spec.root)), Path(spec.cache_dir))
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
+    # The page sees the arguments a reader's interpreter has, not the check's own files.
+    sys.argv = [spec.script_path or ""] if spec.script else [""]
+    if spec.script:
+        namespace["__file__"] = spec.script_path
+    failed_before = False
+    started_by: dict[int, int] = {}
+    for block in spec.blocks:
+        outcome = run_block(block, namespace, online=spec.online, script=spec.script)
+        record = replace(outcome.record, after_failure=failed_before)
+        if runtime is not None and runtime.blocked and record.error is not None:
+            record = replace(record, error=replace(record.error, blocked=tuple(sorted(set(runtime.blocked)))))
+        for thread in threading.enumerate():
+            started_by.setdefault(thread.ident or 0, block.number)
+        _emit(results, record)
+        if outcome.exited:
+            break  # The reader's interpreter has ended: nothing after this line runs.
+        failed_before = failed_before or record.status == "failed"
+    return started_by
 
 
 def _leftover_threads(grace: float) -> list[threading.Thread]:
@@ -145,83 +155,95 @@ class DeviceRecorder:
                 self.seen.add(device.type)
                 return
 
-    def summary(self) -> dict[str, Any]:
+    def record(self) -> DevicesRecord:
         torch = self._torch
         peak = torch.cuda.max_memory_allocated() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
-        return {"model_devices": sorted(self.seen), "peak_gpu_memory_bytes": peak}
+        return DevicesRecord(tuple(sorted(self.seen)), peak)
 
 
-def run_block(block: dict[str, Any], namespace: dict[str, Any], online: bool, script: bool = False) -> dict[str, Any]:
-    """Run one block's statements in NAMESPACE; return its outcome as the report records it.
+@dataclass
+class BlockOutcome:
+    """A block's record, and whether it ended the interpreter (SystemExit): the page then runs no further."""
 
-    An outcome with `exited` set ended the interpreter (SystemExit): the page runs no further.
-    """
-    code, filename = block["code"], block["filename"]
+    record: BlockRecord
+    exited: bool = False
+
+
+@dataclass
+class _Statements:
+    """What a block's statements printed and were held to so far."""
+
+    started: float
+    stdout: list[str] = field(default_factory=list)
+    stderr: io.StringIO = field(default_factory=io.StringIO)
+    checks: list[Held] = field(default_factory=list)
+
+
+def run_block(block: SpecBlock, namespace: dict[str, Any], online: bool, script: bool = False) -> BlockOutcome:
+    """Run one block's statements in NAMESPACE, one at a time, each held to its `# prints` comments."""
+    code, filename = block.code, block.filename
     linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
-    started = time.perf_counter()
-    outcome: dict[str, Any] = {
-        "event": "block",
-        "number": block["number"],
-        "status": "passed",
-        "stdout": "",
-        "stderr": "",
-        "checks": [],
-        "error": None,
-    }
+    run = _Statements(time.perf_counter())
     try:
         tree = ast.parse(code, filename)
         stated = expectations(code)
     except SyntaxError as error:
-        return _failed(outcome, started, error.lineno or 1, f"SyntaxError: {error.msg}", "")
+        return _failed(block, run, BlockError("exception", error.lineno or 1, f"SyntaxError: {error.msg}"))
     except ExpectationError as error:
-        return _failed(outcome, started, error.line, f"bad `# prints` comment: {error}", "")
-    stdout_parts, stderr_buffer = [], io.StringIO()
+        return _failed(block, run, BlockError("exception", error.line, f"bad `# prints` comment: {error}"))
     for statement in tree.body:
         printed = io.StringIO()
         failure: BaseException | None = None
-        exit_code: object = None
         exited = False
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(stderr_buffer):
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(run.stderr):
             try:
                 exec(compile(ast.Module(body=[statement], type_ignores=[]), filename, "exec"), namespace)
             except SystemExit as error:
-                exited, exit_code = True, error.code
+                exited = True
                 if not (script and error.code in (None, 0)):
                     failure = error
             except BaseException as error:  # Any error fails the block, reported in full.
                 failure = error
-        stdout_parts.append(printed.getvalue())
-        for expectation in (e for e in stated if e.statement_start == statement.lineno and failure is None):
-            outcome["checks"].append(_held(expectation, printed.getvalue(), online))
+        run.stdout.append(printed.getvalue())
         if failure is not None:
-            outcome["stdout"] = _clip("".join(stdout_parts))
-            outcome["stderr"] = _clip(stderr_buffer.getvalue())
-            line, trace = _error_line(failure, filename, statement.lineno)
-            if exited:
-                outcome["exited"] = True
-                return _failed(
-                    outcome,
-                    started,
-                    line,
-                    f"sys.exit({exit_code!r}) ends the page here: a reader's "
-                    "interpreter would quit at this line and run none of what follows; remove the "
-                    "exit",
-                    trace,
-                    kind="exit",
-                )
-            return _failed(outcome, started, line, f"{type(failure).__name__}: {failure}", trace)
+            return _failed(block, run, _statement_error(failure, filename, statement.lineno), exited)
+        run.checks += [_held(e, printed.getvalue(), online) for e in stated if e.statement_start == statement.lineno]
         if exited:  # A script that ends with status 0: as `python script.py` would.
-            outcome["exited"] = True
-            break
-    outcome["stdout"] = _clip("".join(stdout_parts))
-    outcome["stderr"] = _clip(stderr_buffer.getvalue())
-    outcome["seconds"] = round(time.perf_counter() - started, 4)
-    if any(check["status"] == "failed" for check in outcome["checks"]):
-        outcome["status"] = "failed"
-    return outcome
+            return BlockOutcome(_record(block, run, "passed"), exited=True)
+    return BlockOutcome(_record(block, run, "passed"))
 
 
-def _held(expectation: Expectation, printed: str, online: bool) -> dict[str, Any]:
+def _statement_error(failure: BaseException, filename: str, statement_line: int) -> BlockError:
+    line, trace = _error_line(failure, filename, statement_line)
+    if isinstance(failure, SystemExit):
+        return BlockError(
+            "exit",
+            line,
+            f"sys.exit({failure.code!r}) ends the page here: a reader's interpreter would quit at this line and "
+            "run none of what follows; remove the exit",
+            trace,
+        )
+    return BlockError("exception", line, f"{type(failure).__name__}: {failure}", trace)
+
+
+def _record(block: SpecBlock, run: _Statements, status: str, error: BlockError | None = None) -> BlockRecord:
+    failed = status == "failed" or any(check.status == "failed" for check in run.checks)
+    return BlockRecord(
+        number=block.number,
+        status="failed" if failed else "passed",
+        seconds=round(time.perf_counter() - run.started, 4),
+        stdout=_clip("".join(run.stdout)),
+        stderr=_clip(run.stderr.getvalue()),
+        checks=tuple(run.checks),
+        error=error,
+    )
+
+
+def _failed(block: SpecBlock, run: _Statements, error: BlockError, exited: bool = False) -> BlockOutcome:
+    return BlockOutcome(_record(block, run, "failed", error), exited=exited)
+
+
+def _held(expectation: Expectation, printed: str, online: bool) -> Held:
     """One `# prints` comment's verdict: passed, failed, illustrative, or not held offline."""
     if expectation.online and not online:
         status = "offline"  # Needs the released weights; reported, never counted as passed.
@@ -229,28 +251,16 @@ def _held(expectation: Expectation, printed: str, online: bool) -> dict[str, Any
         status = "illustrative" if expectation.illustrative else "passed"
     else:
         status = "failed"
-    options = [name for name, on in (("illustrative", expectation.illustrative), ("online", expectation.online)) if on]
-    if expectation.absolute:
-        options.append(f"abs={expectation.absolute:g}")
-    if expectation.relative:
-        options.append(f"rel={expectation.relative:g}")
-    return {
-        "line": expectation.comment_line,
-        "statement_line": expectation.statement_start,
-        "status": status,
-        "expected": normalized(expectation.text),
-        "actual": normalized(printed),
-        "options": options,
-    }
-
-
-def _failed(
-    outcome: dict[str, Any], started: float, line: int, message: str, trace: str, kind: str = "exception"
-) -> dict[str, Any]:
-    outcome["status"] = "failed"
-    outcome["seconds"] = round(time.perf_counter() - started, 4)
-    outcome["error"] = {"kind": kind, "line": line, "message": message, "traceback": trace}
-    return outcome
+    return Held(
+        line=expectation.comment_line,
+        statement_line=expectation.statement_start,
+        status=status,
+        expected=normalized(expectation.text),
+        actual=normalized(printed),
+        tolerance=expectation.tolerance,
+        illustrative=expectation.illustrative,
+        online=expectation.online,
+    )
 
 
 def _error_line(error: BaseException, filename: str, fallback: int) -> tuple[int, str]:
@@ -268,8 +278,8 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_OUTPUT_CHARS else text[:MAX_OUTPUT_CHARS] + "\n[... output clipped]\n"
 
 
-def _emit(results: TextIO, record: dict[str, Any]) -> None:
-    results.write(json.dumps(record) + "\n")
+def _emit(results: TextIO, record: Record) -> None:
+    results.write(encode(record) + "\n")
     results.flush()
     os.fsync(results.fileno())
 
