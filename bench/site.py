@@ -86,7 +86,7 @@ def synthetic_project(folder: Path, variants: int, collections: int) -> Path:
     models = [m for data in real for m in data["Models"]]
     shutil.rmtree(project / "model_index")
     # Speed results name the real variants, which this index lacks.
-    for results in (project / "benchmarks").glob("*.csv"):
+    for results in (project / "speed").glob("*.csv"):
         results.unlink()
     (project / "model_index").mkdir()
     per_collection = -(-variants // collections)

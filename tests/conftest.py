@@ -52,7 +52,7 @@ def copy_project(target: Path, slim: bool = False) -> Path:
         for path in (target / "model_index").glob("*.yaml"):
             if path.name not in SEED_COLLECTIONS:
                 path.unlink()
-        for results in (target / "benchmarks").glob("*.csv"):
+        for results in (target / "speed").glob("*.csv"):
             results.unlink()
     return target
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from modelsite.check.command import _model_selected, _page_selected
+from modelsite.check.check_command import _model_selected, _page_selected
 from modelsite.core.blocks import Page
 from modelsite.index import load_index
 from tests.conftest import ROOT

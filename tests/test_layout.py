@@ -20,15 +20,15 @@ from modelsite.core.imports import imports_of
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "modelsite"
-PARTS = ("core", "index", "measure", "bench", "site", "check")
+PARTS = ("core", "index", "measure", "speed", "site", "check")
 # Each part, and the parts it may import. The site and the check never import each other: the site
 # reads the check's report through core.report, and the check builds the site through MkDocs.
 MAY_IMPORT = {
     "core": set(),
     "index": {"core"},
     "measure": {"core", "index"},
-    "bench": {"core", "index"},
-    "site": {"core", "index", "measure", "bench"},
+    "speed": {"core", "index"},
+    "site": {"core", "index", "measure", "speed"},
     "check": {"core", "index", "measure"},
 }
 

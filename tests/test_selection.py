@@ -56,7 +56,7 @@ def _pages(deploy: tuple[str, ...] = QUICK_PATH_KEYS) -> list[Page]:
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
 def test_the_shards_of_a_sweep_cover_every_page_once(count: int) -> None:
     pages = _pages()
-    shards = [shard_pages(pages, Shard(number, count), {}, INDEX) for number in range(1, count + 1)]
+    shards = [shard_pages(pages, Shard(number, count), {}, INDEX)[0] for number in range(1, count + 1)]
     paths = [page.path for shard in shards for page in shard]
     assert sorted(paths) == sorted(page.path for page in pages)
     # Each shard keeps the page order.
@@ -69,8 +69,8 @@ def test_shards_are_balanced_by_recorded_seconds_first() -> None:
     recorded = {page.path: 10.0 for page in pages}
     heavy = pages[5].path
     recorded[heavy] = 100_000.0
-    first = shard_pages(pages, Shard(1, 2), recorded, INDEX)
-    second = shard_pages(pages, Shard(2, 2), recorded, INDEX)
+    first, _ = shard_pages(pages, Shard(1, 2), recorded, INDEX)
+    second, _ = shard_pages(pages, Shard(2, 2), recorded, INDEX)
     # The one long page has a shard to itself, near enough: the other takes every other page.
     assert [page.path for page in first] == [heavy]
     assert len(second) == len(pages) - 1
@@ -95,7 +95,7 @@ def test_each_model_is_checked_in_exactly_one_shard() -> None:
     checked: list[str] = []
     for number in (1, 2, 3):
         shard = Shard(number, 3)
-        checked += [model.key for model in shard_models(models, pages, shard, shard_pages(pages, shard, {}, INDEX))]
+        checked += [model.key for model in shard_models(models, pages, shard, shard_pages(pages, shard, {}, INDEX)[0])]
     assert sorted(checked) == sorted(model.key for model in models)
 
 

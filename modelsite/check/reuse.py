@@ -28,7 +28,7 @@ from modelsite.core.report.results import PageResult
 
 # Where the check starts, in this process and in each page's interpreter: whatever decides how a page runs
 # and is judged is imported from one of them.
-CHECK_ENTRY_POINTS = ("modelsite.check.command", "modelsite.check.interpreter")
+CHECK_ENTRY_POINTS = ("modelsite.check.check_command", "modelsite.check.interpreter")
 # Packages whose version changes what a page's code does, beside torch and timm: the deploy paths'.
 _PACKAGES = ("torch", "timm", "onnx", "onnxscript", "onnxruntime")
 

@@ -105,10 +105,12 @@ def plan_digest(plan: Mapping[str, int]) -> str:
     return hashlib.sha256(json.dumps(sorted(plan.items())).encode()).hexdigest()[:16]
 
 
-def shard_pages(pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None) -> list[Page]:
-    """The pages of SHARD, in page order (see shard_plan)."""
+def shard_pages(
+    pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None
+) -> tuple[list[Page], str]:
+    """The pages of SHARD, in page order (see shard_plan), and the digest of the whole split (plan_digest)."""
     plan = shard_plan(pages, shard.count, recorded, index)
-    return [page for page in pages if plan[page.path] == shard.number]
+    return [page for page in pages if plan[page.path] == shard.number], plan_digest(plan)
 
 
 def durations_key(device: str, deploy_mode: str) -> str:

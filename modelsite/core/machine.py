@@ -1,8 +1,11 @@
-"""What this machine has for the check and the bench to share out: cores and memory."""
+"""What this machine has for the check and `modelsite speed` to share out: its devices, cores and memory."""
 
 from __future__ import annotations
 
 import os
+
+# What --device takes: auto is the GPU where torch finds one, else the CPU.
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 def available_cores() -> int:

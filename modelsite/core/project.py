@@ -21,8 +21,8 @@ WEB_FIXTURES = "fixtures/web/fixtures.yaml"
 LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
 # Where a build (or a check, which writes it) finds the report instead: a report CI downloaded, say.
 REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
-# Speed results of `modelsite bench`, one file per device and setting.
-BENCH_DIR = "benchmarks"
+# Speed results of `modelsite speed`, one file per device and setting.
+SPEED_DIR = "speed"
 # What a build and a check read: a copy of these is a complete project (tests and benches copy them).
 PROJECT_PARTS = (
     "mkdocs.yml",
@@ -32,7 +32,7 @@ PROJECT_PARTS = (
     TEMPLATES_DIR,
     "hooks",
     INDEX_DIR,
-    BENCH_DIR,
+    SPEED_DIR,
     EXAMPLES_DIR,
     "modelsite",
     "fixtures",

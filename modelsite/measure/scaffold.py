@@ -19,27 +19,10 @@ from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import display_path
 from modelsite.core.project import INDEX_DIR, Project
 from modelsite.index import FILE_STEM, index_files, read_index
+from modelsite.index.placeholders import PLACEHOLDER, count_placeholders
 from modelsite.index.schema import METADATA
 from modelsite.measure import cached_measure
 from modelsite.measure.ids import parse_model_id
-
-PLACEHOLDER = "TODO"
-
-
-def is_placeholder(value: object) -> bool:
-    """Whether VALUE (text, or a list of texts) is still a placeholder for the contributor to fill in."""
-    if isinstance(value, (list, tuple)):
-        return bool(value) and all(is_placeholder(item) for item in value)
-    return isinstance(value, str) and value.startswith(PLACEHOLDER)
-
-
-def count_placeholders(data: object) -> int:
-    """Placeholder texts anywhere in DATA (the parsed YAML of an index file)."""
-    if isinstance(data, dict):
-        return sum(count_placeholders(value) for value in data.values())
-    if isinstance(data, list):
-        return sum(count_placeholders(item) for item in data)
-    return int(is_placeholder(data))
 
 
 class ScaffoldError(ModelsiteError):

@@ -21,7 +21,6 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from modelsite.bench.results import BenchProblems
 from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
 from modelsite.core.files import installed_version
 from modelsite.core.project import DOCS_DIR, OutsideProject, Project
@@ -30,6 +29,7 @@ from modelsite.site.escape import sanitize_html
 from modelsite.site.macros import lock_down
 from modelsite.site.outputs import CheckReport, load_report, with_outputs
 from modelsite.site.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
+from modelsite.speed.results import SpeedProblems
 
 # What a hand-written page's front matter may set: the rest of Material's keys (template, icon, status...)
 # change the theme's behaviour, which pages from contributors have no business doing.
@@ -66,7 +66,7 @@ class SiteBuild:
             raise PluginError(str(error)) from None
         try:
             self.site = generated_site(project.root, load_index_for_build(project.root), self.report, config.site_url)
-        except (OutsideProject, BenchProblems) as error:
+        except (OutsideProject, SpeedProblems) as error:
             raise PluginError(str(error)) from None
         # What every page's header says it documents (overrides/main.html).
         config.extra["documents"] = {package: installed_version(package) for package in DOCUMENTED_PACKAGES}

@@ -10,12 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from modelsite.bench.results import BenchFile
 from modelsite.core.figures import FIGURES
 from modelsite.index import Collection, Model, ModelIndex
 from modelsite.site.charts import Axis, Point, scatter_svg
 from modelsite.site.escape import Markup
 from modelsite.site.outputs import NOT_VERIFIED, CheckReport, page_verdict
+from modelsite.speed.results import SpeedFile
 
 FORMAT = "modelsite-models/2"
 
@@ -125,7 +125,7 @@ def _point(row: Row, x: float, y: float, detail: str, series: dict[str, int]) ->
     return Point(x=x, y=y, label=key, href=f"../{row.link}", series=series[row.collection.name], detail=detail, key=key)
 
 
-def _speed_chart(rows: list[Row], bench: BenchFile, series: dict[str, int], names: list[str]) -> Markup:
+def _speed_chart(rows: list[Row], bench: SpeedFile, series: dict[str, int], names: list[str]) -> Markup:
     points = [
         _point(
             row,
@@ -146,7 +146,7 @@ def _speed_chart(rows: list[Row], bench: BenchFile, series: dict[str, int], name
     )
 
 
-def explorer_charts(rows: list[Row], speeds: list[BenchFile] | None = None) -> dict[str, Markup]:
+def explorer_charts(rows: list[Row], speeds: list[SpeedFile] | None = None) -> dict[str, Markup]:
     """The explorer's charts as SVG: FLOPs against parameters, top-1 against FLOPs, and top-1 against the
     throughput measured in each result file (`speed:PATH`)."""
     names = list(dict.fromkeys(row.collection.name for row in rows))

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from modelsite.core import figures
 from modelsite.core.compatibility import DEPLOY_PATHS, FAILS, NOT_RUN, WORKAROUND, WORKS
 from modelsite.core.figures import FIGURES, Figure
+from modelsite.index.placeholders import is_placeholder
 from modelsite.site import escape
 
 
@@ -92,8 +93,6 @@ def given(value: object, shown: str = "not given") -> object:
 
     SHOWN is the template's own Markdown; VALUE stays data, escaped where it is printed.
     """
-    from modelsite.measure.scaffold import is_placeholder
-
     if is_placeholder(value):
         return Markup(shown)
     return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
@@ -101,8 +100,6 @@ def given(value: object, shown: str = "not given") -> object:
 
 def placeholder(value: object) -> bool:
     """Jinja test: VALUE is still a `TODO` placeholder of `modelsite new`."""
-    from modelsite.measure.scaffold import is_placeholder
-
     return is_placeholder(value)
 
 

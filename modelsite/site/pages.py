@@ -12,7 +12,6 @@ from typing import Any
 
 import jinja2
 
-from modelsite.bench.results import load_speeds
 from modelsite.core.files import installed_version
 from modelsite.core.problems import IndexProblems
 from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project
@@ -22,6 +21,7 @@ from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
 from modelsite.site.outputs import CheckReport
 from modelsite.site.recipe import train_flags
+from modelsite.speed.results import load_speeds
 
 EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
 MODELS_JSON = "models.json"
@@ -140,7 +140,7 @@ def page_context(root: Path, index: ModelIndex, report: CheckReport | None = Non
             for model in c.models
         },
         "timm_version": installed_version("timm"),
-        # Measured speed, one result file per device and setting (benchmarks/).
+        # Measured speed, one result file per device and setting (speed/).
         "speeds": load_speeds(root, [model.key for model in index.models]),
     }
 

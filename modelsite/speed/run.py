@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from modelsite.bench.results import BenchRow
+from modelsite.speed.results import SpeedRow
 
 # A throughput step's work, in multiply-accumulates: big enough to keep the device busy, small enough to fit.
 _STEP_MACS = {"cpu": 20e9, "cuda": 4e12}
@@ -29,7 +29,7 @@ def throughput_batch_size(flops: float, device: str) -> int:
 
 def measure_speed(
     key: str, image_size: int, flops: float, device: str, setting: str, warmup: int, repeats: int
-) -> BenchRow:
+) -> SpeedRow:
     import timm
     import torch
 
@@ -48,7 +48,7 @@ def measure_speed(
             batch_size //= 2
             torch.cuda.empty_cache()
     rates = [batch_size / seconds for seconds in throughput_times]
-    return BenchRow(
+    return SpeedRow(
         model=key,
         image_size=image_size,
         latency_ms=statistics.median(latency) * 1000,

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from modelsite.bench.published import AGREEMENT_BAND, comparisons
-from modelsite.bench.results import BenchFile, BenchRow, bench_files, read_bench_file, write_bench_file
-from modelsite.bench.run import _spread, throughput_batch_size
 from modelsite.index import load_index
 from modelsite.site.pages import generated_pages
+from modelsite.speed.published import AGREEMENT_BAND, comparisons
+from modelsite.speed.results import SpeedFile, SpeedRow, read_speed_file, speed_files, write_speed_file
+from modelsite.speed.run import _spread, throughput_batch_size
 from tests.conftest import ROOT
 
 INDEX = load_index(ROOT, check_timm=False)
@@ -33,12 +33,12 @@ GOOD_METADATA = {
 
 
 def test_every_committed_result_file_is_valid_and_the_cpu_file_covers_every_variant() -> None:
-    files = bench_files(ROOT)
-    assert files, "benchmarks/ holds no result file"
+    files = speed_files(ROOT)
+    assert files, "speed/ holds no result file"
     for path in files:
-        bench, problems = read_bench_file(path, KEYS)
+        bench, problems = read_speed_file(path, KEYS)
         assert problems == [] and bench is not None
-    cpu, _ = read_bench_file(ROOT / "benchmarks" / "cpu-fp32.csv", KEYS)
+    cpu, _ = read_speed_file(ROOT / "speed" / "cpu-fp32.csv", KEYS)
     assert cpu is not None and sorted(row.model for row in cpu.rows) == sorted(KEYS)
     for row in cpu.rows:
         assert row.latency_ms > 0 and row.throughput > 0 and row.throughput_batch_size >= 1
@@ -47,8 +47,8 @@ def test_every_committed_result_file_is_valid_and_the_cpu_file_covers_every_vari
 
 def _good_file(folder: Path) -> Path:
     path = folder / "cpu-fp32.csv"
-    rows = [BenchRow("tf_efficientnet_b0.aa_in1k", 224, 30.0, 1.0, 16, 60.0, 2.0)]
-    write_bench_file(path, GOOD_METADATA, rows)
+    rows = [SpeedRow("tf_efficientnet_b0.aa_in1k", 224, 30.0, 1.0, 16, 60.0, 2.0)]
+    write_speed_file(path, GOOD_METADATA, rows)
     return path
 
 
@@ -79,7 +79,7 @@ def test_a_broken_result_file_is_answered_with_its_path_and_line(tmp_path: Path,
         path.write_text(original.replace(original.splitlines()[10] + "\n", text))
     else:
         path.write_text(original + text)
-    bench, problems = read_bench_file(path, KEYS, "benchmarks/cpu-fp32.csv")
+    bench, problems = read_speed_file(path, KEYS, "speed/cpu-fp32.csv")
     assert bench is None
     assert any(p.line == line and message in p.message for p in problems), [str(p) for p in problems]
 
@@ -87,15 +87,15 @@ def test_a_broken_result_file_is_answered_with_its_path_and_line(tmp_path: Path,
 def test_missing_metadata_and_a_misnamed_file_are_refused(tmp_path: Path) -> None:
     path = _good_file(tmp_path)
     path.write_text(path.read_text().replace("# date: 2026-11-23\n", ""))
-    assert "lack date" in str(read_bench_file(path, KEYS)[1][0])
+    assert "lack date" in str(read_speed_file(path, KEYS)[1][0])
     renamed = tmp_path / "cuda-fp32.csv"
     shutil.copy(_good_file(tmp_path), renamed)
-    (problem,) = read_bench_file(renamed, KEYS)[1]
+    (problem,) = read_speed_file(renamed, KEYS)[1]
     assert "is named cpu-fp32.csv" in problem.message
 
 
 def test_validate_checks_the_result_files_with_the_index(tmp_path: Path, project_copy: Path) -> None:
-    target = project_copy / "benchmarks" / "cpu-fp32.csv"
+    target = project_copy / "speed" / "cpu-fp32.csv"
     target.write_text(target.read_text() + "resnet50.a1_in1k,224,30,1,16,60,2\n")
     completed = subprocess.run(
         [sys.executable, "-m", "modelsite", "validate", "--no-timm"],
@@ -104,12 +104,12 @@ def test_validate_checks_the_result_files_with_the_index(tmp_path: Path, project
         text=True,
     )
     assert completed.returncode == 1
-    assert "benchmarks/cpu-fp32.csv:" in completed.stdout and "resnet50.a1_in1k is not a variant" in completed.stdout
+    assert "speed/cpu-fp32.csv:" in completed.stdout and "resnet50.a1_in1k is not a variant" in completed.stdout
     assert "Traceback" not in completed.stderr
 
 
 def test_the_variant_page_shows_its_speed_with_device_date_and_source() -> None:
-    cpu, _ = read_bench_file(ROOT / "benchmarks" / "cpu-fp32.csv", KEYS)
+    cpu, _ = read_speed_file(ROOT / "speed" / "cpu-fp32.csv", KEYS)
     assert cpu is not None
     pages = {page.src_uri: page.markdown for page in generated_pages(ROOT, INDEX)}
     model = INDEX.models[0]
@@ -118,7 +118,7 @@ def test_the_variant_page_shows_its_speed_with_device_date_and_source() -> None:
     page = pages[INDEX.collection(model.collection).variant_page(model)]
     speed = page[page.index("## Speed") : page.index("## Use it")]
     assert f"{row.latency_ms:.1f} ms" in speed and f"{row.throughput:.1f} img/s" in speed
-    assert cpu.metadata["date"] in speed and f"`benchmarks/cpu-fp32.csv` line {row.line}" in speed
+    assert cpu.metadata["date"] in speed and f"`speed/cpu-fp32.csv` line {row.line}" in speed
     explorer = pages["models/index.md"]
     assert "cpu fp32 img/s" in explorer and "## Accuracy against speed on cpu, fp32" in explorer
 
@@ -131,9 +131,9 @@ def test_the_throughput_batch_fits_the_device_budget() -> None:
 
 
 def test_ratios_are_held_to_timms_published_benchmark() -> None:
-    def bench(rates: dict[str, float]) -> BenchFile:
-        rows = tuple(BenchRow(f"{name}.x", 224, 1000 / rate, 0, 1, rate, 0) for name, rate in rates.items())
-        return BenchFile("benchmarks/cpu-fp32.csv", GOOD_METADATA, rows)
+    def bench(rates: dict[str, float]) -> SpeedFile:
+        rows = tuple(SpeedRow(f"{name}.x", 224, 1000 / rate, 0, 1, rate, 0) for name, rate in rates.items())
+        return SpeedFile("speed/cpu-fp32.csv", GOOD_METADATA, rows)
 
     timm_like = bench(
         {

@@ -1,7 +1,7 @@
-"""The result files of `modelsite bench`: one CSV per device and setting under benchmarks/, as timm's
+"""The result files of `modelsite speed`: one CSV per device and setting under speed/, as timm's
 results/ folder keeps one per GPU and precision.
 
-    # modelsite-bench/1
+    # modelsite-speed/1
     # device: cpu
     # device_name: Intel(R) Xeon(R) ...
     # cores: 2
@@ -32,9 +32,10 @@ from pathlib import Path
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import Problem, display_path
-from modelsite.core.project import BENCH_DIR
+from modelsite.core.project import SPEED_DIR
+from modelsite.index.validate_command import ResultFiles
 
-FORMAT = "modelsite-bench/1"
+FORMAT = "modelsite-speed/1"
 # How the model runs: plain float32; on CUDA also bf16 autocast, and float32 in channels_last memory format.
 SETTINGS = {
     "fp32": "float32, contiguous (NCHW) tensors",
@@ -58,7 +59,7 @@ MAX_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
-class BenchRow:
+class SpeedRow:
     """One variant's speed in one file."""
 
     model: str
@@ -72,12 +73,12 @@ class BenchRow:
 
 
 @dataclass(frozen=True)
-class BenchFile:
+class SpeedFile:
     """A result file: where it was measured, how, and its rows."""
 
     path: str
     metadata: Mapping[str, str]
-    rows: tuple[BenchRow, ...]
+    rows: tuple[SpeedRow, ...]
 
     @property
     def device(self) -> str:
@@ -93,7 +94,7 @@ class BenchFile:
         cores = f", {self.metadata['cores']} cores" if self.device == "cpu" else ""
         return f"{self.metadata['device_name']}{cores}, {self.setting}"
 
-    def row(self, model: str) -> BenchRow | None:
+    def row(self, model: str) -> SpeedRow | None:
         return next((row for row in self.rows if row.model == model), None)
 
 
@@ -101,14 +102,14 @@ def file_name(device: str, setting: str) -> str:
     return f"{device}-{setting}.csv"
 
 
-def bench_files(root: Path) -> list[Path]:
-    folder = root / BENCH_DIR
+def speed_files(root: Path) -> list[Path]:
+    folder = root / SPEED_DIR
     return sorted(folder.glob("*.csv")) if folder.is_dir() else []
 
 
-def read_bench_file(
+def read_speed_file(
     path: Path, known: Iterable[str] | None, shown_as: str | None = None
-) -> tuple[BenchFile | None, list[Problem]]:
+) -> tuple[SpeedFile | None, list[Problem]]:
     """PATH read and validated; KNOWN: the index's variant keys (None: not checked against the index)."""
     shown = shown_as or display_path(path)
     try:
@@ -120,12 +121,12 @@ def read_bench_file(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return None, [Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite bench` does")]
+        return None, [Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite speed` does")]
     lines = text.splitlines()
     problems: list[Problem] = []
     if not lines or lines[0].strip() != f"# {FORMAT}":
         return None, [
-            Problem(shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite bench`")
+            Problem(shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite speed`")
         ]
     metadata: dict[str, str] = {}
     number = 1
@@ -149,7 +150,7 @@ def read_bench_file(
     if not body or [cell.strip() for cell in body[0].split(",")] != list(COLUMNS):
         problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(COLUMNS)}`"))
         return None, problems
-    rows: list[BenchRow] = []
+    rows: list[SpeedRow] = []
     seen: dict[str, int] = {}
     known_keys = set(known) if known is not None else None
     for offset, cells in enumerate(csv.reader(io.StringIO("\n".join(body[1:]))), start=header_line + 1):
@@ -184,7 +185,7 @@ def read_bench_file(
         rows.append(row)
     if problems:
         return None, problems
-    return BenchFile(shown, metadata, tuple(rows)), []
+    return SpeedFile(shown, metadata, tuple(rows)), []
 
 
 def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> list[Problem]:
@@ -192,7 +193,7 @@ def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> li
     missing = [key for key in METADATA if key not in metadata]
     if missing:
         problems.append(
-            Problem(shown, 2, 1, f"the header comments lack {', '.join(missing)}; `modelsite bench` writes them all")
+            Problem(shown, 2, 1, f"the header comments lack {', '.join(missing)}; `modelsite speed` writes them all")
         )
         return problems
     if metadata["device"] not in DEVICES:
@@ -217,7 +218,7 @@ def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> li
     return problems
 
 
-def _row(cells: list[str], line: int, shown: str) -> tuple[BenchRow | None, Problem | None]:
+def _row(cells: list[str], line: int, shown: str) -> tuple[SpeedRow | None, Problem | None]:
     if len(cells) != len(COLUMNS):
         return None, Problem(shown, line, 1, f"has {len(cells)} cells; a row has {len(COLUMNS)}: {','.join(COLUMNS)}")
     model = cells[0].strip()
@@ -237,12 +238,12 @@ def _row(cells: list[str], line: int, shown: str) -> tuple[BenchRow | None, Prob
             )
         numbers.append(value)
     size, latency, latency_spread, batch, throughput, throughput_spread = numbers
-    row = BenchRow(model, int(size), latency, latency_spread, int(batch), throughput, throughput_spread, line=line)
+    row = SpeedRow(model, int(size), latency, latency_spread, int(batch), throughput, throughput_spread, line=line)
     return row, None
 
 
-def write_bench_file(path: Path, metadata: Mapping[str, str], rows: Iterable[BenchRow]) -> None:
-    """The file as `modelsite bench` writes it: metadata in METADATA's order, then the rows."""
+def write_speed_file(path: Path, metadata: Mapping[str, str], rows: Iterable[SpeedRow]) -> None:
+    """The file as `modelsite speed` writes it: metadata in METADATA's order, then the rows."""
     out = io.StringIO()
     out.write(f"# {FORMAT}\n")
     for key in METADATA:
@@ -264,22 +265,30 @@ def write_bench_file(path: Path, metadata: Mapping[str, str], rows: Iterable[Ben
     write_text_atomically(path, out.getvalue())
 
 
-class BenchProblems(ModelsiteError):
+class SpeedProblems(ModelsiteError):
     """Result files the build cannot show; the message lists PATH:LINE:COL problems."""
 
 
-def load_speeds(root: Path, keys: Iterable[str]) -> list[BenchFile]:
+def load_speeds(root: Path, keys: Iterable[str]) -> list[SpeedFile]:
     """Every result file of ROOT, validated against the index's variant KEYS; CPU files first."""
     files, problems = [], []
     known = list(keys)
-    for path in bench_files(root):
-        bench, found = read_bench_file(path, known, display_path(path, root))
+    for path in speed_files(root):
+        bench, found = read_speed_file(path, known, display_path(path, root))
         problems += found
         if bench is not None:
             files.append(bench)
     if problems:
-        raise BenchProblems(
+        raise SpeedProblems(
             "the speed results have problems:\n" + "\n".join(map(str, problems)) + "\nFix them, then check with "
             "`modelsite validate`."
         )
     return sorted(files, key=lambda bench: (DEVICES.index(bench.device), list(SETTINGS).index(bench.setting)))
+
+
+def _speed_file_problems(path: Path, keys: list[str], shown: str) -> list[Problem]:
+    return read_speed_file(path, keys, shown)[1]
+
+
+# What `modelsite validate` checks beside the index: every speed result file, against the index's variants.
+RESULT_FILES = ResultFiles(".csv", speed_files, _speed_file_problems)

@@ -25,6 +25,14 @@ from modelsite.index import ModelIndex, load_index
 _EVERY_GENERATED_PAGE = (f"{TEMPLATES_DIR}/", "modelsite/", "hooks/", "mkdocs.yml")
 
 
+NAME = "summary"
+HELP = "the pages a change touched, with the check's verdict for each, as Markdown"
+DESCRIPTION = (
+    "Print a Markdown table of the pages that the change since REV touched (index entries, hand-written pages, "
+    "examples, collection files) with the verdict REPORT gives each: a pull request's job summary."
+)
+
+
 @dataclass(frozen=True)
 class TouchedPage:
     """A page the change touched, why, and what the check said of it."""

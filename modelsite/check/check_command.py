@@ -22,14 +22,22 @@ from modelsite.check.sandbox import DEFAULT_TIMEOUT, RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError
+from modelsite.core.machine import DEVICE_CHOICES
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
 from modelsite.core.report.codec import read_report, set_aside_if_unreadable, write_report
 from modelsite.core.report.merging import merged
-from modelsite.core.report.results import PageResult, new_report
+from modelsite.core.report.results import PageResult, Report, new_report
 from modelsite.core.shard import Shard, ShardError
 from modelsite.index import Model, ModelIndex, index_files, load_index
 from modelsite.measure import cached_measure
+
+NAME = "check"
+HELP = "run every code block of the site and compare every figure"
+DESCRIPTION = (
+    "Verify the site: each figure of the index against the real timm model, and each Python block of each page "
+    "(and each runnable example) run in a fresh interpreter and held to its `# prints:`."
+)
 
 
 class CheckError(ModelsiteError):
@@ -37,12 +45,12 @@ class CheckError(ModelsiteError):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--device",
-        choices=("auto", "cpu", "cuda"),
-        default="auto",
-        help="cpu hides every GPU; cuda fails at once without one; auto (default) takes what exists",
-    )
+    _add_what_runs(parser)
+    _add_how_it_runs(parser)
+
+
+def _add_what_runs(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the pages and models: --only, --shard, --sample, --changed-since, --deploy."""
     parser.add_argument(
         "--only",
         nargs="+",
@@ -50,6 +58,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATTERN",
         help="shell-style patterns matched against model IDs and page paths "
         "(tf_efficientnet_cc_*, docs/getting-started.md)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="run shard K of N balanced shards of the pages (by their last recorded duration); "
+        "merge the N reports with `modelsite merge-reports`",
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="every hand-written page and example, and the cheapest variant pages that cover each collection "
+        "and each kind of page: every page and template at least once",
+    )
+    parser.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="with --sample: also every variant page whose index entry is new or changed since git REV",
+    )
+    parser.add_argument(
+        "--deploy",
+        choices=DEPLOY_MODES,
+        default="auto",
+        help="the deploy paths probed for each variant's compatibility table (docs/deploy.md): quick (ONNX, "
+        "onnxruntime, TorchScript), full (also torch.compile and bf16 autocast), or skip (no probe, and no "
+        "collection page's deploy code); auto (default) is full on a GPU and quick on the CPU",
+    )
+
+
+def _add_how_it_runs(parser: argparse.ArgumentParser) -> None:
+    """The options that say where and how: device, jobs, timeout, environment, reports, cache, network."""
+    parser.add_argument(
+        "--device",
+        choices=DEVICE_CHOICES,
+        default="auto",
+        help="cpu hides every GPU; cuda fails at once without one; auto (default) takes what exists",
     )
     parser.add_argument("--report", type=Path, metavar="PATH", help="write the full result as JSON to PATH")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML to PATH, for CI")
@@ -78,37 +122,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "only an allow-list of variables otherwise",
     )
     parser.add_argument(
-        "--shard",
-        type=_shard,
-        metavar="K/N",
-        help="run shard K of N balanced shards of the pages (by their last recorded duration); "
-        "merge the N reports with `modelsite merge-reports`",
-    )
-    parser.add_argument(
-        "--sample",
-        action="store_true",
-        help="every hand-written page and example, and the cheapest variant pages that cover each collection "
-        "and each kind of page: every page and template at least once",
-    )
-    parser.add_argument(
-        "--changed-since",
-        metavar="REV",
-        help="with --sample: also every variant page whose index entry is new or changed since git REV",
-    )
-    parser.add_argument(
         "--compare-with",
         type=Path,
         metavar="REPORT",
         help="hold each block's output to the same block's output in REPORT (a CPU run's): text exactly, "
         "numbers within the tolerance docs/checking.md states",
-    )
-    parser.add_argument(
-        "--deploy",
-        choices=DEPLOY_MODES,
-        default="auto",
-        help="the deploy paths probed for each variant's compatibility table (docs/deploy.md): quick (ONNX, "
-        "onnxruntime, TorchScript), full (also torch.compile and bf16 autocast), or skip (no probe, and no "
-        "collection page's deploy code); auto (default) is full on a GPU and quick on the CPU",
     )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument(
@@ -201,13 +219,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     expected = selection.expected_seconds(pages, recorded, index)
     results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err, seconds=expected)
     if args.compare_with:
-        reference = read_report(args.compare_with)
-        results = [devices.held_to(result, reference, str(args.compare_with)) for result in results]
-        print(
-            f"compared with {args.compare_with} ({reference.device}): "
-            f"{devices.compared_blocks(results, reference)} blocks",
-            file=err,
-        )
+        results = _compared(results, args.compare_with, err)
     for message in messages.failures(results):
         print(message, file=out)
     for line in messages.excluded_lines(results):
@@ -229,14 +241,28 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     elif not args.only and not args.sample:
         # A whole sweep: what the next sweep's shards balance by.
         selection.write_durations(project.sweep_durations, durations_key, results)
-    # The build shows each block's output from the latest report; see modelsite.site.outputs.
+    _write_reports(args, project, report)
+    return 1 if mismatches or any(result.failed for result in results) else 0
+
+
+def _compared(results: list[PageResult], reference_path: Path, err: TextIO) -> list[PageResult]:
+    """RESULTS with each block held to the same block's output in the report at REFERENCE_PATH."""
+    reference = read_report(reference_path)
+    results = [devices.held_to(result, reference, str(reference_path)) for result in results]
+    compared = devices.compared_blocks(results, reference)
+    print(f"compared with {reference_path} ({reference.device}): {compared} blocks", file=err)
+    return results
+
+
+def _write_reports(args: argparse.Namespace, project: Project, report: Report) -> None:
+    """The latest report, which the build shows each block's output from (modelsite.site.outputs), then the
+    --report and --junit files asked for."""
     latest = project.latest_report
     write_report(latest, merged(read_report(latest) if latest.is_file() else None, report))
     if args.report:
         write_report(args.report, report)
     if args.junit:
-        messages.write_junit(args.junit, results, mismatches)
-    return 1 if mismatches or any(result.failed for result in results) else 0
+        messages.write_junit(args.junit, list(report.pages), list(report.figures))
 
 
 def _narrowed(
@@ -263,11 +289,10 @@ def _narrowed(
         print(f"sample: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
-        plan = selection.shard_plan(pages, args.shard.count, recorded, index)
-        chosen = [page for page in pages if plan[page.path] == args.shard.number]
+        chosen, digest = selection.shard_pages(pages, args.shard, recorded, index)
         models = selection.shard_models(models, pages, args.shard, chosen)
         print(f"shard {args.shard}: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
-        return models, chosen, selection.plan_digest(plan)
+        return models, chosen, digest
     return models, pages, ""
 
 

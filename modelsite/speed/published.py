@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modelsite.bench.results import BenchFile
+from modelsite.speed.results import SpeedFile
 
 AGREEMENT_BAND = 1.5
 
@@ -73,7 +73,7 @@ class Comparison:
         )
 
 
-def comparisons(bench: BenchFile) -> list[Comparison]:
+def comparisons(bench: SpeedFile) -> list[Comparison]:
     """Our ratios (throughput for CUDA, latency at batch size 1 for the CPU, as timm's files measure)."""
     found = []
     published = next((p for p in PUBLISHED if p.device == bench.device), None)

@@ -1,0 +1,46 @@
+"""`modelsite new MODEL_ID --collection PATH`: measure a model and append its complete entry to a collection."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from modelsite.core.problems import display_path
+
+NAME = "new"
+HELP = "measure a timm model and append its complete entry to a collection file"
+DESCRIPTION = (
+    "Measure MODEL_ID and append a complete `Models:` entry to PATH, creating the file with its `Collections:` "
+    "entry when it does not exist."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
+    parser.add_argument(
+        "--collection",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="the collection's file in model_index/ (created when absent)",
+    )
+    parser.add_argument(
+        "--collection-name",
+        metavar="NAME",
+        help="Name of a collection created with the file (default: from the file name)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from modelsite.measure.scaffold import new_entry
+
+    done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
+    action = "created with collection" if done.created else "appended to collection"
+    print(f"{done.model_id}: {display_path(done.path)} {action} {done.collection!r}")
+    if done.placeholders:
+        print(
+            f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
+            f"(the page shows them as not given)"
+        )
+    print(f"next: mkdocs build --strict, then modelsite check --only {done.model_id}")
+    return 0
