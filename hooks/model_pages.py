@@ -11,6 +11,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
+from modelsite.core.events import PROTECT_GENERATED
 from modelsite.site.build import SiteBuild
 
 _build = SiteBuild()
@@ -24,7 +25,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return _build.on_files(files, config)
 
 
-@event_priority(100)  # Before mkdocs-macros (priority 0) reads the page's meta.
+@event_priority(PROTECT_GENERATED)
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     return _build.protect_generated(markdown, page)
 

@@ -175,41 +175,28 @@ def _variable_name(text: str) -> str:
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     project = Project(Path.cwd())
-    root, cache_dir = project.root, project.cache_dir
     # A report the build cannot read would stop the discovery build itself: set it aside first.
     moved = set_aside_if_unreadable(project.latest_report)
     if moved:
         print(f"modelsite check: {moved}", file=err)
     device = resolve_device(args.device)
-    try:
-        index = load_index(root, check_timm=False) if index_files(root) else None
-    except IndexProblems as problems:
-        raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
-
-    models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
-    # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
-    # on, and it runs nothing, so reusing it cannot hide a failure.
-    discovered = discover(project, index, use_cache=True)
+    index = _index(project)
     deploy_mode = resolved_deploy_mode(args.deploy, device)
-    found = selection.with_deploy(discovered, index, deploy_paths(deploy_mode, device))
-    pages = [page for page in found if _page_selected(page, args.only)]
-    if args.only and not models and not pages:
-        raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
+    models, pages = _selected_by_only(args, project, index, device, deploy_mode)
     # The last whole sweep's durations on this device with this deploy mode: what shards balance by, and the
     # order pages start in.
     durations_key = selection.durations_key(device, deploy_mode)
     recorded = selection.read_durations(project.sweep_durations, durations_key)
     models, pages, plan = _narrowed(args, project, index, models, pages, recorded, err)
 
-    mismatches = check_figures(models, cache_dir, use_cache=not args.no_cache, err=err)
+    mismatches = check_figures(models, project.cache_dir, use_cache=not args.no_cache, err=err)
     for problem in mismatches:
         print(problem, file=out)
-
     budget = resources.budget(args.jobs, device)
     print(f"jobs: {budget.describe()}", file=err)
     options = RunOptions(
-        root=root,
-        cache_dir=cache_dir,
+        root=project.root,
+        cache_dir=project.cache_dir,
         device=device,
         timeout=args.timeout,
         online=args.online,
@@ -220,21 +207,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err, seconds=expected)
     if args.compare_with:
         results = _compared(results, args.compare_with, err)
-    for message in messages.failures(results):
-        print(message, file=out)
-    for line in messages.excluded_lines(results):
-        print(line, file=err)
-    for line in messages.summary_lines(results, len(mismatches), device, args.online):
-        print(line, file=err)
+    _print_outcome(results, len(mismatches), device, args.online, out, err)
     report = new_report(
-        results,
-        mismatches,
-        [m.key for m in models],
-        device,
-        args.online,
-        jobs=budget.jobs,
-        threads=budget.threads,
-        deploy=deploy_mode,
+        results, mismatches, [m.key for m in models], device, args.online, budget.jobs, budget.threads, deploy_mode
     )
     if args.shard:
         report = replace(report, shard=str(args.shard), shard_plan=plan)
@@ -243,6 +218,40 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         selection.write_durations(project.sweep_durations, durations_key, results)
     _write_reports(args, project, report)
     return 1 if mismatches or any(result.failed for result in results) else 0
+
+
+def _index(project: Project) -> ModelIndex | None:
+    """The project's index (None without one), refused whole when it has problems."""
+    try:
+        return load_index(project.root, check_timm=False) if index_files(project.root) else None
+    except IndexProblems as problems:
+        raise CheckError(f"the model index has problems; fix them first (modelsite validate):\n{problems}") from None
+
+
+def _selected_by_only(
+    args: argparse.Namespace, project: Project, index: ModelIndex | None, device: str, deploy_mode: str
+) -> tuple[list[Model], list[Page]]:
+    """The models and pages (deploy probes included) that --only names, all of them without it."""
+    models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
+    # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
+    # on, and it runs nothing, so reusing it cannot hide a failure.
+    discovered = discover(project, index, use_cache=True)
+    found = selection.with_deploy(discovered, index, deploy_paths(deploy_mode, device))
+    pages = [page for page in found if _page_selected(page, args.only)]
+    if args.only and not models and not pages:
+        raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
+    return models, pages
+
+
+def _print_outcome(
+    results: list[PageResult], mismatches: int, device: str, online: bool, out: TextIO, err: TextIO
+) -> None:
+    for message in messages.failures(results):
+        print(message, file=out)
+    for line in messages.excluded_lines(results):
+        print(line, file=err)
+    for line in messages.summary_lines(results, mismatches, device, online):
+        print(line, file=err)
 
 
 def _compared(results: list[PageResult], reference_path: Path, err: TextIO) -> list[PageResult]:
@@ -324,19 +333,19 @@ def run_pages(
     """Every page's result, in page order; pages that passed unchanged come from the cache. The longest pages
     (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end."""
     digest = fixture_digest(web_fixtures(options.root))
-    keys = {page.name: reuse.page_key(page, options, digest) for page in pages}
+    keys = {page.path: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
     done = 0
 
     def finished(result: PageResult) -> None:
         nonlocal done
         done += 1
-        results[result.name] = result
+        results[result.path] = result
         print(messages.progress_line(done, len(pages), result), file=err, flush=True)
 
     to_run = []
     for page in pages:
-        hit = reuse.load(options.cache_dir, keys[page.name]) if use_cache else None
+        hit = reuse.load(options.cache_dir, keys[page.path]) if use_cache else None
         if hit is not None:
             finished(hit)
         else:
@@ -346,9 +355,9 @@ def run_pages(
         futures = {pool.submit(run_page, page, options): page for page in to_run}
         for future in as_completed(futures):
             result = future.result()
-            reuse.keep(options.cache_dir, keys[result.name], result)
+            reuse.keep(options.cache_dir, keys[result.path], result)
             finished(result)
-    return [results[page.name] for page in pages]
+    return [results[page.path] for page in pages]
 
 
 def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: TextIO) -> list[FigureProblem]:

@@ -21,8 +21,9 @@ from modelsite.check.trace import SourceTracer
 from modelsite.core.blocks import CodeBlock, Page, SourceRef, python_blocks
 from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
+from modelsite.core.events import CHECK_CAPTURE
 from modelsite.core.files import installed_version
-from modelsite.core.project import DOCS_DIR, PROJECT_PARTS, Project
+from modelsite.core.project import PROJECT_PARTS, Project, docs_path
 from modelsite.index import ModelIndex
 
 # Everything a page's final Markdown can depend on.
@@ -173,9 +174,9 @@ class _MarkdownCapture(BasePlugin):
         super().__init__()
         self.pages: dict[str, tuple[str, bool]] = {}
 
-    @event_priority(-1000)  # After macros and the hooks, so the Markdown is what the reader gets.
+    @event_priority(CHECK_CAPTURE)
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
-        self.pages[f"{DOCS_DIR}/{page.file.src_uri}"] = (markdown, page.file.generated_by is not None)
+        self.pages[docs_path(page.file.src_uri)] = (markdown, page.file.generated_by is not None)
         return markdown
 
     def on_env(self, env: Any, config: Any, files: Any) -> None:

@@ -27,7 +27,7 @@ def progress_line(position: int, total: int, page: PageResult) -> str:
     ran = [b for b in page.blocks if b.status in ("passed", "failed")]
     state = "cached" if page.cached else page.status
     count = f"{len(ran)} block{'s' * (len(ran) != 1)}"
-    return f"[{position}/{total}] {page.name:<64} {state:<7} {count:>9} {page.seconds:7.1f} s"
+    return f"[{position}/{total}] {page.path:<64} {state:<7} {count:>9} {page.seconds:7.1f} s"
 
 
 def summary_lines(pages: list[PageResult], figures_problems: int, device: str, online: bool) -> list[str]:
@@ -81,7 +81,7 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem
         suite = ElementTree.SubElement(
             suites,
             "testsuite",
-            name=page.name,
+            name=page.path,
             tests=str(len(cases)),
             failures=str(sum(b.status == "failed" for b in cases)),
             skipped=str(sum(b.status in ("skipped", "not-run") for b in cases)),
@@ -91,7 +91,7 @@ def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem
             case = ElementTree.SubElement(
                 suite,
                 "testcase",
-                classname=page.name,
+                classname=page.path,
                 name=f"block {block.number}" if block.number else "interpreter",
                 time=f"{block.seconds:.3f}",
             )

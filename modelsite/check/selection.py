@@ -33,7 +33,7 @@ from modelsite.core.blocks import Page
 from modelsite.core.compatibility import is_probe_path, probe_page_path
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import write_text_atomically
-from modelsite.core.project import DOCS_DIR
+from modelsite.core.project import INDEX_DIR, docs_path
 from modelsite.core.report.results import PageResult
 from modelsite.core.shard import Shard
 from modelsite.index import Model, ModelIndex, load_index
@@ -58,7 +58,7 @@ def variant_pages(index: ModelIndex | None) -> dict[str, Model]:
     if index is None:
         return {}
     return {
-        f"{DOCS_DIR}/{collection.variant_page(model)}": model
+        docs_path(collection.variant_page(model)): model
         for collection in index.collections
         for model in collection.models
     }
@@ -169,7 +169,7 @@ def overview_pages(index: ModelIndex | None) -> dict[str, Model]:
     if index is None:
         return {}
     return {
-        f"{DOCS_DIR}/{collection.page}": collection.deploy_model
+        docs_path(collection.page): collection.deploy_model
         for collection in index.collections
         if collection.deploy_model is not None
     }
@@ -242,7 +242,7 @@ def _index_at(root: Path, revision: str) -> ModelIndex | None:
     """The index as it was at REVISION, read from git; None when it had no model_index."""
     try:
         archive = subprocess.run(
-            ["git", "archive", "--format=tar", revision, "--", "model_index"],
+            ["git", "archive", "--format=tar", revision, "--", INDEX_DIR],
             cwd=root,
             capture_output=True,
             check=True,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelsite.check.selection import SelectionError, changed_page_paths, changed_variants
-from modelsite.core.project import DOCS_DIR, EXAMPLES_DIR, INDEX_DIR, TEMPLATES_DIR
+from modelsite.core.project import DOCS_DIR, EXAMPLES_DIR, INDEX_DIR, TEMPLATES_DIR, docs_path
 from modelsite.core.report.codec import read_report
 from modelsite.core.report.results import PageResult
 from modelsite.index import ModelIndex, load_index
@@ -91,7 +91,7 @@ def touched_pages(root: Path, index: ModelIndex, revision: str, results: dict[st
     changed_collection_files = {file for file in files if file.startswith(f"{INDEX_DIR}/")}
     for collection in index.collections:
         if collection.file in changed_collection_files:
-            reasons.setdefault(f"{DOCS_DIR}/{collection.page}", f"`{_code(collection.file)}` changed")
+            reasons.setdefault(docs_path(collection.page), f"`{_code(collection.file)}` changed")
     return [TouchedPage(path, why, _verdict(results.get(path))) for path, why in sorted(reasons.items())]
 
 

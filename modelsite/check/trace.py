@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelsite.core.blocks import PYTHON_LANGUAGES, SourceRef, fences
+from modelsite.core.project import SOURCE_FOLDERS
 from modelsite.index import ModelIndex
 
 _JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
-SOURCE_FOLDERS = (("templates", "*.j2"), ("docs", "*.md"), ("runnable_examples", "*.py"))
 
 
 @dataclass(frozen=True)

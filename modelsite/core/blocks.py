@@ -85,10 +85,6 @@ class Page:
     models: tuple[str, ...] = field(default_factory=tuple)
 
     @property
-    def name(self) -> str:
-        return self.path
-
-    @property
     def runnable_blocks(self) -> tuple[CodeBlock, ...]:
         return tuple(block for block in self.blocks if not block.skipped and not block.example)
 

@@ -16,6 +16,8 @@ DOCS_DIR = "docs"
 MODELS_DIR = "models"
 # Runnable examples are served from the same folder name as in the repository, for download.
 EXAMPLES_DIR = "runnable_examples"
+# Where the check traces a rendered block back to: the files contributors write code in, and their patterns.
+SOURCE_FOLDERS = ((TEMPLATES_DIR, "*.j2"), (DOCS_DIR, "*.md"), (EXAMPLES_DIR, "*.py"))
 WEB_FIXTURES = "fixtures/web/fixtures.yaml"
 # The newest result of every page run and model the check has covered; the build reads it.
 LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
@@ -37,6 +39,12 @@ PROJECT_PARTS = (
     "modelsite",
     "fixtures",
 )
+
+
+def docs_path(src_uri: str) -> str:
+    """How the check, the report and messages name a page: its path in the project, `docs/` and MkDocs'
+    src_uri (a generated page too, though it has no file there)."""
+    return f"{DOCS_DIR}/{src_uri}"
 
 
 @dataclass(frozen=True)

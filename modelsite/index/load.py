@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,84 +47,96 @@ def read_index(
     paths: list[Path], base: Path | None = None, check_timm: bool = True
 ) -> tuple[ModelIndex, list[Problem]]:
     """Read PATHS as one index; return what could be read and every problem found."""
-    problems: list[Problem] = []
-    collections: list[Collection] = []
-    models: list[Model] = []
-    # Every entry whose name reads, whole or not: the checks across files and against timm see them all.
-    registered: list[_Registration] = []
-    defined: list[tuple[str, str]] = []  # (collection name, file)
+    read = _Read()
     stems: dict[str, str] = {}  # page address -> the file that takes it
     for path in paths:
         shown_as = display_path(path, base)
-        if not FILE_STEM.match(path.stem):
-            problems.append(
-                Problem(
-                    shown_as,
-                    1,
-                    1,
-                    f"the file name {path.name!r} becomes the page's address: use "
-                    "lowercase letters, digits, '-' and '_' (e.g. my-family.yaml)",
-                )
-            )
-            continue
-        if path.stem in RESERVED_STEMS:
-            problems.append(
-                Problem(
-                    shown_as,
-                    1,
-                    1,
-                    f"the file name {path.name!r} would give its page the address "
-                    f"of {RESERVED_STEMS[path.stem]}; name the file after its collection",
-                )
-            )
-            continue
-        if path.stem in stems:
-            problems.append(
-                Problem(
-                    shown_as,
-                    1,
-                    1,
-                    f"{stems[path.stem]} already gives a page the address {path.stem!r}; rename one of the two files",
-                )
-            )
+        refused = _file_name_problem(path, shown_as, stems)
+        if refused is not None:
+            read.problems.append(refused)
             continue
         stems[path.stem] = shown_as
-        loaded = load_yaml_file(path, shown_as)
-        problems.extend(loaded.problems)
-        if loaded.root is None:
-            continue
-        walk = Walk(shown_as, loaded.text)
-        data = INDEX_FILE.read(loaded.root, (), walk)
-        problems.extend(walk.problems)
-        if data is INVALID:
-            continue
-        if "Collections" not in data and "Models" not in data:
-            problems.append(
-                Problem(
-                    shown_as,
-                    1,
-                    1,
-                    "the file has neither `Collections:` nor `Models:`; see docs/add-a-variant.md for the layout",
-                )
-            )
-        for number, entry in _entries(data.get("Collections")):
-            if isinstance(entry.get("Name"), str):
-                defined.append((entry["Name"], shown_as))
-            if _whole(entry, ("Collections", number), walk):
-                collections.append(Collection.from_index(entry, shown_as))
-        for number, entry in _entries(data.get("Models")):
-            # Positions relative to this entry, so a model can point at its own keys.
-            prefix = ("Models", number)
-            positions = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
-            if isinstance(entry.get("Name"), str):
-                registered.append(_Registration(entry, shown_as, positions))
-            if _whole(entry, prefix, walk):  # A partial entry's problems are reported; it joins nothing.
-                models.append(Model.from_index(entry, shown_as, positions))
-    problems.extend(_cross_file_problems(defined, registered))
+        _read_file(path, shown_as, read)
+    read.problems.extend(_cross_file_problems(read.defined, read.registered))
     if check_timm:
-        problems.extend(_timm_problems(registered))
-    joined = tuple(replace(c, models=tuple(m for m in models if m.collection == c.name)) for c in collections)
-    return ModelIndex(joined), problems
+        read.problems.extend(_timm_problems(read.registered))
+    joined = tuple(replace(c, models=tuple(m for m in read.models if m.collection == c.name)) for c in read.collections)
+    return ModelIndex(joined), read.problems
+
+
+@dataclass
+class _Read:
+    """What reading the files has found so far."""
+
+    problems: list[Problem] = field(default_factory=list)
+    collections: list[Collection] = field(default_factory=list)
+    models: list[Model] = field(default_factory=list)
+    # Every entry whose name reads, whole or not: the checks across files and against timm see them all.
+    registered: list[_Registration] = field(default_factory=list)
+    defined: list[tuple[str, str]] = field(default_factory=list)  # (collection name, file)
+
+
+def _file_name_problem(path: Path, shown_as: str, stems: dict[str, str]) -> Problem | None:
+    """Why PATH's name cannot be a collection file's: it becomes the page's address."""
+    if not FILE_STEM.match(path.stem):
+        return Problem(
+            shown_as,
+            1,
+            1,
+            f"the file name {path.name!r} becomes the page's address: use lowercase letters, digits, '-' and '_' "
+            "(e.g. my-family.yaml)",
+        )
+    if path.stem in RESERVED_STEMS:
+        return Problem(
+            shown_as,
+            1,
+            1,
+            f"the file name {path.name!r} would give its page the address of {RESERVED_STEMS[path.stem]}; name "
+            "the file after its collection",
+        )
+    if path.stem in stems:
+        return Problem(
+            shown_as,
+            1,
+            1,
+            f"{stems[path.stem]} already gives a page the address {path.stem!r}; rename one of the two files",
+        )
+    return None
+
+
+def _read_file(path: Path, shown_as: str, read: _Read) -> None:
+    """PATH's collections and models into READ, with its problems."""
+    loaded = load_yaml_file(path, shown_as)
+    read.problems.extend(loaded.problems)
+    if loaded.root is None:
+        return
+    walk = Walk(shown_as, loaded.text)
+    data = INDEX_FILE.read(loaded.root, (), walk)
+    read.problems.extend(walk.problems)
+    if data is INVALID:
+        return
+    if "Collections" not in data and "Models" not in data:
+        read.problems.append(
+            Problem(
+                shown_as,
+                1,
+                1,
+                "the file has neither `Collections:` nor `Models:`; see docs/add-a-variant.md for the layout",
+            )
+        )
+    for number, entry in _entries(data.get("Collections")):
+        if isinstance(entry.get("Name"), str):
+            read.defined.append((entry["Name"], shown_as))
+        if _whole(entry, ("Collections", number), walk):
+            read.collections.append(Collection.from_index(entry, shown_as))
+    for number, entry in _entries(data.get("Models")):
+        # Positions relative to this entry, so a model can point at its own keys.
+        prefix = ("Models", number)
+        positions = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
+        if isinstance(entry.get("Name"), str):
+            read.registered.append(_Registration(entry, shown_as, positions))
+        if _whole(entry, prefix, walk):  # A partial entry's problems are reported; it joins nothing.
+            read.models.append(Model.from_index(entry, shown_as, positions))
 
 
 @dataclass(frozen=True)

@@ -85,60 +85,43 @@ def _scan_events(text: str, shown_as: str) -> list[Problem]:
         for event in yaml.parse(text, Loader=_Loader):
             mark = event.start_mark
             where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-            anchor, tag = getattr(event, "anchor", None), getattr(event, "tag", None)
-            if isinstance(event, yaml.AliasEvent):
-                problems.append(
-                    Problem(
-                        shown_as,
-                        *where,
-                        f"alias *{anchor} is not allowed in the model index; write the value out in full",
-                    )
-                )
-            elif anchor:
-                problems.append(
-                    Problem(
-                        shown_as,
-                        *where,
-                        f"anchor &{anchor} is not allowed in the model index; write each value out in full",
-                    )
-                )
-            # Events carry a tag only when the source writes one (`!!python/object`, `!!str`, ...).
-            if tag is not None:
-                problems.append(
-                    Problem(
-                        shown_as,
-                        *where,
-                        f"the tag {tag} is not allowed; the model index holds "
-                        "plain strings, numbers, lists and mappings: remove the tag",
-                    )
-                )
+            problems += _construct_problems(event, shown_as, where)
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    problems.append(
-                        Problem(
-                            shown_as,
-                            *where,
-                            f"nesting deeper than {MAX_DEPTH} levels; "
-                            "the model index layout is at most a few levels deep",
-                        )
-                    )
-                    return problems
+                    why = f"nesting deeper than {MAX_DEPTH} levels; the model index layout is at most a few levels deep"
+                    return [*problems, Problem(shown_as, *where, why)]
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             elif isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    problems.append(
-                        Problem(
-                            shown_as, *where, "a second YAML document (`---`); keep one document per model-index file"
-                        )
-                    )
-                    return problems
+                    why = "a second YAML document (`---`); keep one document per model-index file"
+                    return [*problems, Problem(shown_as, *where, why)]
             if len(problems) >= 20:
                 break
     except yaml.YAMLError as error:
         problems.append(_yaml_error(error, shown_as, text))
+    return problems
+
+
+def _construct_problems(event: yaml.Event, shown_as: str, where: tuple[int, int]) -> list[Problem]:
+    """An alias, an anchor or a tag on EVENT: each refused where it stands."""
+    problems = []
+    anchor, tag = getattr(event, "anchor", None), getattr(event, "tag", None)
+    if isinstance(event, yaml.AliasEvent):
+        why = f"alias *{anchor} is not allowed in the model index; write the value out in full"
+        problems.append(Problem(shown_as, *where, why))
+    elif anchor:
+        why = f"anchor &{anchor} is not allowed in the model index; write each value out in full"
+        problems.append(Problem(shown_as, *where, why))
+    # Events carry a tag only when the source writes one (`!!python/object`, `!!str`, ...).
+    if tag is not None:
+        why = (
+            f"the tag {tag} is not allowed; the model index holds plain strings, numbers, lists and mappings: "
+            "remove the tag"
+        )
+        problems.append(Problem(shown_as, *where, why))
     return problems
 
 

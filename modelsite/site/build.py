@@ -22,8 +22,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from modelsite.core.blocks import MARKERS, CodeBlock, unknown_markers, with_block_ids
+from modelsite.core.events import BLOCK_IDENTITIES
 from modelsite.core.files import installed_version
-from modelsite.core.project import DOCS_DIR, OutsideProject, Project
+from modelsite.core.project import OutsideProject, Project, docs_path
 from modelsite.core.report.results import ReportError
 from modelsite.site.escape import sanitize_html
 from modelsite.site.macros import lock_down
@@ -104,7 +105,7 @@ class SiteBuild:
         if page.file.generated_by is not None:
             page.meta["render_macros"] = False
             return markdown
-        path = f"{DOCS_DIR}/{page.file.src_uri}"
+        path = docs_path(page.file.src_uri)
         unknown = sorted(set(page.meta) - set(FRONT_MATTER))
         if unknown:
             raise PluginError(
@@ -118,7 +119,7 @@ class SiteBuild:
 
     def identify_blocks(self, markdown: str, page: Page) -> str:
         """After every other plugin: refuse unknown markers, and give each Python fence its identity."""
-        path = f"{DOCS_DIR}/{page.file.src_uri}"
+        path = docs_path(page.file.src_uri)
         unknown = unknown_markers(markdown)
         if unknown:
             line, text = unknown[0]
@@ -133,7 +134,7 @@ class SiteBuild:
         # Under each Python block, what the last check printed there (or that it has not verified it).
         try:
             page_html = with_outputs(
-                page_html, self.blocks.get(page.file.src_uri, []), f"{DOCS_DIR}/{page.file.src_uri}", self.report
+                page_html, self.blocks.get(page.file.src_uri, []), docs_path(page.file.src_uri), self.report
             )
         except ValueError as error:
             raise PluginError(str(error)) from None
@@ -147,7 +148,7 @@ class _BlockIdentities(BasePlugin):
         super().__init__()
         self.build = build
 
-    @event_priority(-1100)  # After the check's capture (-1000): the check reads the Markdown as the reader does.
+    @event_priority(BLOCK_IDENTITIES)
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         return self.build.identify_blocks(markdown, page)
 

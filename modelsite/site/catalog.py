@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelsite.core.figures import FIGURES
+from modelsite.core.project import docs_path
 from modelsite.index import Collection, Model, ModelIndex
 from modelsite.site.charts import Axis, Point, scatter_svg
 from modelsite.site.escape import Markup
@@ -59,7 +60,7 @@ def catalog_rows(index: ModelIndex, report: CheckReport | None, page_markdown: d
     rows = []
     for collection in index.collections:
         for model in collection.models:
-            path = f"docs/{collection.variant_page(model)}"
+            path = docs_path(collection.variant_page(model))
             code = page_verdict(report, path, page_markdown.get(path, ""))
             figures = report.figures_verdict(model.key) if report else NOT_VERIFIED
             rows.append(Row(model, collection, Verdict(figures=figures, code=code)))

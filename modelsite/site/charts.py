@@ -69,8 +69,29 @@ def scatter_svg(
     y_scale = _Scale(every_y, y_axis.log, HEIGHT - _BOTTOM, _TOP)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{html.escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>'
+        f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>',
+        *_axes(x_scale, y_scale, x_axis, y_axis),
     ]
+    for line in lines:
+        coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
+        parts.append(
+            f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
+            f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>'
+        )
+    labelled = len(points) <= LABEL_LIMIT if labels is None else labels
+    parts += [_point(point, x_scale, y_scale, labelled) for point in points]
+    parts.append("</svg>")
+    legend = "".join(
+        f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
+        for number, name in enumerate(series_names)
+    )
+    # Every label, title and link above went through html.escape: the chart is safe to print as it is.
+    return Markup("".join(parts) + f'<div class="chart-legend">{legend}</div>')
+
+
+def _axes(x_scale: _Scale, y_scale: _Scale, x_axis: Axis, y_axis: Axis) -> list[str]:
+    """The grid lines with their ticks, and the two axes' titles."""
+    parts = []
     for tick in x_scale.ticks():
         x = x_scale(tick)
         parts.append(
@@ -91,33 +112,23 @@ def scatter_svg(
         f'<text class="chart-axis" transform="translate(14 {(HEIGHT - _BOTTOM) / 2:.0f}) rotate(-90)" '
         f'text-anchor="middle">{html.escape(y_axis.title)}</text>'
     )
-    for line in lines:
-        coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
-        parts.append(
-            f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
-            f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>'
-        )
-    labelled = len(points) <= LABEL_LIMIT if labels is None else labels
-    for point in points:
-        x, y = x_scale(point.x), y_scale(point.y)
-        tooltip = html.escape(f"{point.label}: {point.detail}" if point.detail else point.label)
-        label = (
-            f'<text class="chart-label" x="{x + 7:.1f}" y="{y + 4:.1f}">{html.escape(_short(point.label))}</text>'
-            if labelled
-            else ""
-        )
-        parts.append(
-            f'<a class="chart-point chart-series-{point.series % 6}" href="{html.escape(point.href)}" '
-            f'data-id="{html.escape(point.key or point.label)}"><title>{tooltip}</title>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>{label}</a>'
-        )
-    parts.append("</svg>")
-    legend = "".join(
-        f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
-        for number, name in enumerate(series_names)
+    return parts
+
+
+def _point(point: Point, x_scale: _Scale, y_scale: _Scale, labelled: bool) -> str:
+    """One point as a link to its page, with its tooltip and, where LABELLED, its name beside it."""
+    x, y = x_scale(point.x), y_scale(point.y)
+    tooltip = html.escape(f"{point.label}: {point.detail}" if point.detail else point.label)
+    label = (
+        f'<text class="chart-label" x="{x + 7:.1f}" y="{y + 4:.1f}">{html.escape(_short(point.label))}</text>'
+        if labelled
+        else ""
     )
-    # Every label, title and link above went through html.escape: the chart is safe to print as it is.
-    return Markup("".join(parts) + f'<div class="chart-legend">{legend}</div>')
+    return (
+        f'<a class="chart-point chart-series-{point.series % 6}" href="{html.escape(point.href)}" '
+        f'data-id="{html.escape(point.key or point.label)}"><title>{tooltip}</title>'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>{label}</a>'
+    )
 
 
 def _short(label: str) -> str:

@@ -26,7 +26,6 @@ mailto-free relative addresses or anchors.
 
 from __future__ import annotations
 
-import html
 import re
 import urllib.parse
 from collections.abc import Mapping
@@ -418,8 +417,3 @@ def _clean(fragment: str, tags: set[str], attributes: dict[str, set[str]]) -> st
         clean_content_tags={"script", "style"},
         attribute_filter=_attribute_filter,
     )
-
-
-def unescape_text(value: str) -> str:
-    """What a reader sees of a `text()` value; the tests read rendered pages with it."""
-    return html.unescape(value)

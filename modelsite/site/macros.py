@@ -13,7 +13,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from modelsite.core.project import EXAMPLES_DIR, Project
+from modelsite.core.project import EXAMPLES_DIR, Project, docs_path
 from modelsite.index import ModelIndex
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import ListOf, Record
@@ -76,11 +76,11 @@ def _render(plugin: Any, markdown: str) -> str:
     try:
         return str(plugin.env.from_string(markdown).render(**{**plugin.variables, **meta}))
     except jinja2.TemplateSyntaxError as error:
-        raise PluginError(f"docs/{where}, line {error.lineno}: {error.message}") from None
+        raise PluginError(f"{docs_path(where)}, line {error.lineno}: {error.message}") from None
     except Exception as error:  # A macro's own error, the sandbox's refusal, an undefined name: one line each.
         line = next((frame.lineno for frame in reversed(_template_frames(error))), None)
         at = f", line {line}" if line else ""
-        raise PluginError(f"docs/{where}{at}: {type(error).__name__}: {error}") from None
+        raise PluginError(f"{docs_path(where)}{at}: {type(error).__name__}: {error}") from None
 
 
 def _template_frames(error: BaseException) -> list[Any]:
@@ -212,7 +212,7 @@ def failure_example(root: Path, index: ModelIndex) -> str:
             template, template_line = written[0]
             source = SourceRef(template, template_line - line + 1, f"{model.file}:{model.where('Name')[0]}")
             where = place(
-                PageResult(path=f"docs/{page.src_uri}", status="failed", seconds=0, blocks=()),
+                PageResult(path=docs_path(page.src_uri), status="failed", seconds=0, blocks=()),
                 BlockResult(number=block.number, status="failed", source=source),
                 line,
             )

@@ -14,7 +14,7 @@ import jinja2
 
 from modelsite.core.files import installed_version
 from modelsite.core.problems import IndexProblems
-from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project
+from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project, docs_path
 from modelsite.index import ModelIndex, load_index
 from modelsite.site.catalog import Row, catalog_rows, explorer_charts, models_json
 from modelsite.site.escape import PageSandbox, finalize, front_matter
@@ -114,7 +114,7 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
             )
             markdown = header + variant.render(model=model, collection=collection, **shared)
             pages.append(GeneratedPage(collection.variant_page(model), model.key, markdown, in_navigation=False))
-    rows = catalog_rows(index, report, {f"docs/{page.src_uri}": page.markdown for page in pages})
+    rows = catalog_rows(index, report, {docs_path(page.src_uri): page.markdown for page in pages})
     header = page_header(
         "Models",
         "Every timm variant of the site in one table and two charts: measured FLOPs, parameters and accuracy.",

@@ -112,22 +112,43 @@ def read_speed_file(
 ) -> tuple[SpeedFile | None, list[Problem]]:
     """PATH read and validated; KNOWN: the index's variant keys (None: not checked against the index)."""
     shown = shown_as or display_path(path)
+    lines, refused = _lines(path, shown)
+    if refused is not None:
+        return None, [refused]
+    problems: list[Problem] = []
+    metadata, header_line = _metadata(lines, shown, problems)
+    problems += _metadata_problems(shown, metadata, path.name)
+    body = lines[header_line - 1 :]
+    if not body or [cell.strip() for cell in body[0].split(",")] != list(COLUMNS):
+        problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(COLUMNS)}`"))
+        return None, problems
+    rows = _rows(body[1:], header_line + 1, shown, set(known) if known is not None else None, problems)
+    if problems:
+        return None, problems
+    return SpeedFile(shown, metadata, tuple(rows)), []
+
+
+def _lines(path: Path, shown: str) -> tuple[list[str], Problem | None]:
+    """PATH's lines, or why it is no result file at all."""
     try:
         data = path.read_bytes()
     except OSError as error:
-        return None, [Problem(shown, 1, 1, f"cannot be read ({error.strerror}); check the path and its permissions")]
+        return [], Problem(shown, 1, 1, f"cannot be read ({error.strerror}); check the path and its permissions")
     if len(data) > MAX_BYTES:
-        return None, [Problem(shown, 1, 1, f"is {len(data):,} bytes; a result file is at most {MAX_BYTES:,}")]
+        return [], Problem(shown, 1, 1, f"is {len(data):,} bytes; a result file is at most {MAX_BYTES:,}")
     try:
-        text = data.decode("utf-8")
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
-        return None, [Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite speed` does")]
-    lines = text.splitlines()
-    problems: list[Problem] = []
+        return [], Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite speed` does")
     if not lines or lines[0].strip() != f"# {FORMAT}":
-        return None, [
-            Problem(shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite speed`")
-        ]
+        return [], Problem(
+            shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite speed`"
+        )
+    return lines, None
+
+
+def _metadata(lines: list[str], shown: str, problems: list[Problem]) -> tuple[dict[str, str], int]:
+    """The `# key: value` lines after the format line, and the line number of the header row after them."""
     metadata: dict[str, str] = {}
     number = 1
     for number, line in enumerate(lines[1:], start=2):
@@ -144,48 +165,33 @@ def read_speed_file(
         metadata[match[1]] = match[2]
     else:
         number = len(lines) + 1
-    problems += _metadata_problems(shown, metadata, path.name)
-    header_line = number
-    body = lines[header_line - 1 :]
-    if not body or [cell.strip() for cell in body[0].split(",")] != list(COLUMNS):
-        problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(COLUMNS)}`"))
-        return None, problems
+    return metadata, number
+
+
+def _rows(
+    body: list[str], first_line: int, shown: str, known: set[str] | None, problems: list[Problem]
+) -> list[SpeedRow]:
+    """The rows of BODY (starting on FIRST_LINE), each once and of a variant of the index."""
     rows: list[SpeedRow] = []
     seen: dict[str, int] = {}
-    known_keys = set(known) if known is not None else None
-    for offset, cells in enumerate(csv.reader(io.StringIO("\n".join(body[1:]))), start=header_line + 1):
+    for offset, cells in enumerate(csv.reader(io.StringIO("\n".join(body))), start=first_line):
         if not cells:
             continue
         row, problem = _row(cells, offset, shown)
-        if problem:
-            problems.append(problem)
+        if problem or row is None:
+            problems += [problem] if problem else []
             continue
-        assert row is not None
         if row.model in seen:
-            problems.append(
-                Problem(
-                    shown,
-                    offset,
-                    1,
-                    f"{row.model} is already measured on line {seen[row.model]}; keep one row per variant",
-                )
-            )
+            why = f"{row.model} is already measured on line {seen[row.model]}; keep one row per variant"
+            problems.append(Problem(shown, offset, 1, why))
             continue
         seen[row.model] = offset
-        if known_keys is not None and row.model not in known_keys:
-            problems.append(
-                Problem(
-                    shown,
-                    offset,
-                    1,
-                    f"{row.model} is not a variant of the index (name.tag); remove the row or register the variant",
-                )
-            )
+        if known is not None and row.model not in known:
+            why = f"{row.model} is not a variant of the index (name.tag); remove the row or register the variant"
+            problems.append(Problem(shown, offset, 1, why))
             continue
         rows.append(row)
-    if problems:
-        return None, problems
-    return SpeedFile(shown, metadata, tuple(rows)), []
+    return rows
 
 
 def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> list[Problem]:

@@ -18,9 +18,9 @@ def merged(previous: Report | None, new: Report) -> Report:
     """
     if previous is None:
         return new
-    ran = {page.name for page in new.pages}
+    ran = {page.path for page in new.pages}
     checked = set(new.models_checked)
-    pages = new.pages + tuple(p for p in previous.pages if p.name not in ran)
+    pages = new.pages + tuple(p for p in previous.pages if p.path not in ran)
     figures = new.figures + tuple(f for f in previous.figures if f.model not in checked)
     return replace(
         new,
@@ -45,7 +45,7 @@ def merge_shards(reports: list[tuple[Path, Report]]) -> Report:
                     f"{path} ran with {label} {value or '(not recorded)'}, {first_path} with "
                     f"{getattr(first, label) or '(not recorded)'}: merge only the shards of one sweep"
                 )
-        for name in [page.name for page in report.pages] + list(report.models_checked):
+        for name in [page.path for page in report.pages] + list(report.models_checked):
             if name in seen:
                 raise ReportError(
                     f"{name} is in both {seen[name]} and {path}: merge only the shards of one sweep, each once"

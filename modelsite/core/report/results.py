@@ -127,11 +127,6 @@ class PageResult:
     def failed(self) -> bool:
         return self.status == "failed"
 
-    @property
-    def name(self) -> str:
-        """What messages name the run: its page."""
-        return self.path
-
 
 @dataclass(frozen=True)
 class Report:
@@ -147,13 +142,13 @@ class Report:
     models_checked: tuple[str, ...]
     figures: tuple[FigureProblem, ...]
     format: str = REPORT_FORMAT
-    # Pages run at once, and CPU threads each page was given (0: not recorded, a report of before).
+    # Pages run at once, and CPU threads each page was given (0: not recorded).
     jobs: int = 0
     threads: int = 0
     # For a shard of a sweep: "K/N", and a digest of the whole split, the same in every shard of one sweep.
     shard: str = ""
     shard_plan: str = ""
-    # What `--deploy` meant for this run: quick, full or skip ("" in a report of before).
+    # What `--deploy` meant for this run: quick, full or skip ("": not recorded).
     deploy: str = ""
 
 

@@ -13,7 +13,7 @@ _SIDE_WIDTH = 48
 def place(page: PageResult, block: BlockResult, line: int | None) -> str:
     """`PAGE, block N, line L (from SOURCE:LINE; entry INDEX:LINE)`: where a failure is, for a person."""
     if block.number == 0:
-        return page.name
+        return page.path
     where = block_label(page.path, block.number, page.script)
     if line:
         where += f", line {line}"
