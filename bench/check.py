@@ -3,7 +3,7 @@
 Three timings of the whole site on the CPU, one page at a time (`--jobs 1`):
 
 - bare: each page's Python blocks joined into one script and run as `python page.py`, one
-  interpreter per page, in the same offline environment (fixture URLs, synthesized weights);
+  interpreter per page, in the same offline environment (offline responses, synthesized weights);
 - check: `modelsite check --device cpu --jobs 1` with its page and discovery caches emptied, so
   that it builds the pages, runs every one and reports; the figures' measurements are kept, as
   bare measures nothing;
@@ -41,9 +41,9 @@ from modelsite.index import load_index  # noqa: E402
 _BARE_BOOTSTRAP = """
 import runpy, sys
 from pathlib import Path
-from modelsite.check.offline import install, web_fixtures
+from modelsite.check.offline import install, offline_responses
 root = Path(sys.argv[1])
-install(web_fixtures(root), root / {cache!r})
+install(offline_responses(root), root / {cache!r})
 sys.argv = [sys.argv[2]]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """

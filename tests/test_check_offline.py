@@ -1,4 +1,4 @@
-"""Offline mode, in this interpreter: fixture URLs served, other network use refused, and
+"""Offline mode, in this interpreter: offline responses served, other network use refused, and
 `pretrained=True` loading, through timm's real code, exactly what the synthesized checkpoint holds.
 
 Builds one small real model (tf_efficientnet_lite0) on the CPU; no marker.
@@ -27,14 +27,14 @@ from modelsite.check.offline import (
     OfflineRuntime,
     checkpoint_name,
     install,
+    offline_responses,
     synthesized_checkpoint,
-    web_fixtures,
 )
 from modelsite.core.cache import PARTIAL_FILE_LIFETIME_SECONDS, store
 from modelsite.core.files import replaced_atomically
 from tests.conftest import ROOT
 
-FIXTURES = web_fixtures(ROOT)
+FIXTURES = offline_responses(ROOT)
 PHOTO_URL = next(url for url in FIXTURES if url.endswith("grace_hopper.jpg"))
 
 
@@ -47,7 +47,7 @@ def offline(tmp_path: Path) -> Iterator[OfflineRuntime]:
         runtime.uninstall()
 
 
-def test_a_fixture_url_is_answered_with_the_fixture_bytes(offline: OfflineRuntime, tmp_path: Path) -> None:
+def test_a_listed_url_is_answered_with_its_offline_bytes(offline: OfflineRuntime, tmp_path: Path) -> None:
     target = tmp_path / "photo.jpg"
     urllib.request.urlretrieve(PHOTO_URL, target)
     assert hashlib.sha256(target.read_bytes()).hexdigest() == FIXTURES[PHOTO_URL].sha256

@@ -245,7 +245,7 @@ def test_feature_maps_that_fail_to_build_are_an_error_not_none(monkeypatch: pyte
     failure must not become "no feature pyramid", which would pass against an index that also says none."""
     import timm
 
-    from modelsite.measure.probe import FeatureMapsError, Probe
+    from modelsite.measure.measurement import FeatureMapsError, MeasuredModel
 
     real_create = timm.create_model
 
@@ -255,10 +255,10 @@ def test_feature_maps_that_fail_to_build_are_an_error_not_none(monkeypatch: pyte
         return real_create(name, **kwargs)
 
     monkeypatch.setattr(timm, "create_model", create)
-    probe = Probe("tf_efficientnet_lite0.in1k", with_file_size=False)
+    broken = MeasuredModel("tf_efficientnet_lite0.in1k", with_file_size=False)
     with pytest.raises(FeatureMapsError, match="declares feature maps .*TypeError: a bug in the features_only form"):
-        _ = probe.feature_strides
+        _ = broken.feature_strides
     # A model that declares none has none, and nothing is built to find out.
-    headless = Probe("tf_efficientnet_lite0.in1k", with_file_size=False)
+    headless = MeasuredModel("tf_efficientnet_lite0.in1k", with_file_size=False)
     headless.__dict__["model"] = torch.nn.Linear(2, 2)
     assert headless.feature_strides is None

@@ -15,7 +15,7 @@ from modelsite.core.imports import PACKAGE_DIR, closure, imports_of
 
 
 def key_of(page: Page, options: RunOptions) -> str:
-    return reuse.page_key(page, options, fixtures_digest="fixtures")
+    return reuse.page_key(page, options, responses_digest="fixtures")
 
 
 def a_page() -> Page:

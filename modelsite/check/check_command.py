@@ -16,7 +16,7 @@ from typing import TextIO
 from modelsite.check import devices, messages, resources, reuse, selection
 from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
-from modelsite.check.offline import fixture_digest, web_fixtures
+from modelsite.check.offline import offline_responses, responses_digest
 from modelsite.check.page_run import run_page
 from modelsite.check.sandbox import DEFAULT_TIMEOUT, RunOptions
 from modelsite.core.blocks import Page
@@ -332,7 +332,7 @@ def run_pages(
 ) -> list[PageResult]:
     """Every page's result, in page order; pages that passed unchanged come from the cache. The longest pages
     (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end."""
-    digest = fixture_digest(web_fixtures(options.root))
+    digest = responses_digest(offline_responses(options.root))
     keys = {page.path: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
     done = 0

@@ -27,7 +27,7 @@ from modelsite.core.project import PROJECT_PARTS, Project, docs_path
 from modelsite.index import ModelIndex
 
 # Everything a page's final Markdown can depend on.
-PAGE_INPUTS = tuple(part for part in PROJECT_PARTS if part != "fixtures")
+PAGE_INPUTS = tuple(part for part in PROJECT_PARTS if part != "offline")
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
 
 

@@ -82,9 +82,9 @@ def _run_blocks(spec: PageSpec, results: TextIO) -> dict[int, int]:
     still alive was started in (thread ident -> block number)."""
     runtime = None
     if not spec.online:
-        from modelsite.check.offline import install, web_fixtures
+        from modelsite.check.offline import install, offline_responses
 
-        runtime = install(web_fixtures(Path(spec.root)), Path(spec.cache_dir))
+        runtime = install(offline_responses(Path(spec.root)), Path(spec.cache_dir))
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
     # The page sees the arguments a reader's interpreter has, not the check's own files.
     sys.argv = [spec.script_path or ""] if spec.script else [""]

@@ -4,7 +4,7 @@
   (`pretrained_cfg_overlay=dict(file=...)`) from a checkpoint synthesized with the variant's
   shapes, cached per model, tag and timm version. The weights are random: outputs that depend on
   them are marked `# prints[online]:` on the pages.
-- URLs listed in `fixtures/web/fixtures.yaml` are answered from the file beside it, through
+- URLs listed in `offline/responses.yaml` are answered from the file beside it, through
   urllib (which `urlretrieve`, `urlopen` and `torch.hub` use).
 - Any other connection fails before a byte is sent, with an error naming the URL or host.
 """
@@ -29,13 +29,13 @@ import yaml
 from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import replaced_atomically
-from modelsite.core.project import WEB_FIXTURES as PROJECT_WEB_FIXTURES
+from modelsite.core.project import OFFLINE_RESPONSES as PROJECT_WEB_FIXTURES
 
-WEB_FIXTURES = Path(PROJECT_WEB_FIXTURES)
+OFFLINE_RESPONSES = Path(PROJECT_WEB_FIXTURES)
 
 
-class FixtureError(ModelsiteError, ValueError):
-    """fixtures/web/fixtures.yaml lists something that cannot be served."""
+class ResponseError(ModelsiteError, ValueError):
+    """offline/responses.yaml lists something that cannot be served."""
 
 
 class NoRoomForCheckpoint(ModelsiteError, OSError):
@@ -52,7 +52,7 @@ class NetworkBlocked(ConnectionRefusedError):
 
 
 @dataclass(frozen=True)
-class WebFixture:
+class OfflineResponse:
     """A URL that a page fetches, answered from a file in the repository."""
 
     url: str
@@ -65,42 +65,42 @@ class WebFixture:
         return self.path.read_bytes()
 
 
-def web_fixtures(root: Path) -> dict[str, WebFixture]:
-    """The fixtures listed in ROOT/fixtures/web/fixtures.yaml (none when the file is absent)."""
-    listing = root / WEB_FIXTURES
+def offline_responses(root: Path) -> dict[str, OfflineResponse]:
+    """The responses listed in ROOT/offline/responses.yaml (none when the file is absent)."""
+    listing = root / OFFLINE_RESPONSES
     if not listing.is_file():
         return {}
     entries = yaml.safe_load(listing.read_text(encoding="utf-8")) or []
-    fixtures = {}
+    responses = {}
     for number, entry in enumerate(entries, start=1):
-        where = f"{WEB_FIXTURES.as_posix()}, entry {number}"
+        where = f"{OFFLINE_RESPONSES.as_posix()}, entry {number}"
         missing = [key for key in ("url", "file", "sha256", "licence", "source") if not (entry or {}).get(key)]
         if missing:
-            raise FixtureError(f"{where}: give {', '.join(missing)}")
-        fixture = WebFixture(
+            raise ResponseError(f"{where}: give {', '.join(missing)}")
+        response = OfflineResponse(
             url=entry["url"],
             path=listing.parent / entry["file"],
             sha256=entry["sha256"],
             licence=entry["licence"],
             source=entry["source"],
         )
-        if not fixture.path.is_file():
-            raise FixtureError(f"{where}: no file {entry['file']} beside {listing.name}")
-        if hashlib.sha256(fixture.read()).hexdigest() != fixture.sha256:
-            raise FixtureError(
+        if not response.path.is_file():
+            raise ResponseError(f"{where}: no file {entry['file']} beside {listing.name}")
+        if hashlib.sha256(response.read()).hexdigest() != response.sha256:
+            raise ResponseError(
                 f"{where}: {entry['file']} does not have the sha256 written there; "
                 "restore the file, or write its new hash if the change is meant"
             )
-        fixtures[fixture.url] = fixture
-    return fixtures
+        responses[response.url] = response
+    return responses
 
 
-def fixture_digest(fixtures: dict[str, WebFixture]) -> str:
-    """One hash of every fixture's URL and bytes, for the check's cache key."""
+def responses_digest(responses: dict[str, OfflineResponse]) -> str:
+    """One hash of every response's URL and bytes, for the check's cache key."""
     digest = hashlib.sha256()
-    for url in sorted(fixtures):
+    for url in sorted(responses):
         digest.update(url.encode())
-        digest.update(hashlib.sha256(fixtures[url].read()).digest())
+        digest.update(hashlib.sha256(responses[url].read()).digest())
     return digest.hexdigest()
 
 
@@ -118,42 +118,42 @@ class OfflineRuntime:
         self.restore.clear()
 
 
-def install(fixtures: dict[str, WebFixture], cache_dir: Path) -> OfflineRuntime:
-    """Make this interpreter offline: fixtures for known URLs, synthesized weights, nothing else."""
+def install(responses: dict[str, OfflineResponse], cache_dir: Path) -> OfflineRuntime:
+    """Make this interpreter offline: responses for known URLs, synthesized weights, nothing else."""
     runtime = OfflineRuntime(blocked=[], checkpoints={}, restore=[])
-    _install_url_fixtures(fixtures, runtime)
+    _install_url_responses(responses, runtime)
     _install_socket_guard(runtime)
     _install_synthesized_weights(cache_dir, runtime)
     return runtime
 
 
-def _install_url_fixtures(fixtures: dict[str, WebFixture], runtime: OfflineRuntime) -> None:
+def _install_url_responses(responses: dict[str, OfflineResponse], runtime: OfflineRuntime) -> None:
     previous = urllib.request._opener  # type: ignore[attr-defined]
-    urllib.request.install_opener(urllib.request.build_opener(_FixtureHandler(fixtures, runtime)))
+    urllib.request.install_opener(urllib.request.build_opener(_OfflineHandler(responses, runtime)))
     runtime.restore.append(lambda: urllib.request.install_opener(previous))
 
 
-class _FixtureHandler(urllib.request.BaseHandler):
-    """Answers fixture URLs and refuses every other http(s) URL, before any connection is made."""
+class _OfflineHandler(urllib.request.BaseHandler):
+    """Answers offline responses and refuses every other http(s) URL, before any connection is made."""
 
     handler_order = 0  # Ahead of urllib's own HTTP handlers, which would connect.
 
-    def __init__(self, fixtures: dict[str, WebFixture], runtime: OfflineRuntime) -> None:
-        self.fixtures = fixtures
+    def __init__(self, responses: dict[str, OfflineResponse], runtime: OfflineRuntime) -> None:
+        self.responses = responses
         self.runtime = runtime
 
     def http_open(self, request: urllib.request.Request) -> urllib.response.addinfourl:
         url = request.full_url
-        fixture = self.fixtures.get(url)
-        if fixture is None:
+        response = self.responses.get(url)
+        if response is None:
             self.runtime.blocked.append(url)
             raise urllib.error.URLError(
                 NetworkBlocked(
                     f"offline: {url} is not served; the check allows no network access. Serve it from a "
-                    f"fixture listed in {WEB_FIXTURES.as_posix()}, or run `modelsite check --online`"
+                    f"response listed in {OFFLINE_RESPONSES.as_posix()}, or run `modelsite check --online`"
                 )
             )
-        body = fixture.read()
+        body = response.read()
         headers = email.message.Message()
         headers["Content-Length"] = str(len(body))
         headers["Content-Type"] = "application/octet-stream"

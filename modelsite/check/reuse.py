@@ -2,7 +2,7 @@
 
 The key covers the page's blocks (code and exclusions, in order), the source of every package module
 the check and the page interpreter import (read from the import graph, so a new module is covered the
-day it is imported), the web fixtures, the versions of Python, torch, timm, onnx, onnxscript and
+day it is imported), the offline responses, the versions of Python, torch, timm, onnx, onnxscript and
 onnxruntime, the device, the timeout, the network mode and the variables handed on with --pass-env. A page whose
 key is unchanged is not run again: its recorded result is reused and reported as cached. Failed pages
 are never stored, so a fix outside the key (a driver, a flaky disk) is seen at once. The entries live
@@ -38,7 +38,7 @@ def check_code_files() -> tuple[Path, ...]:
     return closure(*CHECK_ENTRY_POINTS)
 
 
-def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
+def page_key(page: Page, options: RunOptions, responses_digest: str) -> str:
     return store(options.cache_dir, "check").key(
         {
             "page": page.path,
@@ -50,7 +50,7 @@ def page_key(page: Page, options: RunOptions, fixtures_digest: str) -> str:
             "device": options.device,
             "timeout": options.timeout,
             "online": options.online,
-            "fixtures": fixtures_digest,
+            "offline responses": responses_digest,
             "passed": {
                 name: hashlib.sha256(os.environ.get(name, "").encode()).hexdigest() for name in options.pass_env
             },

@@ -1,9 +1,9 @@
 """The figures: one table that says, for each figure a variant has, everything every part needs to know.
 
 The schema builds the index's `Metadata` fields from it, `modelsite measure` measures each figure
-with the probe it names, the check compares each as it says, `modelsite new` writes them in its
+with the property it names, the check compares each as it says, `modelsite new` writes them in its
 order, models.json publishes them under their keys, and the page's Figures tab shows each row.
-Adding a figure is one entry here and one property on `modelsite.measure.probe.Probe`.
+Adding a figure is one entry here and one property on `modelsite.measure.measurement.MeasuredModel`.
 
 FLOPs count multiply-accumulates: `torch.utils.flop_counter.FlopCounterMode`'s total for one image
 at the variant's image size, halved (one multiply-add counts once, as timm's GMACs and the
@@ -111,8 +111,8 @@ class Figure:
     kind: Kind
     # What it means, for the schema's documentation.
     doc: str
-    # The property of `modelsite.measure.probe.Probe` that measures it.
-    probe: str
+    # The property of `modelsite.measure.measurement.MeasuredModel` that measures it.
+    measured_by: str
     # EXACT, RELATIVE (within TOLERANCE, a fraction of the measured value) or BOTH_WAYS (sets of tags).
     comparison: str = EXACT
     tolerance: float = 0.0
@@ -186,7 +186,7 @@ FIGURES: tuple[Figure, ...] = (
         Count(),
         "Multiply-accumulates for one image at `Image Size`: "
         "`torch.utils.flop_counter.FlopCounterMode`'s total, halved.",
-        probe="flops",
+        measured_by="flops",
         source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}x{side}",
         truth="the model does {value} multiply-accumulates at {side}x{side} ({versions})",
         json_path=("figures", "flops"),
@@ -200,7 +200,7 @@ FIGURES: tuple[Figure, ...] = (
         Count(),
         "Ours. Elements produced by the convolution and linear layers for one image at "
         "`Image Size`, as timm's model cards count them.",
-        probe="activations",
+        measured_by="activations",
         required=False,
         source="measured by modelsite measure ({versions}), elements produced by convolution and linear layers "
         "for one {side}x{side} image",
@@ -213,7 +213,7 @@ FIGURES: tuple[Figure, ...] = (
         "Parameters",
         Count(),
         "Exact number of parameters.",
-        probe="parameters",
+        measured_by="parameters",
         source="measured, exact count of model.parameters() ({versions})",
         truth="the model has {value} parameters ({versions})",
         json_path=("figures", "parameters"),
@@ -226,7 +226,7 @@ FIGURES: tuple[Figure, ...] = (
         "File Size",
         Count(),
         "Size in bytes of the released weights file.",
-        probe="file_size",
+        measured_by="file_size",
         source="bytes of a local torch.save of the same tensors ({versions}); write the released file's size "
         "when it is known",
         comparison=RELATIVE,
@@ -242,7 +242,7 @@ FIGURES: tuple[Figure, ...] = (
         "Image Size",
         Count(),
         "Side of the square input the weights were evaluated at, in pixels.",
-        probe="image_size",
+        measured_by="image_size",
         json_path=("figures", "image_size"),
         row="Image size",
         cell=lambda m: f"{m['Image Size']} px",
@@ -251,7 +251,7 @@ FIGURES: tuple[Figure, ...] = (
         "Crop Pct",
         Fraction(),
         "Fraction of the resized image kept by the center crop at evaluation, in (0, 1].",
-        probe="crop_pct",
+        measured_by="crop_pct",
         json_path=("figures", "crop_pct"),
         row="Crop pct",
         cell=lambda m: str(m["Crop Pct"]),
@@ -260,7 +260,7 @@ FIGURES: tuple[Figure, ...] = (
         "Interpolation",
         OneOf(INTERPOLATIONS),
         "Resampling used when resizing for evaluation.",
-        probe="interpolation",
+        measured_by="interpolation",
         truth="its pretrained config gives {value!r} ({versions})",
         json_path=("figures", "interpolation"),
         row="Interpolation",
@@ -270,7 +270,7 @@ FIGURES: tuple[Figure, ...] = (
         "Crop Mode",
         OneOf(CROP_MODES),
         "Ours. How the evaluation transform fits the resized image to the crop: center crop, squash, or border.",
-        probe="crop_mode",
+        measured_by="crop_mode",
         json_path=("figures", "crop_mode"),
         row="Crop mode",
         cell=lambda m: str(m["Crop Mode"]),
@@ -280,7 +280,7 @@ FIGURES: tuple[Figure, ...] = (
         Count(),
         "Ours. The larger side timm's `validate.py` evaluates the weights at, where their configuration gives one "
         "(`test_input_size`).",
-        probe="test_image_size",
+        measured_by="test_image_size",
         required=False,
         truth="its pretrained config gives {value} ({versions})",
         json_path=("figures", "test_image_size"),
@@ -291,7 +291,7 @@ FIGURES: tuple[Figure, ...] = (
         "Test Crop Pct",
         Fraction(),
         "Ours. The crop pct at the test image size, where the configuration gives one (`test_crop_pct`).",
-        probe="test_crop_pct",
+        measured_by="test_crop_pct",
         required=False,
         json_path=("figures", "test_crop_pct"),
         row="Test crop pct",
@@ -301,7 +301,7 @@ FIGURES: tuple[Figure, ...] = (
         "Mean",
         Numbers(0, 1),
         "Ours. Per-channel mean subtracted when normalizing the input (RGB, 0 to 1 scale).",
-        probe="mean",
+        measured_by="mean",
         required=False,
         json_path=("figures", "mean"),
         row="Mean, std",
@@ -311,7 +311,7 @@ FIGURES: tuple[Figure, ...] = (
         "Std",
         Numbers(0, 1, exclusive_minimum=True),
         "Ours. Per-channel standard deviation the input is divided by.",
-        probe="std",
+        measured_by="std",
         required=False,
         shown_in="Mean",
         json_path=("figures", "std"),
@@ -320,7 +320,7 @@ FIGURES: tuple[Figure, ...] = (
         "Classes",
         Count(),
         "Ours. Outputs of the classifier: the number of classes the weights were trained on.",
-        probe="classes",
+        measured_by="classes",
         source="measured, the model's num_classes ({versions})",
         truth="the model has {value} outputs ({versions})",
         json_path=("figures", "classes"),
@@ -333,7 +333,7 @@ FIGURES: tuple[Figure, ...] = (
         "Ours. The named classes its outputs are, as timm infers them from their number: "
         + ", ".join(f"`{name}`" for name in LABEL_SETS)
         + ".",
-        probe="label_set",
+        measured_by="label_set",
         source="timm.data.infer_imagenet_subset of the model ({versions})",
         truth="timm infers {value!r} from its {classes} outputs ({versions})",
         json_path=("figures", "label_set"),
@@ -345,7 +345,7 @@ FIGURES: tuple[Figure, ...] = (
         Count(),
         "Ours. Length of the vector the model gives before its classifier (`forward_head(..., pre_logits=True)`, "
         "or a model made with `num_classes=0`).",
-        probe="embedding_size",
+        measured_by="embedding_size",
         source="measured, length of forward_head(..., pre_logits=True) at {side}x{side} ({versions})",
         truth="its pooled features before the classifier have {value} elements ({versions})",
         json_path=("figures", "embedding_size"),
@@ -356,7 +356,7 @@ FIGURES: tuple[Figure, ...] = (
         "Feature Strides",
         Counts(),
         "Ours. The reduction of each feature map `features_only=True` returns, or `none`.",
-        probe="feature_strides",
+        measured_by="feature_strides",
         source="measured, feature_info of the features_only model ({versions})",
         truth="its features_only model returns maps at strides {value} ({versions})",
         json_path=("figures", "feature_strides"),
@@ -367,7 +367,7 @@ FIGURES: tuple[Figure, ...] = (
         "Feature Channels",
         Counts(),
         "Ours. The channels of each of those maps, or `none`.",
-        probe="feature_channels",
+        measured_by="feature_channels",
         shown_in="Feature Strides",
         source="measured, feature_info of the features_only model ({versions})",
         truth="its features_only maps have {value} channels ({versions})",
@@ -377,7 +377,7 @@ FIGURES: tuple[Figure, ...] = (
         "Feature Sides",
         Counts(),
         "Ours. The side of each of those maps for an input at `Image Size`, or `none`.",
-        probe="feature_sides",
+        measured_by="feature_sides",
         shown_in="Feature Strides",
         source="measured, the features_only model's outputs at {side}x{side} ({versions})",
         truth="its features_only maps are {value} pixels wide at {side}x{side} ({versions})",
@@ -388,7 +388,7 @@ FIGURES: tuple[Figure, ...] = (
         Tags(ARCHITECTURE_TAGS),
         "Building blocks of the network, each one the check finds in the "
         "module graph: " + ", ".join(ARCHITECTURE_TAGS) + ".",
-        probe="architecture",
+        measured_by="architecture",
         comparison=BOTH_WAYS,
         json_path=("architecture",),
         sourced=False,

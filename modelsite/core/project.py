@@ -18,7 +18,7 @@ MODELS_DIR = "models"
 EXAMPLES_DIR = "runnable_examples"
 # Where the check traces a rendered block back to: the files contributors write code in, and their patterns.
 SOURCE_FOLDERS = ((TEMPLATES_DIR, "*.j2"), (DOCS_DIR, "*.md"), (EXAMPLES_DIR, "*.py"))
-WEB_FIXTURES = "fixtures/web/fixtures.yaml"
+OFFLINE_RESPONSES = "offline/responses.yaml"
 # The newest result of every page run and model the check has covered; the build reads it.
 LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
 # Where a build (or a check, which writes it) finds the report instead: a report CI downloaded, say.
@@ -37,7 +37,7 @@ PROJECT_PARTS = (
     SPEED_DIR,
     EXAMPLES_DIR,
     "modelsite",
-    "fixtures",
+    "offline",
 )
 
 
@@ -78,8 +78,8 @@ class Project:
         return self.root / EXAMPLES_DIR
 
     @property
-    def web_fixtures(self) -> Path:
-        return self.root / WEB_FIXTURES
+    def offline_responses(self) -> Path:
+        return self.root / OFFLINE_RESPONSES
 
     @property
     def latest_report(self) -> Path:

@@ -3,7 +3,7 @@ into the index."""
 
 from __future__ import annotations
 
-from modelsite.measure.probe import (
+from modelsite.measure.measurement import (
     ARCHITECTURE_TAGS,
     Measurement,
     architecture_tags,

@@ -1,6 +1,6 @@
-"""Figures measured on the real timm model, one property of `Probe` per figure of the table.
+"""Figures measured on the real timm model, one property of `MeasuredModel` per figure of the table.
 
-`modelsite.core.figures.FIGURES` names, for each figure, the `Probe` property that measures it.
+`modelsite.core.figures.FIGURES` names, for each figure, the `MeasuredModel` property that measures it.
 FLOPs follow the site's convention: `FlopCounterMode`'s total for one image at the variant's
 input size, halved, so one multiply-add counts once (timm's GMACs, the EfficientNet paper's
 FLOPs). Activations count the elements that convolution and linear layers produce for that image,
@@ -22,6 +22,7 @@ from typing import Any
 from modelsite.core.cache import Store, store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, Counts
+from modelsite.core.imports import closure
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
 
@@ -82,7 +83,7 @@ class FeatureMapsError(ModelsiteError):
 
 
 @dataclass
-class Probe:
+class MeasuredModel:
     """A model built once (on the meta device by default) and traced once, with a property per figure."""
 
     model_id: str
@@ -246,7 +247,7 @@ class Probe:
 
         name = self.model_id.split(".")[0]
         # The trace first: a file size materializes the weights, after which the model is no longer on meta.
-        values = {figure.key: getattr(self, figure.probe) for figure in FIGURES if figure.key != "File Size"}
+        values = {figure.key: getattr(self, figure.measured_by) for figure in FIGURES if figure.key != "File Size"}
         values["File Size"] = self.file_size
         return Measurement(
             model_id=name,
@@ -263,7 +264,7 @@ def measure(model_id: str, with_file_size: bool = True, device: str = "meta") ->
     DEVICE "meta" allocates nothing; "cpu" runs the same trace on real tensors (bench/measure.py
     compares the two).
     """
-    return Probe(model_id, device=device, with_file_size=with_file_size).measurement()
+    return MeasuredModel(model_id, device=device, with_file_size=with_file_size).measurement()
 
 
 class _OutputCounter:
@@ -351,8 +352,8 @@ def cached_measure(model_id: str, cache_root: Path | None) -> Measurement:
     store = measurements(cache_root)
     if store is None:
         return measure(model_id)
-    here = Path(__file__).resolve().parent.parent
-    code = [hashlib.sha256((here / part).read_bytes()).hexdigest() for part in ("measure/probe.py", "core/figures.py")]
+    # The measuring code and everything it imports from the package, read from the import graph.
+    code = [hashlib.sha256(path.read_bytes()).hexdigest() for path in closure(__name__)]
     key = store.key(model_id, installed_version("timm"), installed_version("torch"), code)
     cached = store.read(key, Measurement.from_json)
     if cached is not None:
@@ -388,7 +389,7 @@ def code_link(model_name: str) -> str:
 __all__ = [
     "ARCHITECTURE_TAGS",
     "Measurement",
-    "Probe",
+    "MeasuredModel",
     "architecture_tags",
     "cached_measure",
     "checkpoint_size",
