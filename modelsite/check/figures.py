@@ -9,7 +9,7 @@ installed timm. Each mismatch is one `PATH:LINE:COL:` message.
 
 from __future__ import annotations
 
-from modelsite.core.figures import BOTH_WAYS, FIGURES, RELATIVE, Figure
+from modelsite.core.figures import BOTH_WAYS, FIGURES, RELATIVE, REFINEMENTS, REFINES_UNKNOWN, UNKNOWN_HEAD, Figure
 from modelsite.core.problems import FigureProblem
 from modelsite.index import Model
 from modelsite.measure import Measurement
@@ -66,7 +66,13 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
     else:
         if (list(written) if isinstance(written, (list, tuple)) else written) == shown:
             return None
-        truth = figure.truth.format(value=shown, versions=versions, side=measured.image_size)
+        if figure.comparison == REFINES_UNKNOWN and value == UNKNOWN_HEAD and written in REFINEMENTS:
+            return None
+        truth = figure.truth.format(
+            value=shown, versions=versions, side=measured.image_size, classes=measured["Classes"]
+        )
+        if figure.comparison == REFINES_UNKNOWN and value == UNKNOWN_HEAD:
+            truth += f", which an entry may refine to {' or '.join(map(repr, REFINEMENTS))} with its source"
     return f"{truth}; {figure.advice}"
 
 

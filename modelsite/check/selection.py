@@ -212,11 +212,11 @@ def _flops(model: Model) -> float:
 
 
 def page_kind(model: Model) -> tuple[object, ...]:
-    """What changes the code blocks the variant templates render: the label set (named, ImageNet-1k with its
-    class promise, or indices) and whether timm builds a feature pyramid. What changes only prose is held by
-    the build and its tests, which render every variant page."""
+    """What changes the code blocks the variant templates render: what the outputs are (Head), the label set of
+    a classifier (named, ImageNet-1k with its class promise, or indices) and whether timm builds a feature
+    pyramid. What changes only prose is held by the build and its tests, which render every variant page."""
     figures = model.figures
-    return (figures.get("Label Set"), figures.get("Feature Strides") is None)
+    return (figures.get("Head"), figures.get("Label Set"), figures.get("Feature Strides") is None)
 
 
 def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:

@@ -45,7 +45,9 @@ INTERPOLATIONS = ("bilinear", "bicubic", "nearest", "lanczos", "box", "hamming",
 
 @dataclass(frozen=True)
 class Count:
-    """A whole number of at least one."""
+    """A whole number of at least MINIMUM."""
+
+    minimum: int = 1
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,25 @@ LABEL_SETS = {
     "imagenet-22k-ms": "ImageNet-22k (the 21,842 classes of Microsoft's release)",
     "none": "no named label set: the classes are indices",
 }
+# What a model's outputs are, and how pages name them. timm states the first two itself (no classifier: zero
+# outputs; a classifier over a label set it names); for any other count it does not say what the outputs mean,
+# and the entry may then say, with its source, whether they are classes or an embedding (REFINES_UNKNOWN).
+HEADS = {
+    "classifier": "a classifier: one output per class",
+    "none": "no classifier: the model returns its pooled features",
+    "embedding": "an embedding (projection) head: the outputs are a vector that describes the image, not classes",
+    "unknown": "outputs whose meaning timm does not state",
+}
+UNKNOWN_HEAD = "unknown"
+# What an entry may write where timm states UNKNOWN_HEAD.
+REFINEMENTS = ("classifier", "embedding")
 # How the evaluation transform fits the image to the crop (timm's crop_mode).
 CROP_MODES = ("center", "squash", "border")
 
 
-# How the check compares the index's value with the measured one.
-EXACT, RELATIVE, BOTH_WAYS = "exact", "relative", "both ways"
+# How the check compares the index's value with the measured one. REFINES_UNKNOWN: the same value, or any
+# value where the measured one is UNKNOWN_HEAD (the entry knows more than timm states; its source says how).
+EXACT, RELATIVE, BOTH_WAYS, REFINES_UNKNOWN = "exact", "relative", "both ways", "refines unknown"
 
 
 @dataclass(frozen=True)
@@ -318,8 +333,9 @@ FIGURES: tuple[Figure, ...] = (
     ),
     Figure(
         "Classes",
-        Count(),
-        "Ours. Outputs of the classifier: the number of classes the weights were trained on.",
+        Count(minimum=0),
+        "Ours. Outputs of the model's head: for a classifier, the number of classes the weights were trained on; 0 "
+        "without a classifier (`Head: none`).",
         measured_by="classes",
         source="measured, the model's num_classes ({versions})",
         truth="the model has {value} outputs ({versions})",
@@ -339,6 +355,21 @@ FIGURES: tuple[Figure, ...] = (
         json_path=("figures", "label_set"),
         row="Label set",
         cell=lambda m: LABEL_SETS.get(str(m["Label Set"]), str(m["Label Set"])),
+    ),
+    Figure(
+        "Head",
+        OneOf(tuple(HEADS)),
+        "Ours. What the outputs are: "
+        + "; ".join(f"`{name}`, {meaning}" for name, meaning in HEADS.items())
+        + ". `modelsite new` writes what timm states (`none` for 0 outputs, `classifier` for a named label set, "
+        "`unknown` otherwise); an entry may replace `unknown` by `classifier` or `embedding`, naming its source.",
+        measured_by="head",
+        comparison=REFINES_UNKNOWN,
+        source="measured, {classes} outputs and label set {label_set} ({versions})",
+        truth="timm states {value!r} of its outputs ({versions})",
+        json_path=("figures", "head"),
+        row="Head",
+        cell=lambda m: HEADS.get(str(m["Head"]), str(m["Head"])),
     ),
     Figure(
         "Embedding Size",

@@ -27,7 +27,7 @@ def figure_spec(figure: Figure) -> Spec:
     """What the schema accepts for FIGURE, from its kind."""
     kind = figure.kind
     if isinstance(kind, Count):
-        return Integer()
+        return Integer(minimum=kind.minimum)
     if isinstance(kind, Fraction):
         return Number(minimum=0, maximum=1, exclusive_minimum=True)
     if isinstance(kind, OneOf):

@@ -21,7 +21,7 @@ from typing import Any
 
 from modelsite.core.cache import Store, store
 from modelsite.core.errors import ModelsiteError
-from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, Counts
+from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, UNKNOWN_HEAD, Counts
 from modelsite.core.imports import closure
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
@@ -182,6 +182,14 @@ class MeasuredModel:
         from timm.data import infer_imagenet_subset
 
         return infer_imagenet_subset(self.model) or "none"
+
+    @property
+    def head(self) -> str:
+        """What timm states of the outputs (core.figures.HEADS): none, a classifier over a named label set, or
+        unknown."""
+        if self.classes == 0:
+            return "none"
+        return "classifier" if self.label_set != "none" else UNKNOWN_HEAD
 
     @property
     def embedding_size(self) -> int:

@@ -121,6 +121,15 @@ def index_yaml(data: object) -> str:
     return yaml.dump(data, Dumper=_IndexDumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
+# What the weights do, by what their outputs are (core.figures.HEADS).
+TASKS = {
+    "classifier": "Image Classification",
+    "none": "Feature Extraction",
+    "embedding": "Image Embedding",
+    "unknown": f"{PLACEHOLDER}: what the outputs are for (timm does not say)",
+}
+
+
 def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
     """The complete `Models:` entry of MODEL_ID (`name.tag`), from its measurement and timm's configuration."""
     import timm
@@ -136,11 +145,13 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
     metadata.update(
         {
             "Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
-            "Tasks": ["Image Classification"],
+            "Tasks": [TASKS[str(metadata["Head"])]],
         }
     )
     facts = {
         "versions": f"timm {measured.timm_version}, torch {measured.torch_version}",
+        "classes": metadata["Classes"],
+        "label_set": metadata["Label Set"],
         "side": measured.image_size,
         "pretrained": f"{measured.model_id}.{tag}",
         "timm": measured.timm_version,

@@ -201,7 +201,8 @@ def failure_example(root: Path, index: ModelIndex) -> str:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if line.startswith(statement)
     ]
-    model = index.models[0]
+    # The first classifier: only a classifier's page prints class scores.
+    model = next(model for model in index.models if model.figures.get("Head") == "classifier")
     page_uri = index.collection(model.collection).variant_page(model)
     page = next(page for page in generated_pages(root, index) if page.src_uri == page_uri)
     for block in python_blocks(page.markdown):

@@ -1,0 +1,90 @@
+"""What a model's outputs are (the Head figure): measured as timm states it, refined only where timm states
+nothing, and told truly on each variant page: classes with a softmax and a top-5 for a classifier, a
+comparison of two images for an embedding, the pooled features for no classifier.
+
+Measurements run on the meta device and pages render from the templates: no marker, seconds on the CPU.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from modelsite.check.figures import figure_problems
+from modelsite.index import Model, ModelIndex, load_index
+from modelsite.measure import measure
+from modelsite.site.pages import generated_pages
+from tests.conftest import ROOT
+
+CLASSIFIER = "tf_efficientnet_lite0.in1k"
+NO_CLASSIFIER = "convnextv2_atto.fcmae"
+EMBEDDING = "vit_xsmall_patch16_clip_224.tinyclip_yfcc15m"
+
+
+@pytest.fixture(scope="module")
+def index() -> ModelIndex:
+    return load_index(ROOT)
+
+
+@pytest.fixture(scope="module")
+def pages(index: ModelIndex) -> dict[str, str]:
+    return {page.src_uri: str(page.markdown) for page in generated_pages(ROOT, index)}
+
+
+def page_of(index: ModelIndex, pages: dict[str, str], key: str) -> str:
+    model = index.model(key)
+    return str(pages[index.collection(model.collection).variant_page(model)])
+
+
+@pytest.mark.parametrize(
+    ("key", "head", "classes"),
+    [(CLASSIFIER, "classifier", 1000), (NO_CLASSIFIER, "none", 0), (EMBEDDING, "unknown", 512)],
+)
+def test_the_head_is_what_timm_states(key: str, head: str, classes: int) -> None:
+    measured = measure(key, with_file_size=False)
+    assert (measured["Head"], measured["Classes"]) == (head, classes)
+
+
+def head_problems(model: Model, written: str) -> list[str]:
+    edited = dataclasses.replace(model, figures={**model.figures, "Head": written})
+    measured = measure(model.key, with_file_size=False)
+    return [problem.message for problem in figure_problems(edited, measured) if problem.field == "Metadata.Head"]
+
+
+def test_an_entry_may_say_more_than_unknown_but_never_contradict_timm(index: ModelIndex) -> None:
+    tower = index.model(EMBEDDING)
+    assert tower.figures["Head"] == "embedding"
+    assert head_problems(tower, "embedding") == [] and head_problems(tower, "classifier") == []
+    (none_on_a_tower,) = head_problems(tower, "none")
+    assert "timm states 'unknown'" in none_on_a_tower and "may refine" in none_on_a_tower
+    backbone = index.model(NO_CLASSIFIER)
+    (classifier_on_a_backbone,) = head_problems(backbone, "classifier")
+    assert "timm states 'none'" in classifier_on_a_backbone
+    (embedding_on_a_classifier,) = head_problems(index.model(CLASSIFIER), "embedding")
+    assert "timm states 'classifier'" in embedding_on_a_classifier
+
+
+def test_a_classifier_page_shows_classes_and_their_probabilities(index: ModelIndex, pages: dict[str, str]) -> None:
+    page = page_of(index, pages, CLASSIFIER)
+    assert "1,000 outputs, one per class" in page and "softmax" in page and "topk(5)" in page
+
+
+def test_an_embedding_page_compares_images_and_never_speaks_of_classes(
+    index: ModelIndex, pages: dict[str, str]
+) -> None:
+    page = page_of(index, pages, EMBEDDING)
+    usage = page[page.index("## Use it") : page.index("### Extract features")]
+    assert "one per class" not in usage and "softmax" not in usage and "topk" not in usage
+    assert "cosine similarity" in usage and "torch.Size([2, 512])" in usage
+
+
+def test_a_page_without_classifier_shows_features_and_no_probabilities(
+    index: ModelIndex, pages: dict[str, str]
+) -> None:
+    page = page_of(index, pages, NO_CLASSIFIER)
+    usage = page[page.index("## Use it") : page.index("### Fine-tune")]
+    assert not re.search(r"softmax|topk|one per class|probabilit", usage)
+    assert "torch.Size([1, 320])" in usage and "features_only=True" in usage
+    assert "Image Classification" not in page
