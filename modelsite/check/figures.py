@@ -9,7 +9,7 @@ installed timm. Each mismatch is one `PATH:LINE:COL:` message.
 
 from __future__ import annotations
 
-from modelsite.core.figures import BOTH_WAYS, FIGURES, RELATIVE, REFINEMENTS, REFINES_UNKNOWN, UNKNOWN_HEAD, Figure
+from modelsite.core.figures import BOTH_WAYS, FIGURES, REFINEMENTS, REFINES_UNKNOWN, RELATIVE, UNKNOWN_HEAD, Figure
 from modelsite.core.problems import FigureProblem
 from modelsite.index import Model
 from modelsite.measure import Measurement
