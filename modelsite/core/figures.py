@@ -108,6 +108,56 @@ HEADS = {
 UNKNOWN_HEAD = "unknown"
 # What an entry may write where timm states UNKNOWN_HEAD.
 REFINEMENTS = ("classifier", "embedding")
+
+
+@dataclass(frozen=True)
+class Licence:
+    """A licence of weights: its name, where its terms are (None: timm names none), and whether it allows
+    commercial use (None: custom terms that a reader must read)."""
+
+    name: str
+    url: str | None
+    commercial: bool | None
+
+
+# Every licence timm's pretrained configurations name, by timm's identifier. timm gives no address for the
+# custom ones: their terms are on each weights' model card.
+LICENCES = {
+    "apache-2.0": Licence("Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0", True),
+    "mit": Licence("MIT License", "https://opensource.org/license/mit", True),
+    "bsd-3-clause": Licence("BSD 3-Clause License", "https://opensource.org/license/bsd-3-clause", True),
+    "cc-by-4.0": Licence("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/", True),
+    "cc-by-nc-4.0": Licence(
+        "Creative Commons Attribution-NonCommercial 4.0", "https://creativecommons.org/licenses/by-nc/4.0/", False
+    ),
+    "fair-noncommercial-research-license": Licence("FAIR Noncommercial Research License", None, False),
+    "apple-ascl": Licence("Apple Sample Code License", None, None),
+    "apple-amlr": Licence("Apple Machine Learning Research Model License", None, None),
+    "cvnets-license": Licence("CVNets license (Apple)", None, None),
+    "dinov3-license": Licence("DINOv3 License (Meta)", None, None),
+    "fastvit-license": Licence("FastViT license (Apple)", None, None),
+    "gemma": Licence("Gemma Terms of Use", None, None),
+    "mobileone-license": Licence("MobileOne license (Apple)", None, None),
+    "nvidia-open-model-license": Licence("NVIDIA Open Model License", None, None),
+    "qwen-community-1.0": Licence("Qwen Community License 1.0", None, None),
+    "sapiens2-license": Licence("Sapiens2 license (Meta)", None, None),
+    "seer-license": Licence("SEER license (Meta)", None, None),
+    "unknown": Licence("unknown to timm", None, None),
+    "none-stated": Licence("none stated by timm", None, None),
+}
+NO_LICENCE = "none-stated"
+
+
+def licence_text(identifier: str) -> str:
+    """How a page names the licence, with what it allows."""
+    licence = LICENCES[identifier]
+    if licence.commercial is True:
+        return f"{licence.name} (commercial use allowed)"
+    if licence.commercial is False:
+        return f"{licence.name}: no commercial use"
+    return f"{licence.name}: custom or unstated terms, read them before use"
+
+
 # How the evaluation transform fits the image to the crop (timm's crop_mode).
 CROP_MODES = ("center", "squash", "border")
 
@@ -370,6 +420,16 @@ FIGURES: tuple[Figure, ...] = (
         json_path=("figures", "head"),
         row="Head",
         cell=lambda m: HEADS.get(str(m["Head"]), str(m["Head"])),
+    ),
+    Figure(
+        "License",
+        OneOf(tuple(LICENCES)),
+        "Ours. The licence of the weights, as timm's pretrained configuration names it (`none-stated` where it "
+        "names none): " + ", ".join(f"`{name}`" for name in LICENCES) + ".",
+        measured_by="licence",
+        json_path=("licence",),
+        row="Licence",
+        cell=lambda m: licence_text(str(m["License"])),
     ),
     Figure(
         "Embedding Size",

@@ -21,7 +21,7 @@ from typing import Any
 
 from modelsite.core.cache import Store, store
 from modelsite.core.errors import ModelsiteError
-from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, UNKNOWN_HEAD, Counts
+from modelsite.core.figures import ARCHITECTURE_TAGS, FIGURES, NO_LICENCE, UNKNOWN_HEAD, Counts
 from modelsite.core.imports import closure
 
 TIMM_REPO = "https://github.com/huggingface/pytorch-image-models"
@@ -190,6 +190,11 @@ class MeasuredModel:
         if self.classes == 0:
             return "none"
         return "classifier" if self.label_set != "none" else UNKNOWN_HEAD
+
+    @property
+    def licence(self) -> str:
+        """The weights' licence as timm's pretrained configuration names it."""
+        return str(self.config.get("license") or NO_LICENCE)
 
     @property
     def embedding_size(self) -> int:

@@ -67,6 +67,11 @@ def _and(values: Sequence[object]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
+def licence(identifier: str) -> figures.Licence:
+    """The licence timm names IDENTIFIER: its name, its terms' address and what it allows."""
+    return figures.LICENCES[identifier]
+
+
 def label_set_name(label_set: str) -> str:
     """How pages name a label set of the figure table."""
     return figures.LABEL_SETS.get(label_set, label_set)
@@ -117,6 +122,8 @@ FILTERS: dict[str, Callable[..., object]] = {
     "crop_sentence": crop_sentence,
     "feature_maps_sentence": feature_maps_sentence,
     "label_set_name": label_set_name,
+    "licence": licence,
+    "licence_text": figures.licence_text,
     "reported_cell": reported_cell,
     "sources_cell": sources_cell,
 }
