@@ -29,6 +29,12 @@
         tags: JSON.parse(row.getAttribute("data-tags")),
         techniques: JSON.parse(row.getAttribute("data-techniques")),
         text: row.getAttribute("data-text"),
+        licence: row.getAttribute("data-licence"),
+        // Ranges: an empty attribute (no top-1 known) never meets a bound.
+        params: number(row.getAttribute("data-params")),
+        flops: number(row.getAttribute("data-flops")),
+        side: number(row.getAttribute("data-side")),
+        top1: number(row.getAttribute("data-top1")),
         match: true,
         visible: !row.hidden,
         plotted: true
@@ -48,16 +54,34 @@
       controls[control.getAttribute("data-filter")] = control;
     });
 
+    // A number from an attribute or a field; null for an empty or unreadable one (no bound, or no value).
+    function number(text) {
+      var value = text === null || text === "" ? NaN : Number(text);
+      return isNaN(value) ? null : value;
+    }
+
+    function atMost(value, bound) {
+      return bound === null || (value !== null && value <= bound);
+    }
+
     function filter() {
       var words = controls.text.value.toLowerCase().split(/\s+/).filter(Boolean);
       var collection = controls.collection.value;
       var tag = controls.tag.value;
       var technique = controls.technique.value;
+      var licence = controls.licence.value;
+      var maxParams = number(controls["max-params"].value);
+      var maxFlops = number(controls["max-flops"].value);
+      var maxSide = number(controls["max-side"].value);
+      var minTop1 = number(controls["min-top1"].value);
       for (var i = 0; i < records.length; i++) {
         var r = records[i];
         r.match = (!collection || r.collection === collection) &&
           (!tag || r.tags.indexOf(tag) >= 0) &&
           (!technique || r.techniques.indexOf(technique) >= 0) &&
+          (!licence || r.licence === licence) &&
+          atMost(r.params, maxParams) && atMost(r.flops, maxFlops) && atMost(r.side, maxSide) &&
+          (minTop1 === null || (r.top1 !== null && r.top1 >= minTop1)) &&
           words.every(function (word) { return r.text.indexOf(word) >= 0; });
       }
       limit = ROWS_SHOWN;

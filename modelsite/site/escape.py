@@ -328,7 +328,19 @@ PAGE_ATTRIBUTES = {
     "*": {"class", "id", "title", "role", "hidden", "lang", "dir", "tabindex", "name"},
     "a": {"href", "download"},
     "img": {"src", "alt", "width", "height", "loading"},
-    "input": {"type", "checked", "value", "placeholder", "autocomplete", "disabled", "readonly"},
+    "input": {
+        "type",
+        "checked",
+        "value",
+        "placeholder",
+        "autocomplete",
+        "disabled",
+        "readonly",
+        "min",
+        "max",
+        "step",
+        "inputmode",
+    },
     "label": {"for"},
     "select": {"multiple", "disabled"},
     "option": {"value", "selected", "disabled"},
@@ -379,8 +391,9 @@ def sanitize_html(page_html: str) -> str:
     return _clean(page_html, tags=PAGE_TAGS, attributes=PAGE_ATTRIBUTES)
 
 
-# The inputs a page uses: the tabs' radio buttons, task lists' checkboxes, the explorer's search box.
-INPUT_TYPES = ("radio", "checkbox", "search")
+# The inputs a page uses: the tabs' radio buttons, task lists' checkboxes, the explorer's search box and its
+# number boxes for ranges.
+INPUT_TYPES = ("radio", "checkbox", "search", "number")
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
