@@ -144,16 +144,16 @@ class _OfflineHandler(urllib.request.BaseHandler):
 
     def http_open(self, request: urllib.request.Request) -> urllib.response.addinfourl:
         url = request.full_url
-        response = self.responses.get(url)
-        if response is None:
+        served = self.responses.get(url)
+        if served is None:
             self.runtime.blocked.append(url)
             raise urllib.error.URLError(
                 NetworkBlocked(
                     f"offline: {url} is not served; the check allows no network access. Serve it from a "
-                    f"response listed in {OFFLINE_RESPONSES.as_posix()}, or run `modelsite check --online`"
+                    f"file listed in {OFFLINE_RESPONSES.as_posix()}, or run `modelsite check --online`"
                 )
             )
-        body = response.read()
+        body = served.read()
         headers = email.message.Message()
         headers["Content-Length"] = str(len(body))
         headers["Content-Type"] = "application/octet-stream"
