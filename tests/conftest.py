@@ -1,60 +1,18 @@
-"""Shared by the tests: the project root (ROOT), a scratch copy of the project for builds that change it,
-and, once per session, a real `modelsite check` of this checkout and the site built with its report."""
+"""The tests' fixtures and hooks (plain helpers: tests/helpers.py): scratch copies of the project for builds
+that change it; once per session, a real `modelsite check` of this checkout and the site built with its report;
+and how `make test` shares the files between its pytest-xdist workers (SAMPLE_CHECK_FILES)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
-import http.server
 import os
-import re
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from modelsite.core.project import PROJECT_PARTS
-
-ROOT = Path(__file__).resolve().parent.parent
-# What the tests leave for a person to look at (screenshots of the browser tests).
-TEST_OUTPUT = Path(os.environ.get("MODELSITE_TEST_OUTPUT", ROOT / "test-output"))
-SCREENSHOTS = TEST_OUTPUT / "screenshots"
-
-
-def found(pattern: str, text: str) -> re.Match[str]:
-    """The first match of PATTERN in TEXT, which the test needs to be there."""
-    match = re.search(pattern, text)
-    assert match is not None, f"{pattern!r} is not in the text:\n{text[:2000]}"
-    return match
-
-
-# The collections the hand-written pages quote: a project with these alone builds, in a third of the time.
-SEED_COLLECTIONS = ("tf-efficientnet.yaml", "tf-efficientnet-condconv.yaml", "tf-efficientnet-lite.yaml")
-
-
-def copy_project(target: Path, slim: bool = False) -> Path:
-    """A copy of the site's sources at TARGET (created), a complete project. SLIM keeps the seed collections
-    alone, and no speed results (they name variants the slim index lacks): for tests of one page or entry."""
-    target.mkdir(parents=True)
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.exists():
-            shutil.copy2(source, target / part)
-    if slim:
-        for path in (target / "model_index").glob("*.yaml"):
-            if path.name not in SEED_COLLECTIONS:
-                path.unlink()
-        for results in (target / "speed").glob("*.csv"):
-            results.unlink()
-    return target
+from tests.helpers import ROOT, ServedSite, SiteCheck, changed_since, copy_project, serve, tree_digest
 
 
 @pytest.fixture
@@ -113,13 +71,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return FileScheduling(config, log)
 
 
-@dataclass(frozen=True)
-class SiteCheck:
-    returncode: int
-    output: str
-    report: Path
-
-
 @pytest.fixture(scope="session")
 def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
     """`modelsite check --sample` of this checkout on the CPU, every page run afresh, with its JSON report.
@@ -159,34 +110,10 @@ def real_site_check(tmp_path_factory: pytest.TempPathFactory) -> SiteCheck:
     return SiteCheck(completed.returncode, completed.stdout + completed.stderr, report)
 
 
-def changed_since() -> list[str]:
-    """`--changed-since REV` where this checkout is a git repository whose REV resolves."""
-    revision = os.environ.get("MODELSITE_CHANGED_SINCE", "HEAD")
-    resolved = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], cwd=ROOT, capture_output=True
-    )
-    return ["--changed-since", revision] if resolved.returncode == 0 else []
-
-
 @pytest.fixture(scope="session")
 def check_report(real_site_check: SiteCheck) -> Path:
     assert real_site_check.returncode == 0, real_site_check.output
     return real_site_check.report
-
-
-def tree_digest(folder: Path) -> dict[str, str]:
-    """Each file under FOLDER by its path, with its content's digest: whether a build wrote into it."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-@dataclass(frozen=True)
-class ServedSite:
-    folder: Path
-    url: str
 
 
 @pytest.fixture(scope="session")
@@ -208,21 +135,3 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
     assert tree_digest(ROOT / "docs") == docs_before, "the build changed docs/"
     with serve(folder) as site:
         yield site
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[ServedSite]:
-    """FOLDER served over HTTP on 127.0.0.1, on a free port, while the block runs."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass

@@ -21,7 +21,7 @@ import pytest
 from playwright import sync_api as playwright_sync
 
 from modelsite.index import load_index
-from tests.conftest import ROOT, SCREENSHOTS, ServedSite, serve
+from tests.helpers import INERT, ROOT, SCREENSHOTS, ServedSite, build, hostile_project, serve
 
 pytestmark = pytest.mark.browser
 
@@ -377,9 +377,6 @@ def test_every_runnable_example_is_offered_for_download(visit: Visit) -> None:
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSite]:
     """The site built with every inert attack of tests/hostile/ in its index, served on 127.0.0.1."""
-    from tests.test_build import build
-    from tests.test_hostile import hostile_project
-
     project = hostile_project(tmp_path_factory.mktemp("hostile") / "project")
     result = build(project, project.parent / "site")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -388,8 +385,6 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedSit
 
 
 def test_a_hostile_index_raises_no_dialog_and_runs_no_script(browser: Any, hostile_site: ServedSite) -> None:
-    from tests.test_hostile import INERT
-
     visit = Visit(browser, hostile_site)
     try:
         paths = ["", "models/"] + [

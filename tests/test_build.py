@@ -8,11 +8,7 @@ with a located message. (A new collection file's page and links: test_families.p
 
 from __future__ import annotations
 
-import html
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
@@ -20,28 +16,9 @@ from pathlib import Path
 import pytest
 
 from modelsite.index import load_index
-from tests.conftest import ROOT, ServedSite
+from tests.helpers import ROOT, ServedSite, build, page_text
 
 pytestmark = pytest.mark.build
-
-
-def build(project: Path, site: Path) -> subprocess.CompletedProcess[str]:
-    """`mkdocs build --strict` of PROJECT into SITE, with no check report: whatever a check left in the
-    checkout's cache, every block says "not yet verified", so the result does not depend on other tests."""
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "MODELSITE_CHECK_REPORT": str(site.parent / "none.json")}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=environment,
-    )
-
-
-def page_text(page: Path) -> str:
-    """What a reader sees of PAGE: its text without markup."""
-    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
 
 
 class ExternalResources(HTMLParser):

@@ -32,7 +32,7 @@ from modelsite.check.offline import (
 )
 from modelsite.core.cache import PARTIAL_FILE_LIFETIME_SECONDS, store
 from modelsite.core.files import replaced_atomically
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 FIXTURES = offline_responses(ROOT)
 PHOTO_URL = next(url for url in FIXTURES if url.endswith("grace_hopper.jpg"))

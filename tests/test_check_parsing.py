@@ -15,7 +15,7 @@ from modelsite.check.trace import SourceTracer
 from modelsite.core.blocks import python_blocks
 from modelsite.index import load_index
 from modelsite.site.pages import generated_pages
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_blocks_are_numbered_in_page_order_with_their_markdown_line() -> None:

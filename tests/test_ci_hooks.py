@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_the_pre_commit_hook_validates_changed_index_files(project_copy: Path) -> None:

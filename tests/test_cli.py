@@ -15,7 +15,7 @@ import pytest
 from modelsite.check.check_command import _model_selected, _page_selected
 from modelsite.core.blocks import Page
 from modelsite.index import load_index
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def modelsite(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

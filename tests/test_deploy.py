@@ -5,11 +5,9 @@ sample check) in test_sample_check.py."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import onnxruntime
 import pytest
 import timm
 import torch
@@ -30,7 +28,7 @@ from modelsite.core.report.results import Tolerance
 from modelsite.index import load_index
 from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp
 from modelsite.site.pages import generated_pages
-from tests.conftest import ROOT
+from tests.helpers import ROOT, agree_with_plain_torch
 
 INDEX = load_index(ROOT, check_timm=False)
 
@@ -87,52 +85,9 @@ def test_a_probe_line_round_trips_and_anything_else_is_no_result() -> None:
     assert parse_probe_output("nothing here") is None
 
 
-def _derived(key: str, folder: Path) -> dict[str, str]:
-    """The quick paths' statuses for KEY, found here with plain torch and onnxruntime calls, not the probe's."""
-    torch.manual_seed(0)
-    model = timm.create_model(key, pretrained=False).eval()
-    batch = torch.randn(2, *model.pretrained_cfg["input_size"])
-    with torch.no_grad():
-        eager = model(batch)
-    statuses = {}
-    dynamic = ({0: torch.export.Dim("batch", min=1, max=1024)},)
-    try:
-        program = torch.onnx.export(model, (batch,), dynamo=True, dynamic_shapes=dynamic, verbose=False)
-        statuses["onnx"] = WORKS
-    except Exception:
-        program = torch.onnx.export(model, (batch,), dynamo=True, verbose=False)  # Raises if a fixed batch fails too.
-        statuses["onnx"] = WORKAROUND
-    assert program is not None
-    program.save(str(folder / "derived.onnx"))
-    session = onnxruntime.InferenceSession(str(folder / "derived.onnx"), providers=["CPUExecutionProvider"])
-    (logits,) = session.run(None, {session.get_inputs()[0].name: batch.numpy()})
-    close = (torch.as_tensor(logits) - eager).abs().max() <= 1e-4 + 1e-3 * eager.abs().max()
-    same_top5 = torch.equal(torch.as_tensor(logits).topk(5).indices.sort().values, eager.topk(5).indices.sort().values)
-    statuses["onnxruntime"] = WORKS if close and same_top5 else FAILS
-    try:
-        torch.onnx.export(
-            model, (batch,), os.devnull, dynamo=False, dynamic_axes={"x": {0: "b"}}, input_names=["x"], opset_version=17
-        )
-        statuses["onnx_legacy"] = WORKS
-    except Exception:
-        statuses["onnx_legacy"] = FAILS
-    torch.jit.script(model)
-    statuses["torchscript"] = WORKS
-    return statuses
-
-
 def _random_weights(key: str, pretrained: bool = False, **options: Any) -> torch.nn.Module:
     """The variant with timm's random initialization: what works does not depend on the weights."""
     return timm.create_model(key, pretrained=False, **options)
-
-
-def agree_with_plain_torch(found: Compatibility, folder: Path) -> None:
-    statuses = {outcome.path: outcome.status for outcome in found.outcomes}
-    assert {path: statuses[path] for path in QUICK_PATH_KEYS} == _derived(found.model, folder), found.model
-    assert statuses["compile"] == statuses["autocast"] == NOT_RUN  # --deploy auto is quick on the CPU.
-    onnx, runtime = found.outcome("onnx"), found.outcome("onnxruntime")
-    assert onnx is not None and onnx.detail.startswith("opset ")
-    assert runtime is not None and "top-5 agreement 100%" in runtime.detail
 
 
 def test_a_condconv_table_is_what_plain_torch_finds(tmp_path: Path) -> None:

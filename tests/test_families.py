@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from modelsite.measure import measure
-from tests.conftest import copy_project, found
-from tests.test_build import build, page_text
+from tests.helpers import build, copy_project, found, page_text
 
 pytestmark = pytest.mark.check
 

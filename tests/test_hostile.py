@@ -17,8 +17,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,40 +27,7 @@ from mkdocs.utils.meta import get_data
 
 from modelsite.index import index_files, read_index
 from modelsite.site.pages import page_header
-from tests.conftest import ROOT, found
-from tests.test_build import build, page_text
-
-CORPUS = ROOT / "tests" / "hostile"
-
-
-@dataclass(frozen=True)
-class Attack:
-    path: Path
-    attack: str
-    refused_at: tuple[int, int] | None
-    message: str
-    needle: str
-
-    @property
-    def slug(self) -> str:
-        """The page its collection gets in the hostile site (its file is copied in as hostile-NAME.yaml)."""
-        return f"hostile-{self.path.stem}"
-
-
-def attack(path: Path) -> Attack:
-    first, second = path.read_text(encoding="utf-8").splitlines()[:2]
-    what = first.removeprefix("# attack: ")
-    refused = re.match(r"# expect: refused (\d+):(\d+) (.+)$", second)
-    if refused:
-        return Attack(path, what, (int(refused[1]), int(refused[2])), refused[3], "")
-    inert = re.match(r"# expect: inert (.+)$", second)
-    assert inert, f"{path.name}: the second line must be `# expect: refused LINE:COL MESSAGE` or `# expect: inert TEXT`"
-    return Attack(path, what, None, "", inert[1])
-
-
-ATTACKS = [attack(path) for path in sorted(CORPUS.glob("*.yaml"))]
-REFUSED = [a for a in ATTACKS if a.refused_at]
-INERT = [a for a in ATTACKS if not a.refused_at]
+from tests.helpers import ATTACKS, CORPUS, INERT, REFUSED, ROOT, Attack, build, found, hostile_project, page_text
 
 
 def problems_beside_the_index(path: Path) -> list:
@@ -155,16 +120,6 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = build(project, site)
     assert result.returncode == 0, result.stdout + result.stderr
     return site
-
-
-def hostile_project(target: Path) -> Path:
-    """A copy of the project whose index also holds every inert attack, one collection file each."""
-    from tests.conftest import copy_project
-
-    copy_project(target, slim=True)
-    for case in INERT:
-        shutil.copy2(case.path, target / "model_index" / f"{case.slug}.yaml")
-    return target
 
 
 @pytest.mark.build

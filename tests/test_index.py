@@ -16,7 +16,7 @@ from modelsite.core.figures import FIGURES
 from modelsite.core.machine import available_cores
 from modelsite.index import index_files, load_index
 from modelsite.measure import Measurement, measure
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 INDEX = load_index(ROOT)
 SEED_MODELS = (

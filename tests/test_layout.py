@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from modelsite.core.imports import imports_of
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PACKAGE = ROOT / "modelsite"
 PARTS = ("core", "index", "measure", "speed", "site", "check")

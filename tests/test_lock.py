@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 LOCK = ROOT / "requirements.lock"
 SYNC = ROOT / "hooks" / "sync_venv.py"

@@ -14,7 +14,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from modelsite.core.figures import giga, mega, megabytes, thousands
 from modelsite.measure import architecture_tags, measure
 from modelsite.site.formatting import crop_sentence, feature_maps_sentence
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_flop_counter_counts_a_multiply_add_as_two() -> None:

@@ -19,7 +19,7 @@ from modelsite.index import Model, load_index
 from modelsite.site.escape import literal_block, text
 from modelsite.site.pages import generated_pages, page_context, template_environment
 from modelsite.site.recipe import train_flags
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 INDEX = load_index(ROOT)
 PAGES = {page.src_uri: page for page in generated_pages(ROOT, INDEX)}

@@ -17,8 +17,7 @@ import pytest
 from modelsite.core.compatibility import is_probe_path
 from modelsite.index import load_index
 from modelsite.site.outputs import load_report
-from tests.conftest import ROOT, SiteCheck, found
-from tests.test_deploy import agree_with_plain_torch
+from tests.helpers import ROOT, SiteCheck, agree_with_plain_torch, found
 
 pytestmark = pytest.mark.check
 

@@ -37,7 +37,7 @@ from modelsite.core.report.merging import merge_shards
 from modelsite.core.report.results import PageResult, Report, ReportError, new_report
 from modelsite.core.shard import Shard, ShardError
 from modelsite.index import load_index
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 INDEX = load_index(ROOT, check_timm=False)
 

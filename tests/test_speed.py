@@ -15,7 +15,7 @@ from modelsite.site.pages import generated_pages
 from modelsite.speed.published import AGREEMENT_BAND, comparisons
 from modelsite.speed.results import SpeedFile, SpeedRow, read_speed_file, speed_files, write_speed_file
 from modelsite.speed.run import _spread, throughput_batch_size
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 INDEX = load_index(ROOT, check_timm=False)
 KEYS = [model.key for model in INDEX.models]

@@ -26,7 +26,7 @@ from modelsite.site.story import (
     stride32_padding,
 )
 from modelsite.site.story_markdown import cost_table, multipliers_table, scaling_summary
-from tests.conftest import ROOT, found
+from tests.helpers import ROOT, found
 
 INDEX = load_index(ROOT, check_timm=False)
 ROWS = scaling_rows(INDEX)

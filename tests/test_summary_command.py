@@ -14,7 +14,7 @@ import pytest
 
 from modelsite.core.report.codec import write_report
 from modelsite.core.report.results import PageResult, new_report
-from tests.conftest import copy_project
+from tests.helpers import copy_project
 
 LITE0_PAGE = "docs/models/tf-efficientnet-lite/tf_efficientnet_lite0.in1k.md"
 

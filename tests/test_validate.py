@@ -20,36 +20,7 @@ import yaml
 
 from modelsite.core.problems import Problem
 from modelsite.index import index_files, read_index
-from tests.conftest import ROOT
-
-VALID_ENTRY = """\
-Models:
-- Name: tf_efficientnet_b8
-  In Collection: TF EfficientNet
-  Metadata:
-    FLOPs: 62597461568
-    Parameters: 87413142
-    File Size: 351617699
-    Image Size: 672
-    Crop Pct: 0.954
-    Interpolation: bicubic
-    Training Data: [ImageNet]
-    Architecture: [Swish]
-    Tasks: [Image Classification]
-    Crop Mode: center
-    Classes: 1000
-    Label Set: imagenet-1k
-    Embedding Size: 2816
-    Feature Strides: [2, 4, 8, 16, 32]
-    Feature Channels: [32, 56, 88, 248, 704]
-    Feature Sides: [336, 168, 84, 42, 21]
-  Code: https://github.com/huggingface/pytorch-image-models/blob/v1.0.31/timm/models/efficientnet.py#L2546
-  Weights:
-    Tag: ap_in1k
-    URL: https://huggingface.co/timm/tf_efficientnet_b8.ap_in1k
-  Sources:
-    FLOPs: modelsite measure
-"""
+from tests.helpers import ROOT, VALID_ENTRY
 
 
 def problems_in(tmp_path: Path, content: str | bytes, name: str = "extra.yaml") -> list[Problem]:

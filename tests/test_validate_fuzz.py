@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from modelsite.index import read_index
 from modelsite.index.yaml_source import YAML_LINE_BREAK, load_yaml_bytes
-from tests.test_validate import VALID_ENTRY
+from tests.helpers import VALID_ENTRY
 
 # Fixed examples under CI so a run is reproducible; fresh ones on each local run widen the search.
 FUZZ = settings(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_a_file_outside_the_sample_check_files_that_uses_it_fails_saying_what_to_do(tmp_path: Path) -> None:
