@@ -8,6 +8,7 @@ the real index. No marker: runs in seconds on the CPU.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 import jinja2
@@ -17,16 +18,22 @@ import pytest
 from modelsite.core.figures import LABEL_SETS, giga, mega, megabytes, thousands
 from modelsite.index import Model, load_index
 from modelsite.site.escape import literal_block, text
-from modelsite.site.pages import generated_pages, page_context, template_environment
+from modelsite.site.pages import GeneratedPage, generated_pages, page_context, template_environment
 from modelsite.site.recipe import train_flags
 from tests.helpers import ROOT
 
 INDEX = load_index(ROOT)
-PAGES = {page.src_uri: page for page in generated_pages(ROOT, INDEX)}
+
+
+@functools.cache
+def pages() -> dict[str, GeneratedPage]:
+    """Every generated page by its source path: rendered once, by the first test that reads one, not when
+    the tests are collected."""
+    return {page.src_uri: page for page in generated_pages(ROOT, INDEX)}
 
 
 def page_of(model: Model) -> str:
-    return PAGES[INDEX.collection(model.collection).variant_page(model)].markdown
+    return pages()[INDEX.collection(model.collection).variant_page(model)].markdown
 
 
 def python_blocks(markdown_text: str) -> list[str]:
@@ -49,7 +56,7 @@ def with_figures(model: Model, **figures: object) -> Model:
 
 @pytest.mark.parametrize("collection", INDEX.collections, ids=lambda c: c.slug)
 def test_collection_page_links_every_variant_with_its_figures(collection) -> None:
-    page = PAGES[collection.page].markdown
+    page = pages()[collection.page].markdown
     assert page.count(f"# {text(collection.name)}\n") == 1
     for model in collection.models:
         row = next(line for line in page.splitlines() if f"]({model.key}.md)" in line)
@@ -161,13 +168,13 @@ def test_pages_say_which_tag_a_bare_name_loads_and_list_the_other_tags() -> None
     assert len(others) > 1 and f"documents {len(others)} sets of weights for `tf_efficientnet_b0`" in page
     for other in others:
         assert f"`{other.tag}`" in page
-    overview = PAGES[INDEX.collection(aa.collection).page].markdown
+    overview = pages()[INDEX.collection(aa.collection).page].markdown
     assert "| `tf_efficientnet_b0` | [`aa_in1k`](tf_efficientnet_b0.aa_in1k.md)" in overview
     assert f"[`{default}`](../" in overview
 
 
 def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
-    page = PAGES["models/index.md"].markdown
+    page = pages()["models/index.md"].markdown
     rows = re.findall(r'<tr data-id="([^"]+)" data-collection="([^"]+)"', page)
     assert rows == [(model.key, text(model.collection)) for model in INDEX.models]
     for model in INDEX.models:
@@ -216,7 +223,7 @@ def test_training_flags_come_from_the_index() -> None:
 
 
 def test_the_explorer_lists_every_collection() -> None:
-    page = PAGES["models/index.md"].markdown
+    page = pages()["models/index.md"].markdown
     for collection in INDEX.collections:
         assert f"[{text(collection.name)}]({collection.slug}/index.md) | {len(collection.models)} |" in page
 
@@ -224,12 +231,12 @@ def test_the_explorer_lists_every_collection() -> None:
 def test_generated_pages_are_not_rendered_again_by_macros() -> None:
     from mkdocs.utils.meta import get_data
 
-    for page in PAGES.values():
+    for page in pages().values():
         assert get_data(page.markdown)[1]["render_macros"] is False
 
 
 def test_only_collection_pages_and_the_explorer_are_in_the_navigation() -> None:
-    listed = {page.src_uri for page in PAGES.values() if page.in_navigation}
+    listed = {page.src_uri for page in pages().values() if page.in_navigation}
     assert listed == {"models/index.md", *(c.page for c in INDEX.collections)}
 
 
