@@ -7,12 +7,9 @@ Builds one small real model (tf_efficientnet_lite0) on the CPU; no marker.
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -30,8 +27,6 @@ from modelsite.check.offline import (
     offline_responses,
     synthesized_checkpoint,
 )
-from modelsite.core.cache import PARTIAL_FILE_LIFETIME_SECONDS, store
-from modelsite.core.files import replaced_atomically
 from tests.helpers import ROOT
 
 FIXTURES = offline_responses(ROOT)
@@ -109,60 +104,6 @@ def test_the_synthesized_checkpoint_is_the_same_whoever_makes_it(tmp_path: Path)
     second = synthesized_checkpoint("tf_efficientnet_lite0.in1k", tmp_path / "b")
     one, two = torch.load(first), torch.load(second)
     assert all(torch.equal(one[key], two[key]) for key in one)
-
-
-def test_two_writers_of_one_file_at_once_never_collide(tmp_path: Path) -> None:
-    """What two pages did when they synthesized one checkpoint at once: each runs in its own PID namespace, so
-    both had PID 1, their partial files had one name, and the first rename took the other's file away
-    (FileNotFoundError; found by `make test` on two workers). Here both writers are in one process, which has
-    one PID too."""
-    target = tmp_path / "model.pth"
-    with replaced_atomically(target) as first:
-        with replaced_atomically(target) as second:
-            first.write_text("first")
-            second.write_text("second")
-        assert target.read_text() == "second"
-    assert target.read_text() == "first"
-    with pytest.raises(RuntimeError), replaced_atomically(target) as broken:
-        broken.write_text("half")
-        raise RuntimeError("the writer failed")
-    # Nothing half-written: the file is the last whole one, and no partial file is left beside it.
-    assert target.read_text() == "first"
-    assert [path.name for path in tmp_path.iterdir()] == ["model.pth"]
-
-
-def test_a_writer_killed_outright_leaves_a_partial_file_that_prune_removes_once_stale(tmp_path: Path) -> None:
-    """A page past its timeout or out of memory is killed with SIGKILL mid-write: no `finally` runs, and its
-    partial file (a whole checkpoint's size) stays. The store's prune removes it an hour on, never sooner,
-    since another page may still be writing it."""
-    checkpoints = store(tmp_path, "checkpoints")
-    target = checkpoints.path("model.timm-1", ".pth")
-    killed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import os, signal, sys\n"
-            "from pathlib import Path\n"
-            "from modelsite.core.files import replaced_atomically\n"
-            "with replaced_atomically(Path(sys.argv[1])) as partial:\n"
-            "    partial.write_text('half a checkpoint')\n"
-            "    os.kill(os.getpid(), signal.SIGKILL)\n",
-            str(target),
-        ],
-        cwd=ROOT,
-    )
-    assert killed.returncode == -signal.SIGKILL
-    (left,) = target.parent.glob(".*.partial")
-    assert not target.exists() and left.read_text() == "half a checkpoint"
-    with replaced_atomically(checkpoints.path("other.timm-1", ".pth")) as at_work:
-        at_work.write_text("being written")
-        checkpoints.prune()
-        assert left.exists() and at_work.exists()  # Both could still have a writer.
-        hours_ago = time.time() - PARTIAL_FILE_LIFETIME_SECONDS - 60
-        os.utime(left, (hours_ago, hours_ago))
-        checkpoints.prune()
-        assert not left.exists() and at_work.exists()
-    assert sorted(path.name for path in target.parent.iterdir()) == ["other.timm-1.pth"]
 
 
 def test_a_full_disk_is_named_as_such_and_leaves_no_partial_checkpoint(tmp_path: Path) -> None:
