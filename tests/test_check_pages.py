@@ -308,34 +308,3 @@ def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: C
     else:
         assert run.returncode == 2
         assert "--device cuda, but torch finds no CUDA device" in run.stderr
-
-
-def test_a_page_that_runs_models_only_on_the_cpu_fails_under_cuda() -> None:
-    from modelsite.check.devices import cpu_only_under_cuda
-
-    message = cpu_only_under_cuda("cuda", ("cpu",))
-    assert message is not None and 'device = "cuda" if torch.cuda.is_available() else "cpu"' in message
-    # On the GPU, or on the meta device alone (FLOPs counted without memory), or no model at all: fine.
-    for devices in (("cpu", "cuda"), ("cuda",), ("meta",), ()):
-        assert cpu_only_under_cuda("cuda", devices) is None
-    assert cpu_only_under_cuda("cpu", ("cpu",)) is None
-
-
-@pytest.mark.parametrize(
-    "cores, memory_gib, gpu_gib, jobs, limit",
-    [
-        (2, 24, None, 2, "cores"),  # this machine: two pages, a core each
-        (16, 128, None, 8, "cores"),  # a GPU runner's CPU: two cores a page
-        (16, 128, 12, 2, "GPU memory"),
-        (16, 6, None, 1, "memory"),
-        (1, 8, None, 1, "cores"),
-    ],
-)
-def test_jobs_auto_follows_the_cores_the_memory_and_the_gpu(
-    cores: int, memory_gib: int, gpu_gib: int | None, jobs: int, limit: str
-) -> None:
-    from modelsite.check.resources import auto_jobs, threads_per_page
-
-    chosen, reason = auto_jobs(cores, memory_gib * 1024**3, None if gpu_gib is None else gpu_gib * 1024**3)
-    assert chosen == jobs and limit in reason
-    assert threads_per_page(cores, chosen) * chosen <= max(cores, chosen)

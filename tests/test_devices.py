@@ -130,3 +130,14 @@ def test_a_deploy_probe_is_not_held_to_another_device_s_findings() -> None:
     cpu = new_report([replace(_page("cpu", "modelsite-deploy/1 {cpu}\n"), path="deploy/a.b")], [], [], "cpu", False)
     cuda = replace(_page("cuda", "modelsite-deploy/1 {cuda}\n"), path="deploy/a.b")
     assert held_to(cuda, cpu, "r") == cuda
+
+
+def test_a_page_that_runs_models_only_on_the_cpu_fails_under_cuda() -> None:
+    from modelsite.check.devices import cpu_only_under_cuda
+
+    message = cpu_only_under_cuda("cuda", ("cpu",))
+    assert message is not None and 'device = "cuda" if torch.cuda.is_available() else "cpu"' in message
+    # On the GPU, or on the meta device alone (FLOPs counted without memory), or no model at all: fine.
+    for devices in (("cpu", "cuda"), ("cuda",), ("meta",), ()):
+        assert cpu_only_under_cuda("cuda", devices) is None
+    assert cpu_only_under_cuda("cpu", ("cpu",)) is None
