@@ -11,9 +11,7 @@ import torch
 import yaml
 from torch.utils.flop_counter import FlopCounterMode
 
-from modelsite.core.figures import giga, mega, megabytes, thousands
 from modelsite.measure import architecture_tags, measure
-from modelsite.site.formatting import crop_sentence, feature_maps_sentence
 from tests.helpers import ROOT
 
 
@@ -165,20 +163,6 @@ def test_measure_command_refuses_an_unknown_model() -> None:
     )
     assert result.returncode == 1
     assert "has no model 'tf_efficientnet_b99'" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_figure_formatting() -> None:
-    assert thousands(13314116) == "13,314,116"
-    assert (giga(396513888), giga(37745884192), mega(4652008)) == ("0.397", "37.7", "4.65")
-    assert megabytes(53490940) == "53.5 MB"
-    metadata = {"Image Size": 240, "Crop Pct": 0.882, "Interpolation": "bicubic", "Crop Mode": "center"}
-    assert crop_sentence(metadata) == (
-        "resized with bicubic interpolation so that its shorter side is 272 pixels, then center-cropped to "
-        "240×240 (crop pct 0.882)"
-    )
-    assert "ignoring its aspect ratio" in crop_sentence({**metadata, "Crop Mode": "squash"})
-    maps = {"Feature Strides": [16], "Feature Channels": [192], "Feature Sides": [14]}
-    assert feature_maps_sentence(maps) == "stride 16 (192 channels, 14 pixels wide)"
 
 
 def _real(model_id: str) -> torch.nn.Module:

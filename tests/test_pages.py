@@ -12,7 +12,6 @@ import functools
 import re
 
 import jinja2
-import markdown
 import pytest
 
 from modelsite.core.figures import LABEL_SETS, giga, mega, megabytes, thousands
@@ -244,12 +243,3 @@ def test_undefined_names_fail_the_render() -> None:
     environment = template_environment(ROOT)
     with pytest.raises(jinja2.UndefinedError):
         environment.from_string("{{ model.nonexistent_figure }}").render(model=INDEX.models[0])
-
-
-def test_math_becomes_mathml_and_code_keeps_its_dollars() -> None:
-    html = markdown.markdown(
-        "Depth grows as $\\alpha^\\phi$, not `$HOME` or $5 and $6.\n\n$$\nx^2\n$$",
-        extensions=["modelsite.site.markdown_math"],
-    )
-    assert html.count("<math") == 2 and "<msup>" in html
-    assert "<code>$HOME</code>" in html and "$5 and $6" in html

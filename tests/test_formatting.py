@@ -1,0 +1,22 @@
+"""How figures are written on the site: modelsite.site.formatting's sentences, and the number formats of
+modelsite.core.figures that its filters apply. No marker: milliseconds.
+"""
+
+from __future__ import annotations
+
+from modelsite.core.figures import giga, mega, megabytes, thousands
+from modelsite.site.formatting import crop_sentence, feature_maps_sentence
+
+
+def test_figure_formatting() -> None:
+    assert thousands(13314116) == "13,314,116"
+    assert (giga(396513888), giga(37745884192), mega(4652008)) == ("0.397", "37.7", "4.65")
+    assert megabytes(53490940) == "53.5 MB"
+    metadata = {"Image Size": 240, "Crop Pct": 0.882, "Interpolation": "bicubic", "Crop Mode": "center"}
+    assert crop_sentence(metadata) == (
+        "resized with bicubic interpolation so that its shorter side is 272 pixels, then center-cropped to "
+        "240×240 (crop pct 0.882)"
+    )
+    assert "ignoring its aspect ratio" in crop_sentence({**metadata, "Crop Mode": "squash"})
+    maps = {"Feature Strides": [16], "Feature Channels": [192], "Feature Sides": [14]}
+    assert feature_maps_sentence(maps) == "stride 16 (192 channels, 14 pixels wide)"
