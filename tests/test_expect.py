@@ -1,6 +1,7 @@
-"""How the check reads pages: fenced blocks, exclusion markers, `# prints` rules, source tracing.
+"""modelsite.check.expect: the `# prints` rules, how a block's comments are read, and what a bad one is told.
 
-Pure parsing, no interpreter started; no marker, quick on any CI runner.
+Pure parsing, no interpreter started; no marker, quick on any CI runner. (The blocks themselves:
+test_blocks.py; tracing a block to its source: test_trace.py.)
 """
 
 from __future__ import annotations
@@ -11,42 +12,6 @@ from collections.abc import Iterator
 import pytest
 
 from modelsite.check.expect import Expectation, ExpectationError, expectations, matches
-from modelsite.check.trace import SourceTracer
-from modelsite.core.blocks import python_blocks
-from modelsite.index import load_index
-from modelsite.site.pages import generated_pages
-from tests.helpers import ROOT
-
-
-def test_blocks_are_numbered_in_page_order_with_their_markdown_line() -> None:
-    markdown = "# Title\n\n```python\na = 1\n```\n\n```bash\nls\n```\n\n```py\nb = 2\nc = 3\n```\n"
-    blocks = python_blocks(markdown)
-    assert [(b.number, b.code, b.markdown_line) for b in blocks] == [(1, "a = 1\n", 4), (2, "b = 2\nc = 3\n", 12)]
-
-
-def test_indented_fences_in_tabs_and_lists_are_found_and_dedented() -> None:
-    markdown = '=== "Tab"\n\n    ```python\n    x = 1\n    if x:\n        print(x)\n    ```\n'
-    (block,) = python_blocks(markdown)
-    assert block.code == "x = 1\nif x:\n    print(x)\n"
-
-
-def test_attribute_style_info_strings_name_python() -> None:
-    markdown = '``` { .python title="demo.py" }\nx = 1\n```\n\n````python\n```\n````\n'
-    assert [b.code for b in python_blocks(markdown)] == ["x = 1\n", "```\n"]
-
-
-def test_a_no_check_marker_excludes_the_next_block_with_its_reason() -> None:
-    markdown = (
-        "<!-- modelsite: no-check needs a dataset on disk -->\n\n```python\nopen('/data')\n```\n```python\nx = 1\n```\n"
-    )
-    first, second = python_blocks(markdown)
-    assert first.skipped and first.skip_reason == "needs a dataset on disk"
-    assert not second.skipped
-
-
-def test_a_no_check_marker_without_reason_is_kept_empty_so_the_check_refuses_it() -> None:
-    (block,) = python_blocks("<!-- modelsite: no-check -->\n```python\nx = 1\n```\n")
-    assert block.skip_reason == ""
 
 
 @pytest.mark.parametrize(
@@ -114,21 +79,3 @@ def test_online_expectations_are_flagged() -> None:
 def test_bad_prints_comments_are_explained(code: str, complaint: str) -> None:
     with pytest.raises(ExpectationError, match=complaint):
         expectations(code)
-
-
-@pytest.mark.parametrize("key", ["tf_efficientnet_lite0.in1k", "tf_efficientnetv2_s.in21k", "efficientnet_b5.sw_in12k"])
-def test_blocks_of_a_variant_page_trace_to_their_template_line_and_index_entry(key: str) -> None:
-    # The label set changes which branch of the templates' `{%- if %}` renders; each traces all the same.
-    index = load_index(ROOT, check_timm=False)
-    model = index.model(key)
-    source = index.collection(model.collection).variant_page(model)
-    page = next(p for p in generated_pages(ROOT, index) if p.src_uri == source)
-    tracer = SourceTracer(ROOT, index)
-    blocks = python_blocks(page.markdown)
-    first = tracer.trace(blocks[0].code, f"docs/{source}")
-    assert first is not None and first.path == "templates/partials/predict.md.j2"
-    template_lines = (ROOT / first.path).read_text(encoding="utf-8").splitlines()
-    assert template_lines[first.line - 1] == blocks[0].code.splitlines()[0]
-    assert first.entry == f"{model.file}:{model.where('Name')[0]}"
-    traced = [tracer.trace(block.code, f"docs/{source}") for block in blocks]
-    assert all(traced) and {t.path for t in traced if t} >= {"templates/partials/predict.md.j2"}

@@ -202,11 +202,3 @@ def test_outputs_go_by_identity_not_by_order() -> None:
     page_html = with_outputs(f"{second}\n{first}", blocks, PAGE, None)
     assert page_html.index('data-modelsite-block="2-') < page_html.index('data-modelsite-block="1-')
     assert page_html.count('data-verified="unverified"') == 2
-
-
-def test_an_unknown_marker_is_listed_with_the_known_ones() -> None:
-    from modelsite.core.blocks import MARKERS, unknown_markers
-
-    text = "<!-- modelsite: no-chek typo -->\n```python\nx = 1\n```\n`<!-- modelsite: shown as code -->`\n"
-    assert unknown_markers(text) == [(1, "<!-- modelsite: no-chek typo -->")]
-    assert "<!-- modelsite: no-check REASON -->" in MARKERS
