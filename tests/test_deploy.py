@@ -21,7 +21,6 @@ from modelsite.core.compatibility import (
     WORKS,
     Compatibility,
     PathOutcome,
-    parse_probe_output,
     probe_line,
 )
 from modelsite.core.report.results import Tolerance
@@ -75,14 +74,6 @@ def test_first_line_of_an_error_without_cause_keeps_its_type() -> None:
     assert first_line(ValueError("\n  bad shape\nmore")) == "ValueError: bad shape"
     assert first_line(RuntimeError()) == "RuntimeError"
     assert len(first_line(RuntimeError("x" * 1000))) == 240
-
-
-def test_a_probe_line_round_trips_and_anything_else_is_no_result() -> None:
-    found = Compatibility("a.b", (PathOutcome("onnx", WORKAROUND, "opset 20, fixed batch", 1.5, "a fixed batch size"),))
-    assert parse_probe_output("progress\n" + probe_line(found) + "\n") == found
-    assert parse_probe_output("modelsite-deploy/1 {not json") is None
-    assert parse_probe_output('modelsite-deploy/1 {"model": "a.b", "outcomes": [{"path": "rm -rf"}]}') is None
-    assert parse_probe_output("nothing here") is None
 
 
 def _random_weights(key: str, pretrained: bool = False, **options: Any) -> torch.nn.Module:

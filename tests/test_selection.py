@@ -31,11 +31,11 @@ from modelsite.check.selection import (
     write_durations,
 )
 from modelsite.core.blocks import CodeBlock, Page
-from modelsite.core.compatibility import PATH_KEYS, QUICK_PATH_KEYS, deploy_paths, is_probe_path, resolved_deploy_mode
+from modelsite.core.compatibility import QUICK_PATH_KEYS, is_probe_path
 from modelsite.core.report.codec import read_report, write_report
 from modelsite.core.report.merging import merge_shards
 from modelsite.core.report.results import PageResult, Report, ReportError, new_report
-from modelsite.core.shard import Shard, ShardError
+from modelsite.core.shard import Shard
 from modelsite.index import load_index
 from tests.helpers import ROOT
 
@@ -99,12 +99,6 @@ def test_each_model_is_checked_in_exactly_one_shard() -> None:
     assert sorted(checked) == sorted(model.key for model in models)
 
 
-@pytest.mark.parametrize("text", ["0/2", "3/2", "2", "a/b", "1/0", "-1/2"])
-def test_a_bad_shard_is_refused_with_the_form_to_use(text: str) -> None:
-    with pytest.raises(ShardError, match="K/N"):
-        Shard.parse(text)
-
-
 def test_the_sample_has_every_collection_and_every_kind_of_page() -> None:
     pages = _pages()
     sample = sample_pages(pages, INDEX)
@@ -133,20 +127,6 @@ def test_deploy_adds_a_probe_per_variant_and_skip_drops_the_deploy_code() -> Non
     assert not any(is_probe_path(path) for path in skipped)
     assert not skipped & set(overview_pages(INDEX))
     assert set(variant_pages(INDEX)) <= skipped
-
-
-def test_deploy_modes_name_their_paths() -> None:
-    assert deploy_paths("auto", "cpu") == deploy_paths("quick", "cuda") == QUICK_PATH_KEYS
-    assert deploy_paths("auto", "cuda") == deploy_paths("full", "cpu") == PATH_KEYS
-    assert deploy_paths("skip", "cuda") == ()
-    assert "compile" in PATH_KEYS and "compile" not in QUICK_PATH_KEYS
-    assert [
-        resolved_deploy_mode(mode, device) for mode, device in (("auto", "cpu"), ("auto", "cuda"), ("skip", "cuda"))
-    ] == [
-        "quick",
-        "full",
-        "skip",
-    ]
 
 
 def test_changed_since_finds_new_and_edited_entries_only(tmp_path: Path) -> None:
