@@ -1,6 +1,6 @@
 """check/reuse.py: a passed page run is reused only while nothing that decides its verdict has changed.
 
-No marker: milliseconds, no page runs (a reused run against a real check: test_check_offline.py).
+No marker: milliseconds, no page runs (a reused run against a real check: test_check_pages.py).
 """
 
 from __future__ import annotations
