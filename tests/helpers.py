@@ -156,6 +156,8 @@ Models:
     Feature Strides: [2, 4, 8, 16, 32]
     Feature Channels: [32, 56, 88, 248, 704]
     Feature Sides: [336, 168, 84, 42, 21]
+    Head: classifier
+    License: apache-2.0
   Code: https://github.com/huggingface/pytorch-image-models/blob/v1.0.31/timm/models/efficientnet.py#L2546
   Weights:
     Tag: ap_in1k

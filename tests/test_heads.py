@@ -16,7 +16,7 @@ from modelsite.check.figures import figure_problems
 from modelsite.index import Model, ModelIndex, load_index
 from modelsite.measure import measure
 from modelsite.site.pages import generated_pages
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CLASSIFIER = "tf_efficientnet_lite0.in1k"
 NO_CLASSIFIER = "convnextv2_atto.fcmae"

@@ -39,8 +39,10 @@ def test_each_collection_page_takes_its_file_s_name_and_the_seed_family_stays() 
 def test_each_collection_has_its_citation_and_summary() -> None:
     for collection in INDEX.collections:
         assert collection.citation.lstrip().startswith("@") and collection.citation.rstrip().endswith("}")
-        # arXiv for most; EfficientNet-EdgeTPU was published as a Google blog post.
-        assert collection.paper.url.startswith(("https://arxiv.org/abs/", "https://ai.googleblog.com/"))
+        # arXiv for most; EfficientNet-EdgeTPU was published as a Google blog post, TinyCLIP at ICCV's open access.
+        assert collection.paper.url.startswith(
+            ("https://arxiv.org/abs/", "https://ai.googleblog.com/", "https://openaccess.thecvf.com/")
+        )
         assert len(collection.summary.split()) > 60
 
 

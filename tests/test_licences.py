@@ -13,7 +13,7 @@ from modelsite.core.figures import LICENCES
 from modelsite.index import ModelIndex, load_index
 from modelsite.measure import measure
 from modelsite.site.pages import generated_pages
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NON_COMMERCIAL = "convnextv2_atto.fcmae"
 OPEN = "tf_efficientnet_lite0.in1k"

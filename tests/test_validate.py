@@ -91,11 +91,11 @@ CASES = [
         (13, 5),
         "unknown key 'Flops' in Models[0].Metadata (did you mean 'FLOPs'?)",
     ),
-    ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (27, 1), "unknown key 'Type' in the top level"),
+    ("unknown top-level key", VALID_ENTRY + "Type: model-index\n", (29, 1), "unknown key 'Type' in the top level"),
     (
         "unknown model key",
         VALID_ENTRY.replace("  Code:", "  ID: tf_efficientnet_b8\n  Code:"),
-        (21, 3),
+        (23, 3),
         "unknown key 'ID' in Models[0]",
     ),
     (
@@ -120,7 +120,7 @@ CASES = [
     (
         "model registered twice",
         VALID_ENTRY.replace("tf_efficientnet_b8", "tf_efficientnet_b0").replace("ap_in1k", "aa_in1k"),
-        (23, 10),
+        (25, 10),
         "the weights 'tf_efficientnet_b0.aa_in1k' are already registered in",
     ),
     (
@@ -138,13 +138,13 @@ CASES = [
     (
         "tag timm does not know",
         VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ns_jft_in1k"),
-        (23, 10),
+        (25, 10),
         "its tags are: ap_in1k, ra_in1k",
     ),
     (
         "relative url",
         VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
-        (24, 10),
+        (26, 10),
         "must be an absolute URL",
     ),
     (
@@ -159,7 +159,7 @@ CASES = [
     ("not a mapping", "- just\n- a list\n", (1, 1), "must be a mapping"),
     ("python tag", "Models: !!python/object/apply:os.system ['echo hi']\n", (1, 9), "the tag"),
     ("anchor and alias", "a: &x [1]\nModels: *x\n", (1, 4), "anchor &x is not allowed"),
-    ("two documents", VALID_ENTRY + "---\nModels: []\n", (27, 1), "a second YAML document"),
+    ("two documents", VALID_ENTRY + "---\nModels: []\n", (29, 1), "a second YAML document"),
 ]
 
 
@@ -284,5 +284,5 @@ def test_two_tags_of_one_architecture_are_two_variants(tmp_path: Path) -> None:
     second.write_text(entry)
     _, problems = read_index([*lite, first, second], base=tmp_path, check_timm=False)
     (problem,) = problems
-    assert (problem.path, problem.line, problem.col) == ("second.yaml", 23, 10)
+    assert (problem.path, problem.line, problem.col) == ("second.yaml", 25, 10)
     assert "already registered in first.yaml:" in problem.message
