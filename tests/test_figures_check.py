@@ -149,3 +149,23 @@ def test_new_refuses_an_unknown_model_and_changes_nothing(slim_project_copy: Pat
     result = _modelsite(slim_project_copy, "new", "tf_efficientnet_b99", "--collection", "model_index/new.yaml")
     assert result.returncode == 1 and "has no model 'tf_efficientnet_b99'" in result.stderr
     assert not (slim_project_copy / "model_index" / "new.yaml").exists()
+
+
+def test_a_model_that_cannot_be_measured_fails_alone(slim_project_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from modelsite.check import check_command
+    from modelsite.measure.measurement import FeatureMapsError
+
+    index = load_index(slim_project_copy, check_timm=False)
+    broken, fine = index.model(MODEL), index.model("tf_efficientnet_lite1.in1k")
+
+    def measured(key: str, cache: object) -> object:
+        if key == MODEL:
+            raise FeatureMapsError(f"{key} declares feature maps, but timm could not build them")
+        return measure(key, with_file_size=False)
+
+    monkeypatch.setattr(check_command, "cached_measure", measured)
+    problems = check_command.check_figures([broken, fine], slim_project_copy, use_cache=False, err=io.StringIO())
+    assert [(p.model, p.field) for p in problems if p.field == "Name"] == [(MODEL, "Name")]
+    assert "could not build them" in problems[0].message and problems[0].path == FILE

@@ -88,3 +88,11 @@ def test_a_page_without_classifier_shows_features_and_no_probabilities(
     assert not re.search(r"\.softmax\(|topk|one per class", usage)
     assert "torch.Size([1, 320])" in usage and "features_only=True" in usage
     assert "Image Classification" not in page
+
+
+def test_a_refined_head_must_name_its_source(index: ModelIndex) -> None:
+    tower = index.model(EMBEDDING)
+    measured = measure(tower.key, with_file_size=False)
+    unsourced = dataclasses.replace(tower, sources={**tower.sources, "Head": "measured, 512 outputs"})
+    (problem,) = [p for p in figure_problems(unsourced, measured) if p.field == "Metadata.Head"]
+    assert "does not say where 'embedding' comes from" in problem.message

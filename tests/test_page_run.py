@@ -46,10 +46,16 @@ def test_every_record_survives_its_encoding() -> None:
     assert [decode(encode(record)) for record in records] == records
 
 
-def test_a_line_cut_short_is_dropped_and_one_the_page_made_up_is_counted(tmp_path: Path) -> None:
+def test_only_a_last_line_can_be_cut_short_and_anything_else_the_page_made_up_is_counted(tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
-    results.write_text(encode(START) + "\n" + '{"event": "block", "numb' + "\n" + '{"event": "verdict"}\n')
-    assert read_records(results) == ([START], 1)
+    # A kill while the interpreter wrote its last record: dropped.
+    results.write_text(encode(START) + "\n" + '{"event": "block", "numb')
+    assert read_records(results) == ([START], 0)
+    # A line broken in the middle (a page that wrote `{` without a line break before the check's own record),
+    # a record of no known event, a field of the wrong type, nesting deep enough to break the parser.
+    made_up = ["{" + encode(BLOCK), '{"event": "verdict"}', '{"event": "block", "number": [1], "status": "passed"}']
+    results.write_text("\n".join([encode(START), *made_up, "[" * 100_000]) + "\n")
+    assert read_records(results) == ([START], 4)
 
 
 def test_the_check_s_own_records_pass_and_a_cpu_only_page_fails_under_cuda() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from modelsite.core.problems import FigureProblem
 from modelsite.core.report.codec import write_report
 from modelsite.core.report.results import PageResult, new_report
 from tests.helpers import copy_project
@@ -34,9 +35,11 @@ def committed(tmp_path: Path) -> Path:
     return project
 
 
-def summary(project: Path, pages: list[PageResult]) -> subprocess.CompletedProcess[str]:
+def summary(
+    project: Path, pages: list[PageResult], figures: list[FigureProblem] | None = None
+) -> subprocess.CompletedProcess[str]:
     report = project / "check.json"
-    write_report(report, new_report(pages, [], [], device="cpu", online=False))
+    write_report(report, new_report(pages, figures or [], [], device="cpu", online=False))
     return subprocess.run(
         [sys.executable, "-m", "modelsite", "summary", str(report), "--changed-since", "HEAD"],
         cwd=project,
@@ -71,6 +74,19 @@ def test_an_edited_entry_and_page_are_listed_with_their_verdicts(committed: Path
     )
     # No other variant of the collection was touched.
     assert len(rows) == 4
+
+
+def test_a_variant_whose_figures_differ_fails_whatever_its_code_did(committed: Path) -> None:
+    index_file = committed / "model_index" / "tf-efficientnet-lite.yaml"
+    text = index_file.read_text(encoding="utf-8")
+    index_file.write_text(text.replace("Crop Pct: 0.875", "Crop Pct: 0.5", 1), encoding="utf-8")
+    differs = FigureProblem(
+        "model_index/tf-efficientnet-lite.yaml", 12, 15, "Crop Pct differs", model="tf_efficientnet_lite0.in1k"
+    )
+    result = summary(committed, [page(LITE0_PAGE, "passed")], [differs])
+    assert f"| `{LITE0_PAGE}` | its index entry is new or changed | failed: its figures differ from the model |" in (
+        result.stdout
+    )
 
 
 def test_a_template_change_counts_every_generated_page(committed: Path) -> None:

@@ -364,7 +364,15 @@ def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: Te
     """Measure each model (or reuse its measurement for these versions) and compare its figures."""
     problems = []
     for model in models:
-        problems.extend(figure_problems(model, cached_measure(model.key, cache_dir if use_cache else None)))
+        try:
+            measured = cached_measure(model.key, cache_dir if use_cache else None)
+        except ModelsiteError as error:  # One model that cannot be measured fails alone; the rest go on.
+            line, col = model.where("Name")
+            problems.append(
+                FigureProblem(model.file, line, col, f"{model.key}: {error}", model=model.key, field="Name")
+            )
+            continue
+        problems.extend(figure_problems(model, measured))
     if models:
         print(f"figures: {len(models)} models measured, {len(problems)} problems", file=err)
     return problems

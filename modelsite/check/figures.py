@@ -25,7 +25,9 @@ def figure_problems(model: Model, measured: Measurement) -> list[FigureProblem]:
         if figure.comparison == BOTH_WAYS:
             problems.extend(_tag_problems(model, figure, list(written), list(measured[figure.key]), measured))
             continue
-        problem = _differs(figure, written, measured[figure.key], measured)
+        problem = _differs(figure, written, measured[figure.key], measured) or _unsourced(
+            model, figure, written, measured
+        )
         if problem:
             problems.append(
                 _problem(
@@ -74,6 +76,20 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
         if figure.comparison == REFINES_UNKNOWN and value == UNKNOWN_HEAD:
             truth += f", which an entry may refine to {' or '.join(map(repr, REFINEMENTS))} with its source"
     return f"{truth}; {figure.advice}"
+
+
+def _unsourced(model: Model, figure: Figure, written: object, measured: Measurement) -> str | None:
+    """Why a value that says more than timm states (REFINES_UNKNOWN) cannot stand: its Sources line must say
+    where it comes from, not that it was measured."""
+    if figure.comparison != REFINES_UNKNOWN or written == measured[figure.key]:
+        return None
+    source = str(model.sources.get(figure.key, "")).strip()
+    if source and not source.lower().startswith("measured"):
+        return None
+    return (
+        f"timm states {measured[figure.key]!r} of its outputs ({'timm ' + measured.timm_version}), and Sources."
+        f"{figure.key} does not say where {written!r} comes from; name the paper or model card that says so there"
+    )
 
 
 def _tag_problems(

@@ -3,7 +3,8 @@
 
 A timeout or a crash (segfault, abort, the kernel killing it for memory) fails the page with the cause named,
 and `faulthandler` output tells which block line was running; the blocks that finished before keep their
-results, and the other pages run on. Records the page itself wrote to the check's channel fail it.
+results, and the other pages run on. Records the check cannot have written fail the page (forged()); page code
+in that interpreter can still write a whole consistent run, which docs/checking.md says.
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ _EVENTS: dict[type, str] = {
 
 
 class UnreadableRecord(ValueError):
-    """A line of the results that is JSON but no record the interpreter writes."""
+    """A line of the results that is no record the interpreter writes."""
 
 
 def encode(record: Record) -> str:
@@ -117,41 +117,58 @@ def encode(record: Record) -> str:
     return json.dumps({"event": _EVENTS[type(record)], **data})
 
 
-def decode(line: str) -> Record | None:
-    """The record of LINE; None for a line cut short (the interpreter was killed while writing it)."""
+def decode(line: str) -> Record:
+    """The record of LINE; UnreadableRecord for anything else."""
     try:
         data = json.loads(line)
-    except json.JSONDecodeError:
-        return None
+    except (json.JSONDecodeError, RecursionError):
+        raise UnreadableRecord(f"{line[:120]!r} is not JSON") from None
     try:
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
         event = data.pop("event")
         if event == "start":
             return StartRecord(data)
         if event == "block":
             return _block(data)
         if event == "devices":
-            return DevicesRecord(tuple(data["model_devices"]), data["peak_gpu_memory_bytes"])
+            devices = DevicesRecord(tuple(data["model_devices"]), data["peak_gpu_memory_bytes"])
+            for device in devices.model_devices:
+                _typed(device, str, "a device")
+            return devices
         if event == "threads":
-            return ThreadsRecord(data["grace"], tuple(LeftThread(**thread) for thread in data["threads"]))
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
+            threads = ThreadsRecord(data["grace"], tuple(LeftThread(**thread) for thread in data["threads"]))
+            for thread in threads.threads:
+                _typed(thread.name, str, "a thread's name")
+                _typed(thread.block, int, "a thread's block")
+            return threads
+    except (AttributeError, KeyError, TypeError, ValueError, RecursionError) as error:
         raise UnreadableRecord(f"{line[:120]!r} ({type(error).__name__}: {error})") from None
     raise UnreadableRecord(f"{line[:120]!r} has no event the interpreter writes")
 
 
 def read_records(path: Path) -> tuple[list[Record], int]:
-    """Every complete record in PATH, and how many lines were JSON but no record (the page's own writing)."""
+    """Every record in PATH, and how many lines were none (the page's own writing). The interpreter ends each
+    record with a line break the moment it writes it, so only a last line without one can be cut short by a
+    kill; any other line that is no record was written by someone else."""
     if not path.is_file():
         return [], 0
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.split("\n")
+    cut_short = lines.pop()  # "" when the file ends with a line break, as every record does
     records: list[Record] = []
     unreadable = 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in lines:
         try:
-            record = decode(line)
+            records.append(decode(line))
         except UnreadableRecord:
             unreadable += 1
-            continue
-        if record is not None:
-            records.append(record)
+    if cut_short:
+        try:
+            records.append(decode(cut_short))
+            unreadable += 1  # A whole record without its line break: not the interpreter's writing.
+        except UnreadableRecord:
+            pass
     return records, unreadable
 
 
@@ -164,8 +181,19 @@ def _held_data(check: Held) -> dict[str, Any]:
 def _block(data: dict[str, Any]) -> BlockRecord:
     checks = tuple(Held(**{**check, "tolerance": Tolerance(**check["tolerance"])}) for check in data.pop("checks", ()))
     error = data.pop("error", None)
-    return BlockRecord(
+    record = BlockRecord(
         **data,
         checks=checks,
         error=None if error is None else BlockError(**{**error, "blocked": tuple(error.get("blocked", ()))}),
     )
+    _typed(record.number, int, "number")
+    _typed(record.status, str, "status")
+    _typed(record.stdout, str, "stdout")
+    _typed(record.stderr, str, "stderr")
+    return record
+
+
+def _typed(value: object, kind: type, name: str) -> None:
+    """Refuse a field of the wrong type: the check would trip over it later, or believe it."""
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise TypeError(f"{name} is {type(value).__name__}, not {kind.__name__}")

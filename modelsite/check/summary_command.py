@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from modelsite.check.selection import SelectionError, changed_page_paths, changed_variants
+from modelsite.check.selection import SelectionError, changed_page_paths, changed_variants, variant_pages
 from modelsite.core.project import DOCS_DIR, EXAMPLES_DIR, INDEX_DIR, TEMPLATES_DIR, docs_path
 from modelsite.core.report.codec import read_report
-from modelsite.core.report.results import PageResult
+from modelsite.core.report.results import PageResult, Report
 from modelsite.index import ModelIndex, load_index
 
 # Files whose change reaches every generated page.
@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     report = read_report(args.report)
-    print(summary_markdown(root, args.changed_since, report.pages))
+    print(summary_markdown(root, args.changed_since, report))
     return 0
 
 
@@ -79,8 +79,11 @@ def changed_files(root: Path, revision: str) -> list[str]:
     return [line for line in done.stdout.splitlines() if line]
 
 
-def touched_pages(root: Path, index: ModelIndex, revision: str, results: dict[str, PageResult]) -> list[TouchedPage]:
-    """Every page the change since REVISION touched, once, with the verdict RESULTS give it."""
+def touched_pages(
+    root: Path, index: ModelIndex, revision: str, results: dict[str, PageResult], differ: set[str]
+) -> list[TouchedPage]:
+    """Every page the change since REVISION touched, once, with the verdict RESULTS give it; a variant page
+    whose model's figures DIFFER from the index fails whatever its code did."""
     reasons: dict[str, str] = {}
     for page in changed_page_paths(index, changed_variants(root, index, revision)):
         reasons.setdefault(page, "its index entry is new or changed")
@@ -92,15 +95,26 @@ def touched_pages(root: Path, index: ModelIndex, revision: str, results: dict[st
     for collection in index.collections:
         if collection.file in changed_collection_files:
             reasons.setdefault(docs_path(collection.page), f"`{_code(collection.file)}` changed")
-    return [TouchedPage(path, why, _verdict(results.get(path))) for path, why in sorted(reasons.items())]
+    variants = variant_pages(index)
+    return [
+        TouchedPage(
+            path,
+            why,
+            "failed: its figures differ from the model"
+            if path in variants and variants[path].key in differ
+            else _verdict(results.get(path)),
+        )
+        for path, why in sorted(reasons.items())
+    ]
 
 
-def summary_markdown(root: Path, revision: str, pages: tuple[PageResult, ...]) -> str:
+def summary_markdown(root: Path, revision: str, report: Report) -> str:
     """The job summary: a table of the touched pages, and a count of every generated page's verdicts when the
     change reaches them all."""
     index = load_index(root, check_timm=False)
+    pages = report.pages
     results = {page.path: page for page in pages}
-    touched = touched_pages(root, index, revision, results)
+    touched = touched_pages(root, index, revision, results, {problem.model for problem in report.figures})
     lines = [f"### Pages this change touched (against `{_code(revision)}`)", ""]
     if touched:
         lines += ["| Page | Why | Check |", "| --- | --- | --- |"]

@@ -94,7 +94,7 @@ LABEL_SETS = {
     "imagenet-21k-miil": "ImageNet-21k-P (the 11,221 classes of Alibaba MIIL's release)",
     "imagenet-22k": "ImageNet-22k (21,841 classes)",
     "imagenet-22k-ms": "ImageNet-22k (the 21,842 classes of Microsoft's release)",
-    "none": "no named label set: the classes are indices",
+    "none": "no named label set (for a classifier: its classes are indices)",
 }
 # What a model's outputs are, and how pages name them. timm states the first two itself (no classifier: zero
 # outputs; a classifier over a label set it names); for any other count it does not say what the outputs mean,
@@ -390,8 +390,8 @@ FIGURES: tuple[Figure, ...] = (
         source="measured, the model's num_classes ({versions})",
         truth="the model has {value} outputs ({versions})",
         json_path=("figures", "classes"),
-        row="Classes",
-        cell=lambda m: thousands(m["Classes"]),
+        row="Outputs",
+        cell=lambda m: thousands(m["Classes"]) + ("" if m["Classes"] else " (no classifier)"),
     ),
     Figure(
         "Label Set",
