@@ -24,10 +24,14 @@ def index() -> ModelIndex:
     return load_index(ROOT)
 
 
-def variant_page(index: ModelIndex, key: str) -> str:
+@pytest.fixture(scope="module")
+def pages(index: ModelIndex) -> dict[str, str]:
+    return {page.src_uri: str(page.markdown) for page in generated_pages(ROOT, index)}
+
+
+def variant_page(index: ModelIndex, pages: dict[str, str], key: str) -> str:
     model = index.model(key)
-    uri = index.collection(model.collection).variant_page(model)
-    return next(str(page.markdown) for page in generated_pages(ROOT, index) if page.src_uri == uri)
+    return pages[index.collection(model.collection).variant_page(model)]
 
 
 def test_every_licence_timm_names_is_in_the_table() -> None:
@@ -52,11 +56,13 @@ def test_the_licence_is_the_pretrained_configuration_s_and_the_check_holds_it(
     assert f"but its pretrained config gives {licence}" in problem.message
 
 
-def test_weights_for_no_commercial_use_stand_out_and_open_ones_say_what_they_allow(index: ModelIndex) -> None:
-    restricted = variant_page(index, NON_COMMERCIAL)
+def test_weights_for_no_commercial_use_stand_out_and_open_ones_say_what_they_allow(
+    index: ModelIndex, pages: dict[str, str]
+) -> None:
+    restricted = variant_page(index, pages, NON_COMMERCIAL)
     assert '!!! warning "Not for commercial use"' in restricted
     assert "https://creativecommons.org/licenses/by-nc/4.0/" in restricted
     assert "<dt>Licence</dt><dd>cc-by-nc-4.0 (restricted)</dd>" in restricted
-    open_page = variant_page(index, OPEN)
+    open_page = variant_page(index, pages, OPEN)
     assert "!!! warning" not in open_page.split("## Figures")[0]
     assert "[Apache License 2.0](https://www.apache.org/licenses/LICENSE-2.0), which allows commercial use" in open_page

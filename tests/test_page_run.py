@@ -83,3 +83,10 @@ def test_records_the_check_cannot_have_written_fail_the_page(records: list[Recor
     assert f"the page wrote to the check's own results ({says}): its results cannot be trusted" in messages
     # Nothing the page wrote survives into the result: not its devices, not its blocks' verdicts.
     assert "model_devices" not in forged.environment
+
+
+def test_a_line_that_is_no_record_fails_the_page_and_nothing_beside_it_is_believed() -> None:
+    forged = page_run.page_result(PAGE, [START, BLOCK, ON_CUDA], page_run.Ending(None, None, ""), 1.0, "cuda", 1)
+    assert forged.status == "failed" and "model_devices" not in forged.environment
+    messages = [block.error.message for block in forged.blocks if block.error is not None]
+    assert any("a line that is no record of the check's" in message for message in messages)

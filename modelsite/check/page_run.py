@@ -43,11 +43,7 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
         return page_result(page, [], Ending(None, None, ""), 0.0, options.device)
     run = run_interpreter(page_spec(page, options), options)
     ending = interpreter_ending(run.returncode, run.timed_out, options.timeout, run.stderr, page, run.records)
-    records = run.records
-    if run.unreadable:
-        ending = Ending(f"the page wrote to the check's own results ({_UNREADABLE}): {_UNTRUSTED}", None, "", True)
-        records = [record for record in records if isinstance(record, StartRecord)]
-    return page_result(page, records, ending, time.perf_counter() - started, options.device)
+    return page_result(page, run.records, ending, time.perf_counter() - started, options.device, run.unreadable)
 
 
 def page_spec(page: Page, options: RunOptions) -> PageSpec:
@@ -125,10 +121,12 @@ def _faulthandler_trace(stderr: str) -> str:
     return "stack when it stopped (innermost first):\n" + "\n".join(shown) if shown else ""
 
 
-def forged(records: list[Record]) -> str | None:
-    """What in RECORDS the check cannot have written, or None. The interpreter writes one start record, one
-    record per block, then one devices record and at most one threads record: anything else came from the
-    page's own code, which can find the channel among its open files."""
+def forged(records: list[Record], unreadable: int = 0) -> str | None:
+    """What in RECORDS (and the UNREADABLE lines beside them) the check cannot have written, or None. The
+    interpreter writes one start record, one record per block, then one devices record and at most one threads
+    record: anything else came from the page's own code, which can find the channel among its open files."""
+    if unreadable:
+        return _UNREADABLE
     kinds = [type(record) for record in records]
     numbers = [record.number for record in records if isinstance(record, BlockRecord)]
     if len(numbers) != len(set(numbers)):
@@ -141,12 +139,15 @@ def forged(records: list[Record]) -> str | None:
     return None
 
 
-def page_result(page: Page, records: list[Record], ending: Ending, seconds: float, device: str) -> PageResult:
-    """PAGE's result from the RECORDS its interpreter wrote and how it ENDED."""
+def page_result(
+    page: Page, records: list[Record], ending: Ending, seconds: float, device: str, unreadable: int = 0
+) -> PageResult:
+    """PAGE's result from the RECORDS its interpreter wrote (and the UNREADABLE lines beside them) and how it
+    ENDED."""
     start = next((r for r in records if isinstance(r, StartRecord)), None)
     devices = next((r for r in records if isinstance(r, DevicesRecord)), None)
     by_number = {r.number: r for r in records if isinstance(r, BlockRecord)}
-    forgery = forged(records)
+    forgery = forged(records, unreadable)
     if forgery:
         # Nothing the page may have written is believed: not its blocks' verdicts, not the devices it ran on.
         ending = Ending(f"the page wrote to the check's own results ({forgery}): {_UNTRUSTED}", None, "", True)

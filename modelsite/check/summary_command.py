@@ -80,14 +80,13 @@ def changed_files(root: Path, revision: str) -> list[str]:
 
 
 def touched_pages(
-    root: Path, index: ModelIndex, revision: str, results: dict[str, PageResult], differ: set[str]
+    root: Path, index: ModelIndex, revision: str, files: list[str], results: dict[str, PageResult], differ: set[str]
 ) -> list[TouchedPage]:
-    """Every page the change since REVISION touched, once, with the verdict RESULTS give it; a variant page
-    whose model's figures DIFFER from the index fails whatever its code did."""
+    """Every page the change since REVISION (which changed FILES) touched, once, with the verdict RESULTS give it;
+    a variant page whose model's figures DIFFER from the index fails whatever its code did."""
     reasons: dict[str, str] = {}
     for page in changed_page_paths(index, changed_variants(root, index, revision)):
         reasons.setdefault(page, "its index entry is new or changed")
-    files = changed_files(root, revision)
     for file in files:
         if file.startswith(f"{DOCS_DIR}/") and file.endswith(".md") or file.startswith(f"{EXAMPLES_DIR}/"):
             reasons.setdefault(file, "its file changed")
@@ -114,14 +113,15 @@ def summary_markdown(root: Path, revision: str, report: Report) -> str:
     index = load_index(root, check_timm=False)
     pages = report.pages
     results = {page.path: page for page in pages}
-    touched = touched_pages(root, index, revision, results, {problem.model for problem in report.figures})
+    files = changed_files(root, revision)
+    touched = touched_pages(root, index, revision, files, results, {problem.model for problem in report.figures})
     lines = [f"### Pages this change touched (against `{_code(revision)}`)", ""]
     if touched:
         lines += ["| Page | Why | Check |", "| --- | --- | --- |"]
         lines += [f"| `{_code(page.path)}` | {page.why} | {page.verdict} |" for page in touched]
     else:
         lines.append("No page's own source changed.")
-    reaching = sorted({file for file in changed_files(root, revision) if file.startswith(_EVERY_GENERATED_PAGE)})
+    reaching = sorted({file for file in files if file.startswith(_EVERY_GENERATED_PAGE)})
     if reaching:
         generated = Counter(_verdict(page) for page in pages if page.generated)
         counts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(generated.items())) or "none checked"

@@ -119,6 +119,13 @@ class Licence:
     url: str | None
     commercial: bool | None
 
+    @property
+    def use(self) -> str:
+        """What it allows, as one word: commercial, noncommercial, or custom (terms to read)."""
+        if self.commercial is None:
+            return "custom"
+        return "commercial" if self.commercial else "noncommercial"
+
 
 # Every licence timm's pretrained configurations name, by timm's identifier. timm gives no address for the
 # custom ones: their terms are on each weights' model card.
@@ -151,11 +158,11 @@ NO_LICENCE = "none-stated"
 def licence_text(identifier: str) -> str:
     """How a page names the licence, with what it allows."""
     licence = LICENCES[identifier]
-    if licence.commercial is True:
-        return f"{licence.name} (commercial use allowed)"
-    if licence.commercial is False:
-        return f"{licence.name}: no commercial use"
-    return f"{licence.name}: custom or unstated terms, read them before use"
+    return {
+        "commercial": f"{licence.name} (commercial use allowed)",
+        "noncommercial": f"{licence.name}: no commercial use",
+        "custom": f"{licence.name}: custom or unstated terms, read them before use",
+    }[licence.use]
 
 
 # How the evaluation transform fits the image to the crop (timm's crop_mode).
