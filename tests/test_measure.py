@@ -246,3 +246,31 @@ def test_feature_maps_that_fail_to_build_are_an_error_not_none(monkeypatch: pyte
     headless = MeasuredModel("tf_efficientnet_lite0.in1k", with_file_size=False)
     headless.__dict__["model"] = torch.nn.Linear(2, 2)
     assert headless.feature_strides is None
+
+
+def test_file_size_is_the_bytes_torch_save_writes() -> None:
+    import io
+
+    import timm
+
+    from modelsite.measure import checkpoint_size
+
+    with torch.device("meta"):
+        model = timm.create_model("efficientnet_b0")
+    saved = io.BytesIO()
+    torch.save(timm.create_model("efficientnet_b0").state_dict(), saved)
+    assert checkpoint_size(model) == saved.tell()
+
+
+def test_a_file_size_is_measured_in_less_memory_than_the_file() -> None:
+    # vit_large_patch16_224's file is 1.2 GB; the measurement must not hold it, nor the initialised weights.
+    script = (
+        "import resource\n"
+        "from modelsite.measure import measure\n"
+        "size = measure('vit_large_patch16_224.augreg_in21k_ft_in1k')['File Size']\n"
+        "print(size, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    size, peak = map(int, done.stdout.split())
+    assert size > 1_200_000_000
+    assert peak < size, f"measuring a {size:,}-byte file peaked at {peak:,} bytes of memory"
