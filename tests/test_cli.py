@@ -11,11 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from modelsite.check.check_command import _model_selected, _page_selected
 from modelsite.core.blocks import Page
 from modelsite.index import load_index
-from tests.helpers import ROOT
+from tests.helpers import ROOT, tree_digest
 
 
 def modelsite(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -84,3 +85,36 @@ def test_only_selects_by_id_and_by_the_tagged_id_new_prints() -> None:
         models=("tf_efficientnet_lite0", "tf_efficientnet_lite0.in1k"),
     )
     assert _page_selected(page, ["tf_efficientnet_lite0.in1k"]) and not _page_selected(page, ["resnet50.a1_in1k"])
+
+
+def test_new_measures_several_tags_in_one_run_and_shows_progress(slim_project_copy: Path) -> None:
+    tags = ("resnet18.a1_in1k", "resnet18.tv_in1k")
+    result = modelsite("new", *tags, "--collection", "model_index/resnet.yaml", cwd=slim_project_copy)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(" measured")[0] for line in result.stdout.splitlines()[:2]] == [
+        f"[1/2] {tags[0]}",
+        f"[2/2] {tags[1]}",
+    ]
+    written = yaml.safe_load((slim_project_copy / "model_index/resnet.yaml").read_text())
+    assert [(m["Name"], m["Weights"]["Tag"]) for m in written["Models"]] == [
+        ("resnet18", "a1_in1k"),
+        ("resnet18", "tv_in1k"),
+    ]
+    assert modelsite("validate", cwd=slim_project_copy).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (("resnet18.a1_in1k", "resnet18.no_such_tag"), "has no pretrained weights"),
+        (("resnet18.a1_in1k", "resnet18.a1_in1k"), "named more than once"),
+        (("resnet18.a1_in1k", "tf_efficientnet_b0.aa_in1k"), "already registered in model_index/"),
+    ],
+)
+def test_new_writes_none_of_several_tags_when_one_cannot_be_added(
+    tags: tuple[str, ...], message: str, slim_project_copy: Path
+) -> None:
+    before = tree_digest(slim_project_copy / "model_index")
+    result = modelsite("new", *tags, "--collection", "model_index/resnet.yaml", cwd=slim_project_copy)
+    assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+    assert tree_digest(slim_project_copy / "model_index") == before

@@ -10,13 +10,18 @@ from modelsite.core.problems import display_path
 NAME = "new"
 HELP = "measure a timm model and append its complete entry to a collection file"
 DESCRIPTION = (
-    "Measure MODEL_ID and append a complete `Models:` entry to PATH, creating the file with its `Collections:` "
-    "entry when it does not exist."
+    "Measure each MODEL_ID and append a complete `Models:` entry for it to PATH, creating the file with its "
+    "`Collections:` entry when it does not exist. Nothing is written unless every tag was measured."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model_id", metavar="MODEL_ID", help="timm model ID, optionally with its tag (name.tag)")
+    parser.add_argument(
+        "model_ids",
+        nargs="+",
+        metavar="MODEL_ID",
+        help="timm model ID with its tag (name.tag); several tags of one collection are measured in one run",
+    )
     parser.add_argument(
         "--collection",
         required=True,
@@ -34,13 +39,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from modelsite.measure.scaffold import new_entry
 
-    done = new_entry(args.model_id, args.collection, Path.cwd(), args.collection_name)
+    total = len(args.model_ids)
+
+    def progress(done: int, model_id: str, seconds: float) -> None:
+        if total > 1:
+            print(f"[{done}/{total}] {model_id} measured in {seconds:.1f} s", flush=True)
+
+    done = new_entry(args.model_ids, args.collection, Path.cwd(), args.collection_name, progress)
     action = "created with collection" if done.created else "appended to collection"
-    print(f"{done.model_id}: {display_path(done.path)} {action} {done.collection!r}")
+    print(f"{', '.join(done.model_ids)}: {display_path(done.path)} {action} {done.collection!r}")
     if done.placeholders:
         print(
             f"{done.placeholders} TODO placeholder{'s' * (done.placeholders != 1)} left for you to fill in "
             f"(the page shows them as not given)"
         )
-    print(f"next: mkdocs build --strict, then modelsite check --only {done.model_id}")
+    print(f"next: mkdocs build --strict, then modelsite check --only {' '.join(done.model_ids)}")
     return 0

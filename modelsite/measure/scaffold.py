@@ -8,6 +8,8 @@ a new collection its paper, summary and citation) is written as a placeholder st
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,27 +38,33 @@ class Scaffolded:
     path: Path
     created: bool
     collection: str
-    model_id: str
+    model_ids: tuple[str, ...]
     placeholders: int
 
 
-def new_entry(model_id: str, collection_path: Path, root: Path, collection_name: str | None = None) -> Scaffolded:
-    """Measure MODEL_ID and append its entry to COLLECTION_PATH (created with its collection when absent)."""
+def new_entry(
+    model_ids: Sequence[str],
+    collection_path: Path,
+    root: Path,
+    collection_name: str | None = None,
+    progress: Callable[[int, str, float], None] = lambda done, model_id, seconds: None,
+) -> Scaffolded:
+    """Measure each of MODEL_IDS and append their entries to COLLECTION_PATH (created with its collection when
+    absent), all or none: the file is written once, after every tag was measured. PROGRESS hears of each tag
+    measured (how many so far, its ID, the seconds it took)."""
     collection_path = index_file_path(collection_path, root)  # Before importing timm: a wrong path answers at once.
-    import timm
-
-    name, tag = parse_model_id(model_id)
-    config = timm.models.get_pretrained_cfg(f"{name}.{tag}" if tag else name)
-    if config is None or not tag:
-        raise ScaffoldError(
-            f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents released weights"
-        )
+    keys = [_released_key(model_id) for model_id in model_ids]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise ScaffoldError(f"{', '.join(repeated)} named more than once; name each tag once")
     index, problems = read_index(index_files(root), base=root, check_timm=False)
     if problems:
         raise ScaffoldError("the model index has problems; fix them first (modelsite validate)")
-    registered = next((m for m in index.models if m.key == f"{name}.{tag}"), None)
-    if registered is not None:
-        raise ScaffoldError(f"{name}.{tag} is already registered in {registered.file}:{registered.where('Name')[0]}")
+    registered = {m.key: m for m in index.models}
+    for key in keys:
+        if key in registered:
+            where = registered[key]
+            raise ScaffoldError(f"{key} is already registered in {where.file}:{where.where('Name')[0]}")
     shown = display_path(collection_path, root)
     existing = [c for c in index.collections if c.file == shown]
     created = not collection_path.exists()
@@ -69,15 +77,35 @@ def new_entry(model_id: str, collection_path: Path, root: Path, collection_name:
     if created and any(c.name == collection for c in index.collections):
         raise ScaffoldError(f"collection {collection!r} already exists in another file; pass --collection-name")
 
-    entry = entry_yaml(f"{name}.{tag}", collection, root)
-    text = _collection_text(collection, config, name) if created else collection_path.read_text(encoding="utf-8")
+    entries = []
+    for done, key in enumerate(keys, 1):
+        started = time.monotonic()
+        entries.append(model_entry(key, collection, root))
+        progress(done, key, time.monotonic() - started)
+    import timm
+
+    first = timm.models.get_pretrained_cfg(keys[0])
+    text = _collection_text(collection, first, keys[0].split(".")[0]) if created else collection_path.read_text("utf-8")
     if not text.endswith("\n"):
         text += "\n"
     if "\nModels:" not in f"\n{text}":
         text += "Models:\n"
-    text += entry
+    text += index_yaml(entries)
     write_text_atomically(collection_path, text)  # All or nothing: never half an entry in the index.
-    return Scaffolded(collection_path, created, collection, f"{name}.{tag}", count_placeholders(yaml.safe_load(text)))
+    return Scaffolded(collection_path, created, collection, tuple(keys), count_placeholders(yaml.safe_load(text)))
+
+
+def _released_key(model_id: str) -> str:
+    """`name.tag` of MODEL_ID when timm has released weights under it; else a ScaffoldError."""
+    import timm
+
+    name, tag = parse_model_id(model_id)
+    config = timm.models.get_pretrained_cfg(f"{name}.{tag}" if tag else name)
+    if config is None or not tag:
+        raise ScaffoldError(
+            f"timm {timm.__version__} has no pretrained weights for {name!r}; the site documents released weights"
+        )
+    return f"{name}.{tag}"
 
 
 class _IndexDumper(yaml.SafeDumper):
