@@ -129,10 +129,14 @@ def _read_file(path: Path, shown_as: str, read: _Read) -> None:
             read.defined.append((entry["Name"], shown_as))
         if _whole(entry, ("Collections", number), walk):
             read.collections.append(Collection.from_index(entry, shown_as))
+    # Positions relative to each entry, so a model can point at its own keys; grouped in one pass, since a
+    # family's file holds hundreds of entries.
+    by_entry: dict[KeyPath, dict[KeyPath, tuple[int, int]]] = {}
+    for key, at in walk.value_at.items():
+        by_entry.setdefault(key[:2], {})[key[2:]] = at
     for number, entry in _entries(data.get("Models")):
-        # Positions relative to this entry, so a model can point at its own keys.
         prefix = ("Models", number)
-        positions = {key[2:]: at for key, at in walk.value_at.items() if key[:2] == prefix}
+        positions = by_entry.get(prefix, {})
         if isinstance(entry.get("Name"), str):
             read.registered.append(_Registration(entry, shown_as, positions))
         if _whole(entry, prefix, walk):  # A partial entry's problems are reported; it joins nothing.
@@ -249,6 +253,10 @@ def _timm_problems(models: list[_Registration]) -> list[Problem]:
 
     problems = []
     known = set(timm.list_models())
+    released: dict[str, list[str]] = {}
+    for pretrained in timm.list_pretrained():
+        name, _, tag = pretrained.partition(".")
+        released.setdefault(name, []).append(tag)
     for model in models:
         line, col = model.where("Name")
         if "." in model.name:
@@ -270,7 +278,7 @@ def _timm_problems(models: list[_Registration]) -> list[Problem]:
             )
             continue
         tag = model.tag
-        tags = [name.split(".", 1)[1] for name in timm.list_pretrained(f"{model.name}.*")]
+        tags = released.get(model.name, [])
         if tag is not None and tag not in tags:
             line, col = model.where("Weights", "Tag")
             problems.append(

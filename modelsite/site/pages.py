@@ -15,7 +15,7 @@ import jinja2
 from modelsite.core.files import installed_version
 from modelsite.core.problems import IndexProblems
 from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project, docs_path
-from modelsite.index import ModelIndex, load_index
+from modelsite.index import ModelIndex, index_files, load_index
 from modelsite.site.catalog import Row, catalog_rows, explorer_charts, models_json
 from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
@@ -174,12 +174,21 @@ def page_header(title: str, description: str, **more: object) -> str:
     )
 
 
+# The hook and the macros both read the index in one build; one read serves both while no index file changed.
+_LOADED: dict[tuple[object, ...], ModelIndex] = {}
+
+
 def load_index_for_build(root: Path) -> ModelIndex:
     """The index, or a build error listing PATH:LINE:COL problems (MkDocs shows it without a traceback)."""
     from mkdocs.exceptions import PluginError
 
+    files = index_files(root)
+    key = (root.resolve(), *((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
     try:
-        return load_index(root)
+        if key not in _LOADED:
+            _LOADED.clear()
+            _LOADED[key] = load_index(root)
+        return _LOADED[key]
     except IndexProblems as problems:
         raise PluginError(
             f"the model index has problems:\n{problems}\nFix them, then check with `modelsite validate`."
