@@ -49,6 +49,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.path.name not in SAMPLE_CHECK_FILES)  # Stable: each file keeps its order.
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One torch thread per xdist worker: `make test` runs a worker per core, and two workers of two threads each
+    on two cores spend their time waiting on each other."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
+
+
 @pytest.hookimpl(tryfirst=True)  # Before the fixtures: the sample check takes minutes.
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if _NOT_IN_SAMPLE_CHECK_FILES in item.stash:

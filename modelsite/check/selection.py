@@ -9,9 +9,10 @@ every page and template at least once, and the variants changed since a git revi
   in the shard of the first page that names it; models no page names go to shard 1. So the N reports
   together cover everything once (`modelsite merge-reports`).
 - `--sample` takes every hand-written page and example, and the cheapest variant pages (by FLOPs) that
-  between them cover every collection and every kind of page (label set, feature maps or none), since
-  those change which code blocks the templates render. Of the collection overviews, whose deploy code is
-  one template for every collection, it takes the cheapest, with its variant's deploy probe.
+  between them cover every kind of page (head, label set, feature maps or none), since those change which
+  code blocks the templates render; not one per collection, which at the zoo's size would be a sweep. Of the
+  collection overviews, whose deploy code is one template for every collection, it takes the cheapest, with
+  its variant's deploy probe.
 - `--changed-since REV` adds the variant pages and deploy probes whose index entry is new or differs from
   the one at REV.
 - `--deploy skip` leaves out the probes and the overviews (their code is the deploy code).
@@ -184,19 +185,18 @@ def with_deploy(pages: list[Page], index: ModelIndex | None, paths: tuple[str, .
 
 
 def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
-    """Every hand-written page and example, the cheapest variant pages that between them cover each collection
-    and each kind of page, and the cheapest overview with its variant's probe; in page order."""
+    """Every hand-written page and example, the cheapest variant page of each kind of page, and the cheapest
+    overview with its variant's probe; in page order."""
     variants = variant_pages(index)
     overviews = overview_pages(index)
-    seen: set[object] = set()
+    seen: set[tuple[object, ...]] = set()
     chosen: set[str] = set()
     candidates = [page for page in pages if page.path in variants]
     for page in sorted(candidates, key=lambda page: (_flops(variants[page.path]), page.path)):
-        model = variants[page.path]
-        marks = {("collection", model.collection), ("kind", page_kind(model))}
-        if not marks <= seen:
+        kind = page_kind(variants[page.path])
+        if kind not in seen:
             chosen.add(page.path)
-            seen |= marks
+            seen.add(kind)
     present = [page for page in pages if page.path in overviews]
     if present:
         cheapest = min(present, key=lambda page: (_flops(overviews[page.path]), page.path))
