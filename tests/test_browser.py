@@ -273,7 +273,9 @@ def search(page: Any, text: str) -> list[str]:
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.fill(".md-search__input", text)
     results = page.locator(".md-search-result__item a")
-    results.first.wait_for(timeout=15_000)
+    # The search worker builds its index on the first query: a wait for it, not a speed target (seconds on a
+    # loaded 2-core machine; the default 15 s ran out once there).
+    results.first.wait_for(timeout=60_000)
     return results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
 
