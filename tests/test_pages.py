@@ -246,3 +246,19 @@ def test_undefined_names_fail_the_render() -> None:
     environment = template_environment(ROOT)
     with pytest.raises(jinja2.UndefinedError):
         environment.from_string("{{ model.nonexistent_figure }}").render(model=CLASSIFIER)
+
+
+def test_a_variant_page_explains_its_tag_token_by_token_and_says_which_no_source_explains() -> None:
+    model = INDEX.model("efficientnet_b0.ra4_e3600_r224_in1k")
+    page = render_variant(model)
+    assert "What the tag `ra4_e3600_r224_in1k` says, token by token:" in page
+    assert "- `ra4` (recipe): timm&#39;s fourth RandAugment recipe" in page
+    assert "- `e3600` (recipe): trained for 3600 epochs" in page and "- `r224` (resolution)" in page
+    assert page.count("([source](https://") >= 4
+    # Without a description the tag's account stands alone; a token no source explains says so.
+    unexplained = dataclasses.replace(
+        model, weights=dataclasses.replace(model.weights, tag="ra4_lt_in1k", description=None)
+    )
+    page = render_variant(unexplained)
+    assert "a description of them is not given yet" in page
+    assert "- `lt`: no source modelsite knows states what it means ([where timm uses it](https://" in page

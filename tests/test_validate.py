@@ -142,6 +142,12 @@ CASES = [
         "its tags are: ap_in1k, ra_in1k",
     ),
     (
+        "tag token the table lacks",
+        VALID_ENTRY.replace("Tag: ap_in1k", "Tag: ap_zq_in1k"),
+        (25, 10),
+        "has tokens that modelsite's table of tag tokens does not explain: 'zq'; add each to TAG_TOKENS",
+    ),
+    (
         "relative url",
         VALID_ENTRY.replace("URL: https://huggingface.co/", "URL: huggingface.co/"),
         (26, 10),

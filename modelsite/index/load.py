@@ -14,6 +14,7 @@ from typing import Any
 
 from modelsite.core.problems import IndexProblems, Problem, display_path
 from modelsite.core.project import INDEX_DIR
+from modelsite.core.tag_tokens import unknown_tokens
 from modelsite.index.model import Collection, Model, ModelIndex
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import INVALID, KeyPath, Walk
@@ -58,6 +59,7 @@ def read_index(
         stems[path.stem] = shown_as
         _read_file(path, shown_as, read)
     read.problems.extend(_cross_file_problems(read.defined, read.registered))
+    read.problems.extend(_tag_token_problems(read.registered))
     if check_timm:
         read.problems.extend(_timm_problems(read.registered))
     joined = tuple(replace(c, models=tuple(m for m in read.models if m.collection == c.name)) for c in read.collections)
@@ -240,6 +242,27 @@ def _cross_file_problems(defined: list[tuple[str, str]], registered: list[_Regis
                     col,
                     f"In Collection names {model.collection!r}, which no "
                     f"model-index file defines under Collections:; {hint}",
+                )
+            )
+    return problems
+
+
+def _tag_token_problems(models: list[_Registration]) -> list[Problem]:
+    """Every token of a Weights.Tag must be one the table of tag tokens explains, for its page to explain it."""
+    problems = []
+    for model in models:
+        unknown = unknown_tokens(model.tag) if model.tag else []
+        if unknown:
+            line, col = model.where("Weights", "Tag")
+            listed = ", ".join(repr(token) for token in unknown)
+            problems.append(
+                Problem(
+                    model.file,
+                    line,
+                    col,
+                    f"the tag {model.tag!r} of {model.name} has tokens that modelsite's table of tag tokens does not "
+                    f"explain: {listed}; add each to TAG_TOKENS in modelsite/core/tag_tokens.py with its meaning "
+                    "and the source that states it",
                 )
             )
     return problems

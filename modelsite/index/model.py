@@ -14,6 +14,7 @@ from typing import Any
 
 from modelsite.core.figures import FIGURE_KEYS
 from modelsite.core.project import MODELS_DIR
+from modelsite.core.tag_tokens import TagToken, tag_tokens
 from modelsite.index.schema import DATASETS, HYPERPARAMETERS
 from modelsite.index.schema_types import KeyPath
 
@@ -134,6 +135,11 @@ class Model:
     @property
     def tag(self) -> str:
         return self.weights.tag
+
+    @property
+    def tag_tokens(self) -> tuple[TagToken | str, ...]:
+        """What each token of the tag says (modelsite.core.tag_tokens); validate refuses a token it lacks."""
+        return tag_tokens(self.weights.tag)
 
     @property
     def key(self) -> str:

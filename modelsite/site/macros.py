@@ -30,6 +30,7 @@ def define_env(env: Any) -> None:
     env.macro(lambda: Markup(schema_reference()), "schema_reference")
     env.macro(lambda: Markup(environment_table()), "environment_table")
     env.macro(lambda: Markup(deploy_paths_table()), "deploy_paths_table")
+    env.macro(lambda: Markup(tag_tokens_table()), "tag_tokens_table")
     env.macro(lambda yaml_text: Markup(validation_example(root, str(yaml_text))), "validation_example")
     env.macro(lambda: Markup(failure_example(root, env.variables["index"])), "failure_example")
     env.macro(lambda model_id, collection: Markup(entry_yaml(model_id, collection, root)), "new_entry_example")
@@ -149,6 +150,24 @@ def deploy_paths_table() -> str:
         for path in DEPLOY_PATHS
     ]
     return "\n".join(rows)
+
+
+def tag_tokens_table() -> str:
+    """Every token of timm's pretrained tags and every numbered form, from modelsite.core.tag_tokens."""
+    from modelsite.core.tag_tokens import KINDS, TAG_PATTERNS, TAG_TOKENS
+
+    rows = ["| Token | Kind | What it says | Source |", "| --- | --- | --- | --- |"]
+    rows += [
+        f"| `{pattern.pattern.pattern}` | {pattern.kind} | {pattern.meaning.format('N')} | [source]({pattern.source}) |"
+        for pattern in TAG_PATTERNS
+    ]
+    rows += [
+        f"| `{token.token}` | {token.kind} | {token.meaning or '*not stated by any source modelsite knows*'} | "
+        f"[{'where timm uses it' if token.kind == 'unknown' else 'source'}]({token.source}) |"
+        for token in TAG_TOKENS.values()
+    ]
+    kinds = "\n".join(f"- **{kind}**: {what}" for kind, what in KINDS.items())
+    return kinds + "\n\n" + "\n".join(rows)
 
 
 def schema_reference() -> str:
