@@ -189,14 +189,7 @@ def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
     overview with its variant's probe; in page order."""
     variants = variant_pages(index)
     overviews = overview_pages(index)
-    seen: set[tuple[object, ...]] = set()
-    chosen: set[str] = set()
-    candidates = [page for page in pages if page.path in variants]
-    for page in sorted(candidates, key=lambda page: (_flops(variants[page.path]), page.path)):
-        kind = page_kind(variants[page.path])
-        if kind not in seen:
-            chosen.add(page.path)
-            seen.add(kind)
+    chosen = set(cheapest_of_each_kind({page.path: variants[page.path] for page in pages if page.path in variants}))
     present = [page for page in pages if page.path in overviews]
     if present:
         cheapest = min(present, key=lambda page: (_flops(overviews[page.path]), page.path))
@@ -205,6 +198,14 @@ def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
     return [
         page for page in pages if page.path in chosen or (page.path not in generated and not is_probe_path(page.path))
     ]
+
+
+def cheapest_of_each_kind(variants: Mapping[str, Model]) -> dict[str, Model]:
+    """Of VARIANTS (page path -> variant), the cheapest page (by FLOPs, then path) of each kind of page."""
+    chosen: dict[tuple[object, ...], tuple[str, Model]] = {}
+    for path, model in sorted(variants.items(), key=lambda item: (_flops(item[1]), item[0])):
+        chosen.setdefault(page_kind(model), (path, model))
+    return dict(chosen.values())
 
 
 def _flops(model: Model) -> float:

@@ -35,6 +35,15 @@ class TagToken:
     meaning: str
     source: str
 
+    @property
+    def what_it_says(self) -> str:
+        return self.meaning or "no source modelsite knows states what it means"
+
+    @property
+    def source_label(self) -> str:
+        """What the source link shows: where the meaning is stated, or for an unknown token where timm uses it."""
+        return "where timm uses it" if self.kind == "unknown" else "source"
+
 
 @dataclass(frozen=True)
 class TagPattern:

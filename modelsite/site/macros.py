@@ -162,8 +162,7 @@ def tag_tokens_table() -> str:
         for pattern in TAG_PATTERNS
     ]
     rows += [
-        f"| `{token.token}` | {token.kind} | {token.meaning or '*not stated by any source modelsite knows*'} | "
-        f"[{'where timm uses it' if token.kind == 'unknown' else 'source'}]({token.source}) |"
+        f"| `{token.token}` | {token.kind} | {token.what_it_says} | [{token.source_label}]({token.source}) |"
         for token in TAG_TOKENS.values()
     ]
     kinds = "\n".join(f"- **{kind}**: {what}" for kind, what in KINDS.items())
