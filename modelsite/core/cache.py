@@ -44,7 +44,7 @@ STORES = {
     kind.name: kind
     for kind in (
         Kind("check", "results of page runs that passed, keyed by everything that could change them", "3", 5000),
-        Kind("measure", "figures measured per model, timm and torch version", "2", 2000),
+        Kind("measure", "figures measured per model, timm and torch version", "2", 5000),
         Kind("discovery", "the pages' blocks, keyed by every file and package a page depends on", "5", 16),
         Kind("checkpoints", "weights synthesized offline per model, tag and timm version", "s2", 300),
     )

@@ -220,6 +220,7 @@ class Collection:
     weights_source: str
     code: str | None
     file: str
+    paper_source: str | None = None
     models: tuple[Model, ...] = ()
 
     @property
@@ -257,6 +258,7 @@ class Collection:
             summary=entry["Summary"],
             citation=entry["Citation"],
             weights_source=entry["Weights Source"],
+            paper_source=entry.get("Paper Source"),
             code=entry.get("Code"),
             file=file,
         )

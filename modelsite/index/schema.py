@@ -29,7 +29,7 @@ def figure_spec(figure: Figure) -> Spec:
     if isinstance(kind, Count):
         return Integer(minimum=kind.minimum)
     if isinstance(kind, Fraction):
-        return Number(minimum=0, maximum=1, exclusive_minimum=True)
+        return Number(minimum=0, maximum=kind.maximum, exclusive_minimum=True)
     if isinstance(kind, OneOf):
         return Choice(values=kind.values)
     if isinstance(kind, Numbers):
@@ -59,6 +59,11 @@ COLLECTION = Record(
             doc="Display name of the collection, plain text on one line; models join it through `In Collection`.",
         ),
         "Paper": Field(PAPER, doc="The paper behind the collection."),
+        "Paper Source": Field(
+            Text(markup="prose"),
+            required=False,
+            doc="Ours. Where the paper's title, address and citation were taken from (a file and its revision).",
+        ),
         "Summary": Field(
             Text(markup="prose"),
             doc="Ours. Markdown prose introducing the collection: emphasis, "
