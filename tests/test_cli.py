@@ -118,3 +118,77 @@ def test_new_writes_none_of_several_tags_when_one_cannot_be_added(
     result = modelsite("new", *tags, "--collection", "model_index/resnet.yaml", cwd=slim_project_copy)
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
     assert tree_digest(slim_project_copy / "model_index") == before
+
+
+def timm_results_folder(folder: Path, rows: dict[str, str]) -> Path:
+    """A results/ folder shaped as timm's: every file RESULT_FILES names, with ROWS (tag -> 'side,top1,top5')."""
+    from modelsite.measure.timm_results import RESULT_FILES
+
+    folder.mkdir()
+    for offset, name in enumerate(RESULT_FILES):
+        lines = ["model,img_size,top1,top1_err,top5,top5_err,param_count,crop_pct,interpolation"]
+        for tag, figures in rows.items():
+            side, top1, top5 = figures.split(",")
+            lines.append(f"{tag},{side},{float(top1) - offset},0,{top5},0,11.69,0.950,bicubic")
+        (folder / name).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_new_copies_each_tags_published_accuracy_with_its_file_and_revision(
+    slim_project_copy: Path, tmp_path: Path
+) -> None:
+    results = timm_results_folder(tmp_path / "results", {"resnet18.a1_in1k": "288,73.2,91.1", "other.x": "1,2,3"})
+    result = modelsite(
+        "new",
+        "resnet18.a1_in1k",
+        "--collection",
+        "model_index/resnet.yaml",
+        "--results",
+        str(results),
+        "--results-revision",
+        "aa4b5850c154",
+        cwd=slim_project_copy,
+    )
+    assert result.returncode == 0, result.stderr
+    (entry,) = yaml.safe_load((slim_project_copy / "model_index/resnet.yaml").read_text())["Models"]
+    assert [(r["Dataset"], r["Metrics"]["Top 1 Accuracy"], r["Image Size"]) for r in entry["Results"]] == [
+        ("ImageNet", 73.2, 288),
+        ("ImageNet-ReaL", 72.2, 288),
+        ("ImageNetV2", 71.2, 288),
+        ("ImageNet-Sketch", 70.2, 288),
+        ("ImageNet-A", 69.2, 288),
+        ("ImageNet-R", 68.2, 288),
+    ]
+    assert entry["Results"][0]["Source"] == "timm's results/results-imagenet.csv at aa4b5850c154"
+    # What the tag's data token says, with no placeholder: `in1k` is ImageNet-1k.
+    assert [data.split(" ")[0] for data in entry["Metadata"]["Training Data"]] == ["ImageNet-1k"]
+    assert modelsite("validate", cwd=slim_project_copy).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        (("--results", "{folder}"), "--results and --results-revision go together"),
+        (("--results", "{folder}/nowhere", "--results-revision", "abc"), "nowhere: not a folder"),
+        (("--results", "{folder}", "--results-revision", " "), "--results-revision is empty"),
+        (("--results", "{broken}", "--results-revision", "abc"), "results-imagenet.csv:2: top1, top5 and img_size"),
+        (("--results", "{partial}", "--results-revision", "abc"), "results-sketch.csv: missing"),
+    ],
+)
+def test_new_refuses_results_it_cannot_read_before_measuring(
+    more: tuple[str, ...], message: str, slim_project_copy: Path, tmp_path: Path
+) -> None:
+    folders = {
+        "folder": timm_results_folder(tmp_path / "results", {"resnet18.a1_in1k": "224,70,90"}),
+        "broken": timm_results_folder(tmp_path / "broken", {"resnet18.a1_in1k": "224,70,ninety"}),
+        "partial": timm_results_folder(tmp_path / "partial", {}),
+    }
+    (folders["partial"] / "results-sketch.csv").unlink()
+    before = tree_digest(slim_project_copy / "model_index")
+    args = [arg.format(**folders) for arg in more]
+    result = modelsite(
+        "new", "resnet18.a1_in1k", "--collection", "model_index/resnet.yaml", *args, cwd=slim_project_copy
+    )
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert tree_digest(slim_project_copy / "model_index") == before

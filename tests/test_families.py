@@ -175,3 +175,17 @@ def test_a_figure_changed_by_hand_fails_the_check(families: FamiliesRun) -> None
         path.write_text(text, encoding="utf-8")
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert f"Metadata.FLOPs of {EDITED} is 1000, but the model does {measured} multiply-accumulates" in broken.stdout
+
+
+def test_every_pretrained_tag_of_timm_has_a_family_and_each_registered_tag_sits_in_its_familys_file() -> None:
+    import timm
+
+    from modelsite.index import load_index
+    from modelsite.measure.families import family_of
+    from tests.helpers import ROOT
+
+    tags = [tag for tag in timm.list_pretrained() if not tag.startswith("test_")]
+    families = {tag: family_of(tag) for tag in tags}  # A KeyError names a module no rule covers.
+    assert len(set(families.values())) > 100
+    index = load_index(ROOT, check_timm=False)
+    assert [(m.key, m.file) for m in index.models if m.file != f"model_index/{families[m.key][0]}.yaml"] == []

@@ -34,18 +34,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="Name of a collection created with the file (default: from the file name)",
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        metavar="DIR",
+        help="the results/ folder of a checkout of timm's repository: each tag's published accuracy is copied "
+        "into its entry, with the file and revision as its source",
+    )
+    parser.add_argument(
+        "--results-revision",
+        metavar="COMMIT",
+        help="the commit of timm's repository that --results was taken at (required with --results)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from modelsite.measure.scaffold import new_entry
+    from modelsite.measure.scaffold import ScaffoldError, new_entry
+    from modelsite.measure.timm_results import read_timm_results
 
     total = len(args.model_ids)
+    results = None
+    if args.results is not None or args.results_revision is not None:
+        if args.results is None or args.results_revision is None:
+            raise ScaffoldError("--results and --results-revision go together: the folder and the commit it is from")
+        results = read_timm_results(args.results, args.results_revision)
 
     def progress(done: int, model_id: str, seconds: float) -> None:
         if total > 1:
             print(f"[{done}/{total}] {model_id} measured in {seconds:.1f} s", flush=True)
 
-    done = new_entry(args.model_ids, args.collection, Path.cwd(), args.collection_name, progress)
+    done = new_entry(args.model_ids, args.collection, Path.cwd(), args.collection_name, progress, results)
     action = "created with collection" if done.created else "appended to collection"
     print(f"{', '.join(done.model_ids)}: {display_path(done.path)} {action} {done.collection!r}")
     if done.placeholders:

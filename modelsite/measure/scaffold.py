@@ -20,11 +20,13 @@ from modelsite.core.figures import FIGURES
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import display_path
 from modelsite.core.project import INDEX_DIR, Project
+from modelsite.core.tag_tokens import TagToken, tag_tokens
 from modelsite.index import FILE_STEM, index_files, read_index
 from modelsite.index.placeholders import PLACEHOLDER, count_placeholders
 from modelsite.index.schema import METADATA
 from modelsite.measure import cached_measure
 from modelsite.measure.ids import parse_model_id
+from modelsite.measure.timm_results import TimmResults
 
 
 class ScaffoldError(ModelsiteError):
@@ -48,10 +50,11 @@ def new_entry(
     root: Path,
     collection_name: str | None = None,
     progress: Callable[[int, str, float], None] = lambda done, model_id, seconds: None,
+    results: TimmResults | None = None,
 ) -> Scaffolded:
     """Measure each of MODEL_IDS and append their entries to COLLECTION_PATH (created with its collection when
     absent), all or none: the file is written once, after every tag was measured. PROGRESS hears of each tag
-    measured (how many so far, its ID, the seconds it took)."""
+    measured (how many so far, its ID, the seconds it took); RESULTS, when given, supplies each tag's accuracy."""
     collection_path = index_file_path(collection_path, root)  # Before importing timm: a wrong path answers at once.
     keys = [_released_key(model_id) for model_id in model_ids]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
@@ -80,7 +83,7 @@ def new_entry(
     entries = []
     for done, key in enumerate(keys, 1):
         started = time.monotonic()
-        entries.append(model_entry(key, collection, root))
+        entries.append(model_entry(key, collection, root, results))
         progress(done, key, time.monotonic() - started)
     import timm
 
@@ -158,8 +161,9 @@ TASKS = {
 }
 
 
-def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]:
-    """The complete `Models:` entry of MODEL_ID (`name.tag`), from its measurement and timm's configuration."""
+def model_entry(model_id: str, collection: str, root: Path, results: TimmResults | None = None) -> dict[str, object]:
+    """The complete `Models:` entry of MODEL_ID (`name.tag`), from its measurement and timm's configuration, with
+    its accuracy from RESULTS where timm published any."""
     import timm
 
     measured = cached_measure(model_id, Project(root).cache_dir)
@@ -172,7 +176,7 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
     metadata = measured.metadata()
     metadata.update(
         {
-            "Training Data": [f"{PLACEHOLDER}: the data sets the weights were trained on"],
+            "Training Data": training_data(tag),
             "Tasks": [TASKS[str(metadata["Head"])]],
         }
     )
@@ -184,7 +188,7 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
         "pretrained": f"{measured.model_id}.{tag}",
         "timm": measured.timm_version,
     }
-    return {
+    entry: dict[str, object] = {
         "Name": measured.model_id,
         "In Collection": collection,
         # In the schema's order: the figures, then what nothing measures.
@@ -195,6 +199,16 @@ def model_entry(model_id: str, collection: str, root: Path) -> dict[str, object]
             figure.key: figure.source.format(**facts) for figure in FIGURES if figure.sourced and figure.key in metadata
         },
     }
+    accuracy = results.of(model_id) if results else []
+    if accuracy:
+        entry["Results"] = accuracy
+    return entry
+
+
+def training_data(tag: str) -> list[str]:
+    """What TAG's data tokens say the weights were trained on (core.tag_tokens), or a placeholder when none does."""
+    said = [token.meaning for token in tag_tokens(tag) if isinstance(token, TagToken) and token.kind == "data"]
+    return list(dict.fromkeys(said)) or [f"{PLACEHOLDER}: the data sets the weights were trained on"]
 
 
 def _collection_text(collection: str, config: object, name: str) -> str:
