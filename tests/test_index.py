@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from modelsite.check.figures import figure_problems
+from modelsite.check.selection import cheapest_of_each_kind
 from modelsite.core.figures import FIGURES
 from modelsite.core.machine import available_cores
 from modelsite.index import index_files, load_index
@@ -55,25 +56,22 @@ def test_positions_point_at_the_figures() -> None:
     assert text.strip().startswith("FLOPs:")
 
 
-# The cheapest tag of each collection: `make check` (and CI's sweep) compares the figures of every tag, and a
-# pull request's check those of each entry it changes; one per architecture would take an hour at the zoo's size.
-ONE_PER_COLLECTION = [
-    min(collection.models, key=lambda model: (model.figures["FLOPs"], model.key))
-    for collection in INDEX.collections
-    if collection.models
-]
+# The cheapest tag of each kind of page (head, label set, feature maps): `make check` (and CI's sweep) compares
+# the figures of every tag, `modelsite check --figures-only` those of the whole zoo without its pages, and a pull
+# request's check those of each entry it changes; one per collection would take ten minutes at the zoo's size.
+ONE_PER_KIND = sorted(cheapest_of_each_kind({m.key: m for m in INDEX.models}).values(), key=lambda m: m.key)
 
 
 @pytest.fixture(scope="module")
 def measured() -> dict[str, Measurement]:
-    """Each collection's cheapest tag measured, on every core: a measurement runs in one thread (meta tensors)."""
-    keys = [model.key for model in ONE_PER_COLLECTION]
+    """Each kind's cheapest tag measured, on every core: a measurement runs in one thread (meta tensors)."""
+    keys = [model.key for model in ONE_PER_KIND]
     context = multiprocessing.get_context("spawn")  # Not fork: torch's threads do not survive it.
     with ProcessPoolExecutor(max_workers=available_cores(), mp_context=context) as pool:
         return dict(zip(keys, pool.map(measure, keys)))
 
 
-@pytest.mark.parametrize("model", ONE_PER_COLLECTION, ids=lambda m: m.key)
+@pytest.mark.parametrize("model", ONE_PER_KIND, ids=lambda m: m.key)
 def test_figures_match_the_real_model(model, measured: dict[str, Measurement]) -> None:
     assert [str(p) for p in figure_problems(model, measured[model.key])] == []
 

@@ -30,7 +30,7 @@ from modelsite.core.report.merging import merged
 from modelsite.core.report.results import PageResult, Report, new_report
 from modelsite.core.shard import Shard, ShardError
 from modelsite.index import Model, ModelIndex, index_files, load_index
-from modelsite.measure import cached_measure
+from modelsite.measure import Measurement, cached_measure
 
 NAME = "check"
 HELP = "run every code block of the site and compare every figure"
@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_what_runs(parser: argparse.ArgumentParser) -> None:
-    """The options that choose the pages and models: --only, --shard, --sample, --changed-since, --deploy."""
+    """The options that choose the pages and models: --only, --shard, --sample, --families, --figures-only,
+    --changed-since, --deploy."""
     parser.add_argument(
         "--only",
         nargs="+",
@@ -69,8 +70,18 @@ def _add_what_runs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sample",
         action="store_true",
-        help="every hand-written page and example, and the cheapest variant pages that cover each collection "
-        "and each kind of page: every page and template at least once",
+        help="every hand-written page and example, and the cheapest variant page of each kind of page: every "
+        "page and template at least once",
+    )
+    parser.add_argument(
+        "--families",
+        action="store_true",
+        help="the sample, and the cheapest variant page of each collection: one tag per family",
+    )
+    parser.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="hold the figures of the chosen models to the real models, and run no page",
     )
     parser.add_argument(
         "--changed-since",
@@ -189,10 +200,10 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     recorded = selection.read_durations(project.sweep_durations, durations_key)
     models, pages, plan = _narrowed(args, project, index, models, pages, recorded, err)
 
-    mismatches = check_figures(models, project.cache_dir, use_cache=not args.no_cache, err=err)
+    budget = resources.budget(args.jobs, device)
+    mismatches = check_figures(models, project.cache_dir, not args.no_cache, err, jobs=budget.jobs)
     for problem in mismatches:
         print(problem, file=out)
-    budget = resources.budget(args.jobs, device)
     print(f"jobs: {budget.describe()}", file=err)
     options = RunOptions(
         root=project.root,
@@ -213,7 +224,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     )
     if args.shard:
         report = replace(report, shard=str(args.shard), shard_plan=plan)
-    elif not args.only and not args.sample:
+    elif not args.only and not args.sample and not args.families and not args.figures_only:
         # A whole sweep: what the next sweep's shards balance by.
         selection.write_durations(project.sweep_durations, durations_key, results)
     _write_reports(args, project, report)
@@ -233,6 +244,8 @@ def _selected_by_only(
 ) -> tuple[list[Model], list[Page]]:
     """The models and pages (deploy probes included) that --only names, all of them without it."""
     models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
+    if args.figures_only:
+        return models, []
     # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
     # on, and it runs nothing, so reusing it cannot hide a failure.
     discovered = discover(project, index, use_cache=True)
@@ -285,10 +298,14 @@ def _narrowed(
 ) -> tuple[list[Model], list[Page], str]:
     """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard (balanced by RECORDED
     durations); and the digest of the shards' split (empty without --shard)."""
-    if args.changed_since and not args.sample:
+    if args.figures_only and (args.sample or args.families or args.shard):
+        raise CheckError(
+            "--figures-only holds every model --only names to its figures; it takes no --sample, --families or --shard"
+        )
+    if args.changed_since and not (args.sample or args.families):
         raise CheckError("--changed-since adds to --sample; give both")
-    if args.sample:
-        chosen = selection.sample_pages(pages, index)
+    if args.sample or args.families:
+        chosen = selection.sample_pages(pages, index, per_collection=args.families)
         if args.changed_since and index is not None:
             changed = selection.changed_variants(project.root, index, args.changed_since)
             extra = selection.changed_pages(pages, index, changed)
@@ -360,22 +377,44 @@ def run_pages(
     return [results[page.path] for page in pages]
 
 
-def check_figures(models: list[Model], cache_dir: Path, use_cache: bool, err: TextIO) -> list[FigureProblem]:
-    """Measure each model (or reuse its measurement for these versions) and compare its figures."""
-    problems = []
+def check_figures(
+    models: list[Model], cache_dir: Path, use_cache: bool, err: TextIO, jobs: int = 1
+) -> list[FigureProblem]:
+    """Measure each model (or reuse its measurement for these versions) and compare its figures; JOBS
+    interpreters measure side by side (a measurement runs on one thread, on the meta device)."""
+    problems: list[FigureProblem] = []
+    root = cache_dir if use_cache else None
+    measured: dict[str, Measurement | ModelsiteError] = {}
+    if jobs > 1 and len(models) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # Spawned, not forked: torch's threads do not survive a fork.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_measured_or_error, model.key, root): model.key for model in models}
+            for done, future in enumerate(as_completed(futures), 1):
+                measured[futures[future]] = future.result()
+                if done % 100 == 0:
+                    print(f"figures: {done} of {len(models)} models measured", file=err, flush=True)
     for model in models:
-        try:
-            measured = cached_measure(model.key, cache_dir if use_cache else None)
-        except ModelsiteError as error:  # One model that cannot be measured fails alone; the rest go on.
+        result = measured[model.key] if model.key in measured else _measured_or_error(model.key, root)
+        if isinstance(result, ModelsiteError):  # One model that cannot be measured fails alone; the rest go on.
             line, col = model.where("Name")
             problems.append(
-                FigureProblem(model.file, line, col, f"{model.key}: {error}", model=model.key, field="Name")
+                FigureProblem(model.file, line, col, f"{model.key}: {result}", model=model.key, field="Name")
             )
             continue
-        problems.extend(figure_problems(model, measured))
+        problems.extend(figure_problems(model, result))
     if models:
         print(f"figures: {len(models)} models measured, {len(problems)} problems", file=err)
     return problems
+
+
+def _measured_or_error(model_id: str, cache_root: Path | None) -> Measurement | ModelsiteError:
+    try:
+        return cached_measure(model_id, cache_root)
+    except ModelsiteError as error:
+        return error
 
 
 def _selected(name: str, patterns: list[str]) -> bool:

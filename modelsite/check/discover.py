@@ -177,7 +177,8 @@ class _MarkdownCapture(BasePlugin):
     @event_priority(CHECK_CAPTURE)
     def on_page_markdown(self, markdown: str, page: Any, config: Any, files: Any) -> str:
         self.pages[docs_path(page.file.src_uri)] = (markdown, page.file.generated_by is not None)
-        return markdown
+        # The Markdown is all discovery needs: rendering it to HTML would cost most of a build at the zoo's size.
+        return ""
 
     def on_env(self, env: Any, config: Any, files: Any) -> None:
         raise _PagesComplete

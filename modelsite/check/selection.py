@@ -184,12 +184,15 @@ def with_deploy(pages: list[Page], index: ModelIndex | None, paths: tuple[str, .
     return pages + [probe_page(model.key, paths) for model in (index.models if index else ())]
 
 
-def sample_pages(pages: list[Page], index: ModelIndex | None) -> list[Page]:
-    """Every hand-written page and example, the cheapest variant page of each kind of page, and the cheapest
-    overview with its variant's probe; in page order."""
+def sample_pages(pages: list[Page], index: ModelIndex | None, per_collection: bool = False) -> list[Page]:
+    """Every hand-written page and example, the cheapest variant page of each kind of page (and with
+    PER_COLLECTION, of each collection), and the cheapest overview with its variant's probe; in page order."""
     variants = variant_pages(index)
     overviews = overview_pages(index)
-    chosen = set(cheapest_of_each_kind({page.path: variants[page.path] for page in pages if page.path in variants}))
+    present_variants = {page.path: variants[page.path] for page in pages if page.path in variants}
+    chosen = set(cheapest_of_each_kind(present_variants))
+    if per_collection:
+        chosen |= set(cheapest_of_each_collection(present_variants))
     present = [page for page in pages if page.path in overviews]
     if present:
         cheapest = min(present, key=lambda page: (_flops(overviews[page.path]), page.path))
@@ -205,6 +208,14 @@ def cheapest_of_each_kind(variants: Mapping[str, Model]) -> dict[str, Model]:
     chosen: dict[tuple[object, ...], tuple[str, Model]] = {}
     for path, model in sorted(variants.items(), key=lambda item: (_flops(item[1]), item[0])):
         chosen.setdefault(page_kind(model), (path, model))
+    return dict(chosen.values())
+
+
+def cheapest_of_each_collection(variants: Mapping[str, Model]) -> dict[str, Model]:
+    """Of VARIANTS (page path -> variant), the cheapest page (by FLOPs, then path) of each collection."""
+    chosen: dict[str, tuple[str, Model]] = {}
+    for path, model in sorted(variants.items(), key=lambda item: (_flops(item[1]), item[0])):
+        chosen.setdefault(model.collection, (path, model))
     return dict(chosen.values())
 
 
