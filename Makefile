@@ -14,8 +14,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: serve test lint build check install install-newest lock publish clean
 
+# `make serve FAMILIES=resnet` previews one family's pages alone (file stems of model_index/, comma-separated).
+FAMILIES ?=
 serve: $(INSTALLED)
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	MODELSITE_FAMILIES=$(FAMILIES) $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 # Two workers (pytest-xdist), one per core of the 2-core CI machine: most tests wait on one interpreter, so
 # alone they leave the second core idle. Each test file runs in one worker, and the files that use the

@@ -1,6 +1,7 @@
 """The site at scale: build it with 1,000 synthetic variants, and time the explorer's filter in chromium.
 
     .venv/bin/python bench/site.py [--variants 1000] [--collections 10] [--repeats 3]
+    .venv/bin/python bench/site.py --real [--repeats 1]
 
 1. Builds a copy of the project whose index holds VARIANTS variants: the real entries, each
    copied under new names (`tf_efficientnet_b0_s0042.aa_in1k`) into COLLECTIONS collections. Each
@@ -8,7 +9,8 @@
    are not registered in timm, so the index's timm-registry check is off for these builds.
 2. Builds, in the same run and alternately, a plain MkDocs project (same theme and Markdown
    extensions, no hooks, no macros) whose docs/ holds the very Markdown our build produced for each
-   page: the cost of the site without our hook. Goal: our build takes at most 1.5 times as long.
+   page: the cost of the site without our hook. Goal: our build takes at most 1.25 times as long.
+   `--real` builds the project's own index and pages instead of synthetic ones: the zoo as readers get it.
 3. Opens the explorer of our build in Debian's chromium, waits for the search worker to index the
    site, and types filters: the time from the input event to the table's style and layout done,
    and to the next frame laid out with the charts' points (they follow the table, a bounded
@@ -108,8 +110,20 @@ def synthetic_project(folder: Path, variants: int, collections: int) -> Path:
     return project
 
 
-def plain_project(folder: Path, ours: Path, markdown: dict[str, str]) -> Path:
-    """The same pages as static Markdown, built by MkDocs and Material alone."""
+def real_project(folder: Path) -> Path:
+    """A copy of the project as it is: the real index, every hand-written page."""
+    project = folder / "ours"
+    project.mkdir()
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.exists():
+            (shutil.copytree if source.is_dir() else shutil.copy2)(source, project / part)
+    return project
+
+
+def plain_project(folder: Path, ours: Path, markdown: dict[str, str], keep_nav: bool = False) -> Path:
+    """The same pages as static Markdown, built by MkDocs and Material alone; with KEEP_NAV, with our navigation
+    (which lists the hand-written pages and the explorer), not MkDocs' default of every page in every page."""
     plain = folder / "plain"
     (plain / "docs").mkdir(parents=True)
     shutil.copytree(ours / "docs" / "stylesheets", plain / "docs" / "stylesheets")
@@ -120,7 +134,8 @@ def plain_project(folder: Path, ours: Path, markdown: dict[str, str]) -> Path:
         target.write_text(text, encoding="utf-8")
     # Same config, less our parts: top-level sections are cut as text to keep its Python tags intact.
     sections = re.split(r"(?m)^(?=[a-z_]+:)", (ours / "mkdocs.yml").read_text(encoding="utf-8"))
-    kept = [s for s in sections if not s.startswith(("hooks:", "watch:", "nav:", "plugins:"))]
+    left_out = ("hooks:", "watch:", "plugins:") + (() if keep_nav else ("nav:",))
+    kept = [s for s in sections if not s.startswith(left_out)]
     (plain / "mkdocs.yml").write_text("".join(kept) + "\nplugins:\n  - search\n", encoding="utf-8")
     return plain
 
@@ -198,11 +213,14 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=1000)
     parser.add_argument("--collections", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--real", action="store_true", help="build the project's real index, not synthetic variants")
     parser.add_argument("--site", type=Path, help="skip the builds: time the filter on this built site")
     parser.add_argument("--keep", type=Path, help="copy our built site here, for a later --site")
     parser.add_argument("--json", type=Path, help="also write every figure measured to this file")
     args = parser.parse_args()
-    figures: dict[str, object] = {"variants": args.variants, "collections": args.collections}
+    figures: dict[str, object] = (
+        {"index": "real"} if args.real else {"variants": args.variants, "collections": args.collections}
+    )
     if args.site:
         figures["page_weight"] = page_weights(args.site)
         figures["filter"] = report_filter(filter_times(args.site, QUERIES))
@@ -210,16 +228,14 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="modelsite-bench-site-") as work:
         folder = Path(work)
-        ours = synthetic_project(folder, args.variants, args.collections)
+        ours = real_project(folder) if args.real else synthetic_project(folder, args.variants, args.collections)
         captured = folder / "markdown.json"
         subprocess.run([sys.executable, "-c", CAPTURE, str(ours), str(captured)], check=True, cwd=ours)
         markdown = json.loads(captured.read_text())
-        plain = plain_project(folder, ours, markdown)
+        plain = plain_project(folder, ours, markdown, keep_nav=args.real)
         size = sum(len(text) for text in markdown.values())
-        print(
-            f"{args.variants} variants in {args.collections} collections: {len(markdown)} pages, "
-            f"{size / 1e6:.1f} MB of Markdown"
-        )
+        what = "the real index" if args.real else f"{args.variants} variants in {args.collections} collections"
+        print(f"{what}: {len(markdown)} pages, {size / 1e6:.1f} MB of Markdown")
         ours_times, plain_times = [], []
         for repeat in range(args.repeats):
             # Alternate, so that drift in the machine's speed hits both alike.
@@ -230,7 +246,7 @@ def main() -> None:
         overhead = ours_best / plain_best - 1
         print(
             f"best of {args.repeats}: plain {plain_best:.1f} s, ours {ours_best:.1f} s: "
-            f"our hook adds {overhead:+.1%} (goal at most +50%): {'met' if overhead <= 0.5 else 'MISSED'}"
+            f"our hook adds {overhead:+.1%} (goal at most +25%): {'met' if overhead <= 0.25 else 'MISSED'}"
         )
         weights = page_weights(folder / "ours-site")
         print(

@@ -349,21 +349,24 @@ def test_both_colour_schemes_render_and_the_toggle_switches(browser: Any, served
 
 
 def test_every_kind_of_page_loads_with_no_error_and_nothing_from_outside(visit: Visit, served_site: ServedSite) -> None:
-    # Every page but the variant pages, and one variant page of each kind of head: the variant pages share one
-    # template, and at the zoo's size a visit to each would take a quarter of an hour. test_build.py scans every
-    # page's HTML for a resource from outside.
+    # Every hand-written page and the explorer, and one variant page of each kind of head with its collection's
+    # page: variant pages share one template, collection pages another, and at the zoo's size a visit to each
+    # would take half an hour. test_build.py scans every page's HTML for a resource from outside.
     heads = {
         collection.variant_url(model): str(model.figures["Head"])
         for collection in INDEX.collections
         for model in collection.models
     }
+    overviews = {collection.page.removesuffix("index.md"): collection for collection in INDEX.collections}
     one_of_each_head: dict[str, str] = {}
     for path, head in sorted(heads.items()):
         one_of_each_head.setdefault(head, path)
     pages = sorted(
         p.parent.relative_to(served_site.folder).as_posix() + "/" for p in served_site.folder.rglob("index.html")
     )
-    visited = [path for path in pages if path not in heads] + sorted(one_of_each_head.values())
+    chosen = sorted(one_of_each_head.values())
+    visited = [path for path in pages if path not in heads and path not in overviews]
+    visited += chosen + sorted({path.rsplit("/", 2)[0] + "/" for path in chosen})
     assert set(one_of_each_head) >= {"classifier", "embedding", "none"}
     assert len(visited) >= 8
     for path in visited:

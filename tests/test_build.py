@@ -75,11 +75,14 @@ def test_every_page_names_the_timm_and_torch_it_documents(real_site: Path) -> No
     assert [page for page in pages if documents not in page_text(page)] == []
 
 
-def test_variant_pages_stay_out_of_the_navigation(real_site: Path) -> None:
-    # Every page carries the whole navigation: a hundred variant entries would weigh on each of them.
+def test_collection_and_variant_pages_stay_out_of_the_navigation(real_site: Path) -> None:
+    # Every page carries the whole navigation: a thousand variant entries, or every family, would weigh on each.
     home = (real_site / "index.html").read_text(encoding="utf-8")
-    model = load_index(ROOT).models[0]
-    assert model.key not in home
+    navigation = home[home.index("md-nav--primary") : home.index("md-sidebar--secondary")]
+    index = load_index(ROOT)
+    assert 'href="models/"' in navigation
+    assert index.models[0].key not in navigation
+    assert [c.page for c in index.collections if f'href="{c.page.removesuffix("index.md")}"' in navigation] == []
 
 
 def test_formulas_render_as_mathml(real_site: Path) -> None:

@@ -237,9 +237,11 @@ def test_generated_pages_are_not_rendered_again_by_macros() -> None:
         assert get_data(page.markdown)[1]["render_macros"] is False
 
 
-def test_only_collection_pages_and_the_explorer_are_in_the_navigation() -> None:
+def test_only_the_explorer_of_the_generated_pages_is_in_the_navigation() -> None:
+    # Every page carries the whole navigation: at the zoo's size a list of every family would outweigh a
+    # variant page's own text. The explorer's table of collections leads to them.
     listed = {page.src_uri for page in pages().values() if page.in_navigation}
-    assert listed == {"models/index.md", *(c.page for c in INDEX.collections)}
+    assert listed == {"models/index.md"}
 
 
 def test_undefined_names_fail_the_render() -> None:
@@ -262,3 +264,29 @@ def test_a_variant_page_explains_its_tag_token_by_token_and_says_which_no_source
     page = render_variant(unexplained)
     assert "a description of them is not given yet" in page
     assert "- `lt`: no source modelsite knows states what it means ([where timm uses it](https://" in page
+
+
+def test_a_preview_renders_the_named_collections_alone_and_their_explorer() -> None:
+    from modelsite.site.pages import generated_site
+
+    shown = INDEX.collections[-1]
+    site = generated_site(ROOT, INDEX, None, None, frozenset({shown.slug}))
+    assert {page.src_uri for page in site.pages} == {
+        "models/index.md",
+        shown.page,
+        *(shown.variant_page(model) for model in shown.models),
+    }
+    explorer = next(page.markdown for page in site.pages if page.src_uri == "models/index.md")
+    others = [c for c in INDEX.collections if c is not shown]
+    assert f"]({shown.slug}/index.md)" in explorer
+    assert [c.slug for c in others if f"]({c.slug}/index.md)" in explorer] == []
+
+
+def test_a_preview_of_a_collection_the_index_lacks_names_the_files() -> None:
+    from mkdocs.exceptions import PluginError
+
+    from modelsite.site.build import preview_collections
+
+    assert preview_collections(INDEX, "tinyclip, convnext-v2") == {"tinyclip", "convnext-v2"}
+    with pytest.raises(PluginError, match="MODELSITE_FAMILIES names no-such-family, which no file of model_index/"):
+        preview_collections(INDEX, "tinyclip no-such-family")

@@ -10,7 +10,9 @@ page's HTML passes the allow-list sanitizer last.
 from __future__ import annotations
 
 import html
+import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from modelsite.core.events import BLOCK_IDENTITIES
 from modelsite.core.files import installed_version
 from modelsite.core.project import OutsideProject, Project, docs_path
 from modelsite.core.report.results import ReportError
+from modelsite.index import ModelIndex
 from modelsite.site.escape import sanitize_html
 from modelsite.site.macros import lock_down
 from modelsite.site.outputs import CheckReport, load_report, with_outputs
@@ -43,10 +46,15 @@ FRONT_MATTER = {
 }
 # Set by mike while it builds one version of the published site.
 MIKE_VERSION_VARIABLE = "MIKE_DOCS_VERSION"
+# `make serve FAMILIES=resnet,vit`: a preview with only these collections' pages (their files' stems).
+PREVIEW_VARIABLE = "MODELSITE_FAMILIES"
 # The packages each page's header names, with the versions the site was built with.
 DOCUMENTED_PACKAGES = ("timm", "torch")
 # The ones Material prints into the page's HTML without escaping.
 PRINTED_META = ("title", "description", "subtitle")
+# A build of the whole zoo takes minutes: it says how far it has come every PROGRESS_EVERY pages.
+PROGRESS_EVERY = 250
+LOG = logging.getLogger("mkdocs.plugins.modelsite")
 
 
 @dataclass
@@ -57,6 +65,9 @@ class SiteBuild:
     report: CheckReport | None = None
     # Each page's Python blocks, as identified in its final Markdown (src_uri -> blocks).
     blocks: dict[str, list[CodeBlock]] = field(default_factory=dict)
+    # Pages of the build, and how many have been rendered so far: the progress `make serve` shows.
+    pages_total: int = 0
+    pages_done: int = 0
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Rendered once per build (serve reloads the config, and so this, on every change).
@@ -65,10 +76,26 @@ class SiteBuild:
             self.report = load_report(project.latest_report)
         except ReportError as error:
             raise PluginError(str(error)) from None
+        started = time.monotonic()
         try:
-            self.site = generated_site(project.root, load_index_for_build(project.root), self.report, config.site_url)
+            index = load_index_for_build(project.root)
+            shown = None
+            if os.environ.get(PREVIEW_VARIABLE, "").strip():
+                shown = preview_collections(index, os.environ[PREVIEW_VARIABLE])
+                LOG.warning(
+                    "modelsite: a preview of %s alone (%s); links to the other collections' pages are missing",
+                    ", ".join(c.name for c in index.collections if c.slug in shown),
+                    PREVIEW_VARIABLE,
+                )
+            self.site = generated_site(project.root, index, self.report, config.site_url, shown)
         except (OutsideProject, SpeedProblems) as error:
             raise PluginError(str(error)) from None
+        LOG.info(
+            "modelsite: %d pages generated from %d collections in %.1f s",
+            len(self.site.pages),
+            len(index.collections),
+            time.monotonic() - started,
+        )
         # What every page's header says it documents (overrides/main.html).
         config.extra["documents"] = {package: installed_version(package) for package in DOCUMENTED_PACKAGES}
         if os.environ.get(MIKE_VERSION_VARIABLE):
@@ -97,6 +124,7 @@ class SiteBuild:
             files.append(File.generated(config, page.src_uri, content=page.markdown))
         for path, text in self.site.files.items():
             files.append(File.generated(config, path, content=text))
+        self.pages_total, self.pages_done = len(files.documentation_pages()), 0
         return files
 
     def protect_generated(self, markdown: str, page: Page) -> str:
@@ -138,6 +166,9 @@ class SiteBuild:
             )
         except ValueError as error:
             raise PluginError(str(error)) from None
+        self.pages_done += 1
+        if self.pages_done % PROGRESS_EVERY == 0 or self.pages_done == self.pages_total:
+            LOG.info("modelsite: %d of %d pages rendered", self.pages_done, self.pages_total)
         return sanitize_html(page_html)
 
 
@@ -151,6 +182,19 @@ class _BlockIdentities(BasePlugin):
     @event_priority(BLOCK_IDENTITIES)
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         return self.build.identify_blocks(markdown, page)
+
+
+def preview_collections(index: ModelIndex, families: str) -> frozenset[str]:
+    """The collections (their file stems) that FAMILIES names, comma- or space-separated."""
+    stems = {c.slug for c in index.collections}
+    wanted = set(families.replace(",", " ").split())
+    unknown = sorted(wanted - stems)
+    if unknown:
+        raise PluginError(
+            f"{PREVIEW_VARIABLE} names {', '.join(unknown)}, which no file of model_index/ is; "
+            f"name files by their stem, as in {PREVIEW_VARIABLE}={sorted(stems)[0]}"
+        )
+    return frozenset(wanted)
 
 
 def _nav_with_models(nav: list[Any], pages: list[GeneratedPage]) -> list[Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from modelsite.core.figures import FIGURES
 from modelsite.core.project import docs_path
 from modelsite.index import Collection, Model, ModelIndex
-from modelsite.site.charts import Axis, Point, scatter_svg
+from modelsite.site.charts import Axis, Line, Point, pareto_front, scatter_svg
 from modelsite.site.escape import Markup
 from modelsite.site.outputs import NOT_VERIFIED, CheckReport, page_verdict
 from modelsite.speed.results import SpeedFile
@@ -123,6 +123,8 @@ def _model_json(row: Row) -> dict[str, Any]:
 def _point(row: Row, x: float, y: float, detail: str, series: dict[str, int]) -> Point:
     """ROW as a chart point linked to its page; links are relative to the explorer at /models/."""
     key = row.model.key
+    # The family leads the tooltip: at the zoo's size colours alone cannot tell 150 families apart.
+    detail = f"{row.collection.name}; {detail}"
     return Point(x=x, y=y, label=key, href=f"../{row.link}", series=series[row.collection.name], detail=detail, key=key)
 
 
@@ -144,7 +146,11 @@ def _speed_chart(rows: list[Row], bench: SpeedFile, series: dict[str, int], name
         Axis("ImageNet top-1 (%)", log=False),
         f"Top-1 against throughput on {bench.label}, one point per variant",
         names,
+        [Line(FRONT, pareto_front(points, higher_x_is_better=True), 0, front=True)] if points else [],
     )
+
+
+FRONT = "Pareto front: no variant off it is both faster (or cheaper) and more accurate"
 
 
 def explorer_charts(rows: list[Row], speeds: list[SpeedFile] | None = None) -> dict[str, Markup]:
@@ -184,5 +190,6 @@ def explorer_charts(rows: list[Row], speeds: list[SpeedFile] | None = None) -> d
             Axis("ImageNet top-1 (%)", log=False),
             "ImageNet top-1 accuracy against measured FLOPs",
             names,
+            [Line(FRONT, pareto_front(accuracy), 0, front=True)] if accuracy else [],
         ),
     }

@@ -1,7 +1,9 @@
 """Scatter charts as inline SVG, drawn at build time: no chart library, nothing fetched by the reader.
 
 Each point is a link to its variant with its name as a tooltip; colours follow the series (a
-collection), and the styles live in extra.css so that both colour schemes read well.
+collection): six from extra.css, which both colour schemes read well, and for more series as many hues
+spread around the colour wheel, written on the points. A Pareto front marks the points no other beats on
+both axes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ WIDTH, HEIGHT = 720, 420
 _LEFT, _RIGHT, _TOP, _BOTTOM = 64, 72, 16, 52  # the right margin leaves room for labels
 # Below this many points each point also gets a label beside it.
 LABEL_LIMIT = 40
+# Series beyond the stylesheet's six colours get a hue each, spread by the golden angle.
+STYLED_SERIES = 6
+GOLDEN_ANGLE = 137.508
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Line:
     points: tuple[tuple[float, float], ...]
     series: int
     dashed: bool = False
+    # A Pareto front: drawn in the text's colour, above every series.
+    front: bool = False
 
 
 def scatter_svg(
@@ -72,17 +79,22 @@ def scatter_svg(
         f'xmlns="http://www.w3.org/2000/svg"><title>{html.escape(title)}</title>',
         *_axes(x_scale, y_scale, x_axis, y_axis),
     ]
-    for line in lines:
+    styled = len(series_names) <= STYLED_SERIES
+    labelled = len(points) <= LABEL_LIMIT if labels is None else labels
+    parts += [_point(point, x_scale, y_scale, labelled, styled) for point in points]
+    for line in lines:  # Above the points: a front through a cloud of a thousand points must stay visible.
         coordinates = " ".join(f"{x_scale(x):.1f},{y_scale(y):.1f}" for x, y in sorted(line.points))
+        kind = "chart-line--front" if line.front else f"chart-series-{line.series % 6}"
         parts.append(
-            f'<polyline class="chart-line chart-series-{line.series % 6}{" chart-line--dashed" * line.dashed}" '
+            f'<polyline class="chart-line {kind}{" chart-line--dashed" * line.dashed}" '
             f'points="{coordinates}"><title>{html.escape(line.name)}</title></polyline>'
         )
-    labelled = len(points) <= LABEL_LIMIT if labels is None else labels
-    parts += [_point(point, x_scale, y_scale, labelled) for point in points]
     parts.append("</svg>")
     legend = "".join(
         f'<span class="chart-legend-item chart-series-{number % 6}">{html.escape(name)}</span>'
+        if styled
+        else f'<span class="chart-legend-item"><svg class="chart-swatch" viewBox="0 0 10 10" aria-hidden="true">'
+        f'<circle cx="5" cy="5" r="5" fill="{series_colour(number)}"/></svg>{html.escape(name)}</span>'
         for number, name in enumerate(series_names)
     )
     # Every label, title and link above went through html.escape: the chart is safe to print as it is.
@@ -115,8 +127,28 @@ def _axes(x_scale: _Scale, y_scale: _Scale, x_axis: Axis, y_axis: Axis) -> list[
     return parts
 
 
-def _point(point: Point, x_scale: _Scale, y_scale: _Scale, labelled: bool) -> str:
-    """One point as a link to its page, with its tooltip and, where LABELLED, its name beside it."""
+def series_colour(number: int) -> str:
+    """The colour of series NUMBER when there are more than the stylesheet's six: a hue of its own, at a
+    saturation and lightness that read on the light and the dark scheme."""
+    import colorsys
+
+    red, green, blue = colorsys.hls_to_rgb((number * GOLDEN_ANGLE % 360) / 360, 0.55, 0.7)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
+
+
+def pareto_front(points: list[Point], higher_x_is_better: bool = False) -> tuple[tuple[float, float], ...]:
+    """The points of POINTS that no other beats on both axes (higher y, and lower x or, with HIGHER_X_IS_BETTER,
+    higher x), from the best x on: the variants worth choosing at their cost or speed."""
+    front: list[tuple[float, float]] = []
+    for point in sorted(points, key=lambda p: (-p.x if higher_x_is_better else p.x, -p.y)):
+        if not front or point.y > front[-1][1]:
+            front.append((point.x, point.y))
+    return tuple(front)
+
+
+def _point(point: Point, x_scale: _Scale, y_scale: _Scale, labelled: bool, styled: bool = True) -> str:
+    """One point as a link to its page, with its tooltip and, where LABELLED, its name beside it; its colour
+    from the stylesheet where STYLED, else written on it."""
     x, y = x_scale(point.x), y_scale(point.y)
     tooltip = html.escape(f"{point.label}: {point.detail}" if point.detail else point.label)
     label = (
@@ -124,10 +156,13 @@ def _point(point: Point, x_scale: _Scale, y_scale: _Scale, labelled: bool) -> st
         if labelled
         else ""
     )
+    series, fill = (
+        (f" chart-series-{point.series % 6}", "") if styled else ("", f' fill="{series_colour(point.series)}"')
+    )
     return (
-        f'<a class="chart-point chart-series-{point.series % 6}" href="{html.escape(point.href)}" '
+        f'<a class="chart-point{series}" href="{html.escape(point.href)}" '
         f'data-id="{html.escape(point.key or point.label)}"><title>{tooltip}</title>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5"/>{label}</a>'
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{5 if styled else 3.5}"{fill}/>{label}</a>'
     )
 
 

@@ -34,8 +34,9 @@ class GeneratedPage:
     src_uri: str
     title: str
     markdown: str
-    # Variant pages stay out of the navigation, which every page carries whole: their collection's page
-    # and the switcher lead to them.
+    # Collection and variant pages stay out of the navigation, which every page carries whole (at the zoo's
+    # size, a list of every family would outweigh a variant page's own text): the explorer's table of
+    # collections leads to each collection's page, and its variants table and the switcher to each variant.
     in_navigation: bool = True
 
 
@@ -71,9 +72,16 @@ class GeneratedSite:
     files: dict[str, str]
 
 
-def generated_site(root: Path, index: ModelIndex, report: CheckReport | None, site_url: str | None) -> GeneratedSite:
-    """The pages the index implies, `models.json`, and each runnable example as a download."""
-    pages, rows = _pages_and_rows(root, index, report)
+def generated_site(
+    root: Path,
+    index: ModelIndex,
+    report: CheckReport | None,
+    site_url: str | None,
+    shown: frozenset[str] | None = None,
+) -> GeneratedSite:
+    """The pages the index implies, `models.json`, and each runnable example as a download; with SHOWN, only
+    the pages of those collections (file stems) and an explorer of them: a preview."""
+    pages, rows = _pages_and_rows(root, index, report, shown)
     files = {MODELS_JSON: models_json(index, rows, report, site_url)}
     for path in Project(root).runnable_examples():
         files[f"{EXAMPLES_DIR}/{path.name}"] = path.read_text(encoding="utf-8")
@@ -90,11 +98,15 @@ def generated_pages(
     return _pages_and_rows(root, index or load_index(root), report)[0]
 
 
-def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -> tuple[list[GeneratedPage], list[Row]]:
+def _pages_and_rows(
+    root: Path, index: ModelIndex, report: CheckReport | None, shown: frozenset[str] | None = None
+) -> tuple[list[GeneratedPage], list[Row]]:
     environment = template_environment(root)
     overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
     shared = page_context(root, index, report)
     speeds = shared["speeds"]
+    if shown is not None:
+        index = ModelIndex(tuple(c for c in index.collections if c.slug in shown))
     pages = []
     for collection in index.collections:
         header = page_header(
@@ -104,7 +116,7 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
         # Addresses of the one-page-per-collection layout (`?variant=NAME`) lead to the variant's page.
         redirects = {model.name: model.key for model in reversed(collection.models)}
         markdown = header + overview.render(collection=collection, redirects=redirects, **shared)
-        pages.append(GeneratedPage(collection.page, collection.name, markdown))
+        pages.append(GeneratedPage(collection.page, collection.name, markdown, in_navigation=False))
         # A page per variant: its figures, what its weights are, and its code, checked as the reader sees it.
         for model in collection.models:
             header = page_header(
@@ -121,7 +133,13 @@ def _pages_and_rows(root: Path, index: ModelIndex, report: CheckReport | None) -
         hide=["toc"],
     )
     explorer = header + environment.get_template("explorer.md.j2").render(
-        index=index, rows=rows, charts=explorer_charts(rows, speeds), speeds=speeds
+        index=index,
+        rows=rows,
+        charts=explorer_charts(rows, speeds),
+        speeds=speeds,
+        released=released_tags(),
+        timm_version=installed_version("timm"),
+        missing=[] if shown is not None else unregistered_tags(index),
     )
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
 
@@ -143,6 +161,19 @@ def page_context(root: Path, index: ModelIndex, report: CheckReport | None = Non
         # Measured speed, one result file per device and setting (speed/).
         "speeds": load_speeds(root, [model.key for model in index.models]),
     }
+
+
+def released_tags() -> list[str]:
+    """Every pretrained tag of the installed timm (`arch.tag`), without timm's own `test_` models."""
+    import timm
+
+    return [tag for tag in timm.list_pretrained() if not tag.startswith("test_")]
+
+
+def unregistered_tags(index: ModelIndex) -> list[str]:
+    """The pretrained tags of the installed timm that INDEX has no entry for: the site says which."""
+    registered = {model.key for model in index.models}
+    return [tag for tag in released_tags() if tag not in registered]
 
 
 def bare_name_loads(index: ModelIndex) -> dict[str, str]:
