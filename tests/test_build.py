@@ -110,21 +110,21 @@ def test_the_add_a_variant_page_shows_real_validation_output(real_site: Path) ->
     assert "model_index/my-variants.yaml:11:5: unknown key 'Flops'" in text
 
 
-def test_a_broken_index_fails_the_build_with_its_location(project_copy: Path, tmp_path: Path) -> None:
-    index_file = project_copy / "model_index" / "tf-efficientnet-lite.yaml"
+def test_a_broken_index_fails_the_build_with_its_location(slim_project_copy: Path, tmp_path: Path) -> None:
+    index_file = slim_project_copy / "model_index" / "tf-efficientnet-lite.yaml"
     lines = index_file.read_text(encoding="utf-8").splitlines()
     number = next(i for i, line in enumerate(lines) if "Crop Pct:" in line)
-    lines[number] = "    Crop Pct: 1.75"
+    lines[number] = "    Crop Pct: 2.75"
     index_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = build(project_copy, tmp_path / "site")
+    result = build(slim_project_copy, tmp_path / "site")
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert f"model_index/tf-efficientnet-lite.yaml:{number + 1}:15: Models[0].Metadata.Crop Pct is 1.75" in output
+    assert f"model_index/tf-efficientnet-lite.yaml:{number + 1}:15: Models[0].Metadata.Crop Pct is 2.75" in output
     assert "Traceback" not in output
 
 
-def test_an_undefined_name_in_a_page_fails_the_build(project_copy: Path, tmp_path: Path) -> None:
-    (project_copy / "docs" / "getting-started.md").write_text("# Broken\n\n{{ index.no_such_name }}\n")
-    result = build(project_copy, tmp_path / "site")
+def test_an_undefined_name_in_a_page_fails_the_build(slim_project_copy: Path, tmp_path: Path) -> None:
+    (slim_project_copy / "docs" / "getting-started.md").write_text("# Broken\n\n{{ index.no_such_name }}\n")
+    result = build(slim_project_copy, tmp_path / "site")
     assert result.returncode != 0
     assert "no_such_name" in result.stdout + result.stderr

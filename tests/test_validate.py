@@ -77,7 +77,7 @@ CASES = [
         "crop pct above one",
         VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 95.4"),
         (9, 15),
-        "out of range: it must be a number in (0, 1]",
+        "out of range: it must be a number in (0, 2]",
     ),
     ("crop pct of zero", VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 0"), (9, 15), "out of range"),
     (
@@ -258,11 +258,11 @@ def test_cli_prints_path_line_col_and_exits_one(tmp_path: Path) -> None:
     # Read with the whole index, which registers every EfficientNet tag: the entry is a ResNet's, so that its one
     # problem is the crop.
     entry = VALID_ENTRY.replace("tf_efficientnet_b8", "resnet18").replace("ap_in1k", "a1_in1k")
-    bad.write_text(entry.replace("Crop Pct: 0.954", "Crop Pct: 1.5"), encoding="utf-8")
+    bad.write_text(entry.replace("Crop Pct: 0.954", "Crop Pct: 2.5"), encoding="utf-8")
     result = run_cli("validate", str(bad), cwd=ROOT)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        f"{bad}:9:15: Models[0].Metadata.Crop Pct is 1.5, out of range: it must be a number in (0, 1]"
+        f"{bad}:9:15: Models[0].Metadata.Crop Pct is 2.5, out of range: it must be a number in (0, 2]"
     ]
     assert "Traceback" not in result.stderr
 

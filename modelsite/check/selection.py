@@ -228,7 +228,9 @@ def page_kind(model: Model) -> tuple[object, ...]:
     a classifier (named, ImageNet-1k with its class promise, or indices) and whether timm builds a feature
     pyramid. What changes only prose is held by the build and its tests, which render every variant page."""
     figures = model.figures
-    return (figures.get("Head"), figures.get("Label Set"), figures.get("Feature Strides") is None)
+    label_set = figures.get("Label Set")
+    named = label_set if label_set in ("imagenet-1k", "none") else "named"  # Other named sets share one branch.
+    return (figures.get("Head"), named, figures.get("Feature Strides") is None)
 
 
 def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:
