@@ -231,7 +231,13 @@ def test_the_explorer_filters_by_collection_tag_technique_and_text(visit: Visit)
     page.select_option("[data-filter=collection]", "TF EfficientNet Lite")
     assert explorer_ids(page) == lite
     assert page.locator("[data-explorer-count]").inner_text() == f"5 of {len(every)} variants"
-    # The charts follow the table.
+    # The charts follow the table, a bounded number of points per frame: about a second for the zoo's 5,000.
+    page.wait_for_function(
+        "ids => [...document.querySelectorAll('.chart-point:not(.chart-point--filtered)')]"
+        ".every(point => ids.includes(point.dataset.id))",
+        arg=lite,
+        timeout=30_000,
+    )
     shown_points = page.locator(".chart-point:not(.chart-point--filtered)").evaluate_all(
         "points => points.map(p => p.dataset.id)"
     )

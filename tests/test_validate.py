@@ -253,13 +253,11 @@ def test_cli_exits_zero_on_the_real_index() -> None:
     assert result.stdout == ""
 
 
-def test_cli_prints_path_line_col_and_exits_one(tmp_path: Path) -> None:
+def test_cli_prints_path_line_col_and_exits_one(slim_project_copy: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    # Read with the whole index, which registers every EfficientNet tag: the entry is a ResNet's, so that its one
-    # problem is the crop.
-    entry = VALID_ENTRY.replace("tf_efficientnet_b8", "resnet18").replace("ap_in1k", "a1_in1k")
-    bad.write_text(entry.replace("Crop Pct: 0.954", "Crop Pct: 2.5"), encoding="utf-8")
-    result = run_cli("validate", str(bad), cwd=ROOT)
+    # Read with the seed collections' index, which lacks the AdvProp file's B8: the entry's one problem is the crop.
+    bad.write_text(VALID_ENTRY.replace("Crop Pct: 0.954", "Crop Pct: 2.5"), encoding="utf-8")
+    result = run_cli("validate", str(bad), cwd=slim_project_copy)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{bad}:9:15: Models[0].Metadata.Crop Pct is 2.5, out of range: it must be a number in (0, 2]"
