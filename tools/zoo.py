@@ -6,8 +6,8 @@
 `plan` lists, family by family (modelsite/measure/families.py), the tags timm has released and the index lacks.
 `register` runs `modelsite new` once per family on those tags, appending them to model_index/STEM.yaml
 (created with placeholders for its paper, summary and citation when absent) with their accuracy from
-timm's results/ folder at COMMIT. Every figure is measured; nothing is typed by hand. A family whose
-tags cannot all be measured is left as it was and named at the end; the others are written.
+timm's results/ folder at COMMIT. Every figure is measured; nothing is typed by hand. Each tag is measured
+first: one that cannot be is named at the end and left out, and the rest of its family is written.
 """
 
 from __future__ import annotations

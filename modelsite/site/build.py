@@ -198,7 +198,8 @@ def preview_collections(index: ModelIndex, families: str) -> frozenset[str]:
 
 
 def _nav_with_models(nav: list[Any], pages: list[GeneratedPage]) -> list[Any]:
-    """Replace the `models/index.md` entry with a section holding the explorer and every collection page.
+    """Replace the `models/index.md` entry with a section holding the generated pages that are in the navigation
+    (the explorer: collection and variant pages are reached from it).
 
     MkDocs and Material print navigation titles as they are: a collection's Name is HTML-escaped here.
     """

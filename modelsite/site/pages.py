@@ -132,14 +132,15 @@ def _pages_and_rows(
         "Every timm variant of the site in one table and two charts: measured FLOPs, parameters and accuracy.",
         hide=["toc"],
     )
+    released, registered = released_tags(), {model.key for model in index.models}
     explorer = header + environment.get_template("explorer.md.j2").render(
         index=index,
         rows=rows,
         charts=explorer_charts(rows, speeds),
         speeds=speeds,
-        released=released_tags(),
+        released=released,
         timm_version=installed_version("timm"),
-        missing=[] if shown is not None else unregistered_tags(index),
+        missing=[] if shown is not None else [tag for tag in released if tag not in registered],
     )
     return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
 
@@ -168,12 +169,6 @@ def released_tags() -> list[str]:
     import timm
 
     return [tag for tag in timm.list_pretrained() if not tag.startswith("test_")]
-
-
-def unregistered_tags(index: ModelIndex) -> list[str]:
-    """The pretrained tags of the installed timm that INDEX has no entry for: the site says which."""
-    registered = {model.key for model in index.models}
-    return [tag for tag in released_tags() if tag not in registered]
 
 
 def bare_name_loads(index: ModelIndex) -> dict[str, str]:
