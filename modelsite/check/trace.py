@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from modelsite.core.blocks import PYTHON_LANGUAGES, SourceRef, fences
 from modelsite.core.project import SOURCE_FOLDERS
 from modelsite.index import ModelIndex
 
+_QUOTED = re.compile(r'(?="([^"\n]*)")')
 _JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
 
 
@@ -48,25 +50,48 @@ class SourceTracer:
         variant of the architecture it quotes by name."""
         if self.index is None:
             return None
-        quoted = [m for m in self.index.models if f'"{m.key}"' in code] or [
-            m for m in self.index.models if f'"{m.name}"' in code
-        ]
-        if not quoted:
+        quoted = _quoted(code)
+        keys = self._keys_quoted(quoted) or self._names_quoted(quoted)
+        if not keys:
             return None
-        line, _ = quoted[0].where("Name")
-        return f"{quoted[0].file}:{line}"
+        model = self.index.model(min(keys, key=self._positions.__getitem__))
+        line, _ = model.where("Name")
+        return f"{model.file}:{line}"
 
     def models_in(self, code: str) -> list[str]:
         """What `--only` matches of the variants CODE names: a key's name and key, a bare name's name."""
         if self.index is None:
             return []
+        quoted = _quoted(code)
+        keys = self._keys_quoted(quoted)
         found: list[str] = []
-        for model in self.index.models:
-            if f'"{model.key}"' in code:
-                found += [model.name, model.key]
-            elif f'"{model.name}"' in code:
-                found.append(model.name)
+        for key in sorted(keys | self._names_quoted(quoted), key=self._positions.__getitem__):
+            model = self.index.model(key)
+            found += [model.name, model.key] if key in keys else [model.name]
         return list(dict.fromkeys(found))
+
+    def _keys_quoted(self, quoted: set[str]) -> set[str]:
+        """The variant keys among QUOTED."""
+        return {text for text in quoted if text in self._positions}
+
+    def _names_quoted(self, quoted: set[str]) -> set[str]:
+        """The key of the first variant of each architecture named among QUOTED."""
+        assert self.index is not None
+        return {variants[0].key for text in quoted for variants in [self.index.variants_of(text)] if variants}
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        """Each variant key's place in the index: the order in which both of the above name variants."""
+        models = self.index.models if self.index else ()
+        positions: dict[str, int] = {}
+        for number, model in enumerate(models):
+            positions.setdefault(model.key, number)
+        return positions
+
+
+def _quoted(code: str) -> set[str]:
+    """Every double-quoted text of CODE, overlapping ones too (`"a"b"` quotes both `a` and `b`)."""
+    return set(_QUOTED.findall(code))
 
 
 def written_fences(root: Path) -> list[WrittenFence]:

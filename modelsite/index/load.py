@@ -7,6 +7,7 @@ hook and the tests all go through it, so they agree on what a valid index is.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ from modelsite.core.tag_tokens import unknown_tokens
 from modelsite.index.model import Collection, Model, ModelIndex
 from modelsite.index.schema import INDEX_FILE
 from modelsite.index.schema_types import INVALID, KeyPath, Walk
-from modelsite.index.yaml_source import load_yaml_file
+from modelsite.index.yaml_source import LoadedYaml, load_yaml_bytes, load_yaml_file
 
 # A collection file's name becomes its page's address: lowercase words joined by hyphens.
 FILE_STEM = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -106,9 +107,35 @@ def _file_name_problem(path: Path, shown_as: str, stems: dict[str, str]) -> Prob
     return None
 
 
+# One build reads the index more than once (the hook, the macros, the examples validated beside it), and a
+# check reads it before its build: a file read once is not read again while its bytes stay the same.
+_FILES_READ: dict[tuple[str, str], _Read] = {}
+_MOST_FILES_KEPT = 1024
+
+
 def _read_file(path: Path, shown_as: str, read: _Read) -> None:
     """PATH's collections and models into READ, with its problems."""
-    loaded = load_yaml_file(path, shown_as)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        _read_text(load_yaml_file(path, shown_as), shown_as, read)  # Says why it cannot be read.
+        return
+    key = (shown_as, hashlib.sha256(data).hexdigest())
+    if key not in _FILES_READ:
+        if len(_FILES_READ) >= _MOST_FILES_KEPT:
+            _FILES_READ.pop(next(iter(_FILES_READ)))
+        _FILES_READ[key] = _Read()
+        _read_text(load_yaml_bytes(data, shown_as), shown_as, _FILES_READ[key])
+    found = _FILES_READ[key]
+    read.problems.extend(found.problems)
+    read.collections.extend(found.collections)
+    read.models.extend(found.models)
+    read.registered.extend(found.registered)
+    read.defined.extend(found.defined)
+
+
+def _read_text(loaded: LoadedYaml, shown_as: str, read: _Read) -> None:
+    """One file's collections and models, as loaded YAML, into READ."""
     read.problems.extend(loaded.problems)
     if loaded.root is None:
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ class Model:
         """What each token of the tag says (modelsite.core.tag_tokens); validate refuses a token it lacks."""
         return tag_tokens(self.weights.tag)
 
-    @property
+    @cached_property  # Read for every model on every page: the explorer, the tables of other tags, the check.
     def key(self) -> str:
         """The variant's key in the index and on the site, and what snippets pass to `timm.create_model`: `name.tag`."""
         return f"{self.name}.{self.weights.tag}"
@@ -270,20 +271,38 @@ class ModelIndex:
 
     collections: tuple[Collection, ...]
 
-    @property
+    # Looked up once per page and per block at the zoo's size: each built once, on first use.
+    @cached_property
     def models(self) -> tuple[Model, ...]:
         return tuple(model for collection in self.collections for model in collection.models)
 
+    @cached_property
+    def _by_key(self) -> dict[str, Model]:
+        return {model.key: model for model in reversed(self.models)}  # The first of a key wins, as before.
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[Model, ...]]:
+        found: dict[str, list[Model]] = {}
+        for model in self.models:
+            found.setdefault(model.name, []).append(model)
+        return {name: tuple(models) for name, models in found.items()}
+
+    @cached_property
+    def _collections_by_name(self) -> dict[str, Collection]:
+        return {collection.name: collection for collection in reversed(self.collections)}
+
     def model(self, key: str) -> Model:
         """The variant KEY (`name.tag`)."""
-        for model in self.models:
-            if model.key == key:
-                return model
-        close = difflib.get_close_matches(key, [m.key for m in self.models], n=3)
+        if key in self._by_key:
+            return self._by_key[key]
+        close = difflib.get_close_matches(key, list(self._by_key), n=3)
         raise KeyError(f"no variant {key!r} in the index" + (f"; did you mean {', '.join(close)}?" if close else ""))
 
+    def variants_of(self, name: str) -> tuple[Model, ...]:
+        """Every variant of the architecture NAME (its tags), in index order."""
+        return self._by_name.get(name, ())
+
     def collection(self, name: str) -> Collection:
-        for collection in self.collections:
-            if collection.name == name:
-                return collection
+        if name in self._collections_by_name:
+            return self._collections_by_name[name]
         raise KeyError(f"no collection {name!r} in the index")

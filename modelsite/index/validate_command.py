@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from modelsite.core.problems import Problem, display_path
 from modelsite.core.project import INDEX_DIR
 from modelsite.index.load import index_files, read_index, yaml_files_in
 from modelsite.index.placeholders import count_placeholders
+from modelsite.index.yaml_source import accepted_data
 
 NAME = "validate"
 HELP = "check model-index YAML files against the schema"
@@ -81,7 +80,7 @@ def _summary(paths: list[Path], count: int, problems: list[Problem], root: Path)
     """How many files and problems, and how many placeholders the valid index files still hold."""
     summary = f"{count} file{'s' * (count != 1)} checked, {len(problems)} problem{'s' * (len(problems) != 1)}"
     placeholders = sum(
-        count_placeholders(yaml.safe_load(p.read_text(encoding="utf-8")))
+        count_placeholders(accepted_data(p))
         for p in paths
         if p.exists() and not any(q.path == display_path(p, root) for q in problems)
     )

@@ -209,7 +209,7 @@ def failure_example(root: Path, index: ModelIndex) -> str:
     from modelsite.core.blocks import SourceRef, python_blocks
     from modelsite.core.report.results import BlockResult, PageResult
     from modelsite.core.report.wording import place
-    from modelsite.site.pages import generated_pages
+    from modelsite.site.pages import variant_page
 
     statement = "print(probabilities.shape)  # prints: "
     project = Project(root)
@@ -221,8 +221,7 @@ def failure_example(root: Path, index: ModelIndex) -> str:
     ]
     # The first classifier: only a classifier's page prints class scores.
     model = next(model for model in index.models if model.figures.get("Head") == "classifier")
-    page_uri = index.collection(model.collection).variant_page(model)
-    page = next(page for page in generated_pages(root, index) if page.src_uri == page_uri)
+    page = variant_page(root, index, model)
     for block in python_blocks(page.markdown):
         lines = block.code.splitlines()
         line = next((number for number, text in enumerate(lines, 1) if text.startswith(statement)), None)

@@ -15,7 +15,7 @@ import jinja2
 from modelsite.core.files import installed_version
 from modelsite.core.problems import IndexProblems
 from modelsite.core.project import EXAMPLES_DIR, MODELS_DIR, Project, docs_path
-from modelsite.index import ModelIndex, index_files, load_index
+from modelsite.index import Collection, Model, ModelIndex, index_files, load_index
 from modelsite.site.catalog import Row, catalog_rows, explorer_charts, models_json
 from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
@@ -98,34 +98,52 @@ def generated_pages(
     return _pages_and_rows(root, index or load_index(root), report)[0]
 
 
-def _pages_and_rows(
-    root: Path, index: ModelIndex, report: CheckReport | None, shown: frozenset[str] | None = None
-) -> tuple[list[GeneratedPage], list[Row]]:
-    environment = template_environment(root)
-    overview, variant = environment.get_template("collection.md.j2"), environment.get_template("variant.md.j2")
-    shared = page_context(root, index, report)
-    speeds = shared["speeds"]
-    if shown is not None:
-        index = ModelIndex(tuple(c for c in index.collections if c.slug in shown))
-    pages = []
-    for collection in index.collections:
+class PageRenderer:
+    """The templates of a collection's overview and of a variant's page, with what every page sees."""
+
+    def __init__(self, root: Path, index: ModelIndex, report: CheckReport | None = None) -> None:
+        environment = template_environment(root)
+        self.environment = environment
+        self.overview_template = environment.get_template("collection.md.j2")
+        self.variant_template = environment.get_template("variant.md.j2")
+        self.shared = page_context(root, index, report)
+
+    def overview(self, collection: Collection) -> GeneratedPage:
         header = page_header(
             collection.name,
             f"{collection.name}: {len(collection.models)} timm variants with measured figures and tested code.",
         )
         # Addresses of the one-page-per-collection layout (`?variant=NAME`) lead to the variant's page.
         redirects = {model.name: model.key for model in reversed(collection.models)}
-        markdown = header + overview.render(collection=collection, redirects=redirects, **shared)
-        pages.append(GeneratedPage(collection.page, collection.name, markdown, in_navigation=False))
-        # A page per variant: its figures, what its weights are, and its code, checked as the reader sees it.
-        for model in collection.models:
-            header = page_header(
-                model.key,
-                f"{model.key}: {model.name} with the {model.tag} weights of timm, "
-                "with measured figures and tested code.",
-            )
-            markdown = header + variant.render(model=model, collection=collection, **shared)
-            pages.append(GeneratedPage(collection.variant_page(model), model.key, markdown, in_navigation=False))
+        markdown = header + self.overview_template.render(collection=collection, redirects=redirects, **self.shared)
+        return GeneratedPage(collection.page, collection.name, markdown, in_navigation=False)
+
+    def variant(self, collection: Collection, model: Model) -> GeneratedPage:
+        """A page per variant: its figures, what its weights are, and its code, checked as the reader sees it."""
+        header = page_header(
+            model.key,
+            f"{model.key}: {model.name} with the {model.tag} weights of timm, with measured figures and tested code.",
+        )
+        markdown = header + self.variant_template.render(model=model, collection=collection, **self.shared)
+        return GeneratedPage(collection.variant_page(model), model.key, markdown, in_navigation=False)
+
+
+def variant_page(root: Path, index: ModelIndex, model: Model) -> GeneratedPage:
+    """MODEL's page alone, as the build renders it."""
+    return PageRenderer(root, index).variant(index.collection(model.collection), model)
+
+
+def _pages_and_rows(
+    root: Path, index: ModelIndex, report: CheckReport | None, shown: frozenset[str] | None = None
+) -> tuple[list[GeneratedPage], list[Row]]:
+    renderer = PageRenderer(root, index, report)
+    environment, speeds = renderer.environment, renderer.shared["speeds"]
+    if shown is not None:
+        index = ModelIndex(tuple(c for c in index.collections if c.slug in shown))
+    pages = []
+    for collection in index.collections:
+        pages.append(renderer.overview(collection))
+        pages += [renderer.variant(collection, model) for model in collection.models]
     rows = catalog_rows(index, report, {docs_path(page.src_uri): page.markdown for page in pages})
     header = page_header(
         "Models",

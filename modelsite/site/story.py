@@ -56,6 +56,8 @@ class Structure:
 
 @contextlib.contextmanager
 def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[None]:
+    """Record the arguments of each EfficientNet generator called while the block runs, and skip the
+    initialization of weights."""
     from timm.models import efficientnet
 
     originals = {
@@ -71,13 +73,17 @@ def _recording_generators(calls: list[tuple[str, dict[str, Any]]]) -> Iterator[N
 
         return record
 
+    # The structure is all these pages read: initializing weights on the meta device computes nothing, slowly.
+    init_weights = efficientnet.efficientnet_init_weights
     try:
         for name in originals:
             setattr(efficientnet, name, recorder(name))
+        efficientnet.efficientnet_init_weights = lambda *args, **kwargs: None
         yield
     finally:
         for name, function in originals.items():
             setattr(efficientnet, name, function)
+        efficientnet.efficientnet_init_weights = init_weights
 
 
 @cache
