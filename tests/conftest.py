@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, ServedSite, SiteCheck, changed_since, copy_project, serve, tree_digest
+from modelsite.core.project import PREVIEW_VARIABLE
+from tests.helpers import (
+    ROOT,
+    ServedSite,
+    SiteCheck,
+    changed_since,
+    checked_collections,
+    copy_project,
+    serve,
+    tree_digest,
+)
 
 
 @pytest.fixture
@@ -127,9 +137,17 @@ def check_report(real_site_check: SiteCheck) -> Path:
 
 @pytest.fixture(scope="session")
 def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) -> Iterator[ServedSite]:
-    """The site built with `mkdocs build --strict` and the check's report, served on 127.0.0.1."""
+    """The site built with `mkdocs build --strict` and the check's report, served on 127.0.0.1: a preview of
+    the collections whose pages the check ran and the seed collections (checked_collections), since the whole
+    zoo takes minutes to build (`make build`, which .ci/run runs after the tests)."""
     folder = tmp_path_factory.mktemp("site") / "site"
-    environment = {**os.environ, "MODELSITE_CHECK_REPORT": str(check_report), "NO_MKDOCS_2_WARNING": "1"}
+    collections = checked_collections(check_report)
+    environment = {
+        **os.environ,
+        "MODELSITE_CHECK_REPORT": str(check_report),
+        "NO_MKDOCS_2_WARNING": "1",
+        PREVIEW_VARIABLE: " ".join(sorted(collections)),
+    }
     docs_before = tree_digest(ROOT / "docs")
     completed = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder)],
@@ -142,5 +160,5 @@ def served_site(tmp_path_factory: pytest.TempPathFactory, check_report: Path) ->
     assert completed.returncode == 0, completed.stderr
     assert "WARNING" not in completed.stderr, completed.stderr
     assert tree_digest(ROOT / "docs") == docs_before, "the build changed docs/"
-    with serve(folder) as site:
+    with serve(folder, collections) as site:
         yield site

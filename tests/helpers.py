@@ -14,6 +14,7 @@ import functools
 import hashlib
 import html
 import http.server
+import json
 import os
 import re
 import shutil
@@ -94,17 +95,32 @@ def changed_since() -> list[str]:
 class ServedSite:
     folder: Path
     url: str
+    # The collections (file stems) the site was built with; all of the index's when None.
+    collections: frozenset[str] | None = None
+
+
+def checked_collections(report: Path) -> frozenset[str]:
+    """The seed collections, and every collection with a page in the check's REPORT: what a preview of the
+    checked pages shows (a build of the whole zoo takes minutes; `make build` and CI run it)."""
+    pages = json.loads(report.read_text(encoding="utf-8"))["pages"]
+    stems = {Path(name).stem for name in SEED_COLLECTIONS}
+    for page in pages:
+        parts = Path(page["path"]).parts
+        if parts[:2] == ("docs", "models") and len(parts) > 3:
+            stems.add(parts[2])
+    return frozenset(stems)
 
 
 @contextlib.contextmanager
-def serve(folder: Path) -> Iterator[ServedSite]:
-    """FOLDER served over HTTP on 127.0.0.1, on a free port, while the block runs."""
+def serve(folder: Path, collections: frozenset[str] | None = None) -> Iterator[ServedSite]:
+    """FOLDER, the site of COLLECTIONS (None: all), served over HTTP on 127.0.0.1, on a free port, while the
+    block runs."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/")
+        yield ServedSite(folder, f"http://127.0.0.1:{server.server_address[1]}/", collections)
     finally:
         server.shutdown()
 

@@ -21,7 +21,7 @@ import pytest
 from playwright import sync_api as playwright_sync
 
 from modelsite.check.selection import cheapest_of_each_kind, page_kind, variant_pages
-from modelsite.index import load_index
+from modelsite.index import Collection, Model, load_index
 from tests.helpers import INERT, ROOT, SCREENSHOTS, ServedSite, build, hostile_project, serve
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,15 @@ VARIANT_PAGE = f"{OVERVIEW}{FIRST.key}/"
     if page_kind(model) == page_kind(FIRST)
 ]
 SAMPLED_PAGE = INDEX.collection(SAMPLED.collection).variant_url(SAMPLED)
+
+
+def built_collections(site: ServedSite) -> list[Collection]:
+    """The collections whose pages SITE has: a preview's (see conftest), or all."""
+    return [c for c in INDEX.collections if site.collections is None or c.slug in site.collections]
+
+
+def built_models(site: ServedSite) -> list[Model]:
+    return [model for collection in built_collections(site) for model in collection.models]
 
 
 @pytest.fixture(scope="module")
@@ -213,20 +222,20 @@ def test_the_explorer_sorts_by_a_figure_both_ways(visit: Visit) -> None:
     flops = page.locator("[data-explorer-table] tbody tr td:nth-child(4)").evaluate_all(
         "cells => cells.map(c => Number(c.dataset.value))"
     )
-    assert flops == sorted(flops) and len(flops) == len(INDEX.models)
+    assert flops == sorted(flops) and len(flops) == len(built_models(visit.site))
     header.locator("button").click()
     flops = page.locator("[data-explorer-table] tbody tr td:nth-child(4)").evaluate_all(
         "cells => cells.map(c => Number(c.dataset.value))"
     )
     assert flops == sorted(flops, reverse=True)
-    most = max(INDEX.models, key=lambda model: model.figures["FLOPs"])
+    most = max(built_models(visit.site), key=lambda model: model.figures["FLOPs"])
     assert explorer_ids(page)[0] == most.key
     shoot(page, "explorer-sorted-by-flops")
 
 
 def test_the_explorer_filters_by_collection_tag_technique_and_text(visit: Visit) -> None:
     page = visit.open("models/")
-    every = [model.key for model in INDEX.models]
+    every = [model.key for model in built_models(visit.site)]
     lite = [f"tf_efficientnet_lite{n}.in1k" for n in range(5)]
     page.select_option("[data-filter=collection]", "TF EfficientNet Lite")
     assert explorer_ids(page) == lite
@@ -335,7 +344,8 @@ def test_models_json_is_served_with_its_format_and_verdicts(visit: Visit) -> Non
     verdicts = {model["id"]: model["check"]["overall"] for model in data["models"]}
     assert verdicts[SAMPLED.key] == "passed"
     assert set(verdicts.values()) <= {"passed", "not yet verified"}
-    assert len(data["models"]) == len(INDEX.models) and all(model["figures"]["flops"] > 0 for model in data["models"])
+    assert len(data["models"]) == len(built_models(visit.site))
+    assert all(model["figures"]["flops"] > 0 for model in data["models"])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -361,10 +371,10 @@ def test_every_kind_of_page_loads_with_no_error_and_nothing_from_outside(visit: 
     # would take half an hour. test_build.py scans every page's HTML for a resource from outside.
     heads = {
         collection.variant_url(model): str(model.figures["Head"])
-        for collection in INDEX.collections
+        for collection in built_collections(served_site)
         for model in collection.models
     }
-    overviews = {collection.page.removesuffix("index.md"): collection for collection in INDEX.collections}
+    overviews = {c.page.removesuffix("index.md"): c for c in built_collections(served_site)}
     one_of_each_head: dict[str, str] = {}
     for path, head in sorted(heads.items()):
         one_of_each_head.setdefault(head, path)

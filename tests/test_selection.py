@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from modelsite.check.discover import discover
 from modelsite.check.selection import (
     SelectionError,
     changed_pages,
     changed_variants,
+    collections_of,
     durations_key,
     estimated_seconds,
     expected_seconds,
@@ -24,6 +26,7 @@ from modelsite.check.selection import (
     plan_digest,
     read_durations,
     sample_pages,
+    sample_paths,
     shard_models,
     shard_pages,
     shard_plan,
@@ -33,12 +36,13 @@ from modelsite.check.selection import (
 )
 from modelsite.core.blocks import CodeBlock, Page
 from modelsite.core.compatibility import QUICK_PATH_KEYS, is_probe_path
+from modelsite.core.project import Project, docs_path
 from modelsite.core.report.codec import read_report, write_report
 from modelsite.core.report.merging import merge_shards
 from modelsite.core.report.results import PageResult, Report, ReportError, new_report
 from modelsite.core.shard import Shard
 from modelsite.index import load_index
-from tests.helpers import ROOT
+from tests.helpers import ROOT, copy_project
 
 INDEX = load_index(ROOT, check_timm=False)
 
@@ -123,6 +127,31 @@ def test_the_sample_has_one_variant_page_of_each_kind_and_not_one_per_collection
     cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key))
     assert len(chosen) == 1 and overviews[chosen[0]] == cheapest
     assert [page.path for page in sample if is_probe_path(page.path)] == [f"deploy/{cheapest.key}"]
+
+
+def test_the_sample_s_collections_hold_every_generated_page_it_takes() -> None:
+    """Discovery of a sample builds these collections alone: a page outside them would go unchecked."""
+    paths = sample_paths(INDEX, per_collection=False)
+    shown = collections_of(INDEX, paths)
+    owners = {docs_path(c.variant_page(m)): c.slug for c in INDEX.collections for m in c.models}
+    owners |= {docs_path(c.page): c.slug for c in INDEX.collections}
+    assert {owners[path] for path in paths if path in owners} == shown
+    assert len(shown) < len(INDEX.collections) / 10
+    assert collections_of(INDEX, sample_paths(INDEX, per_collection=True)) == {
+        c.slug for c in INDEX.collections if c.models
+    }
+
+
+def test_a_sample_discovered_from_its_collections_alone_is_the_whole_discovery_s_sample(tmp_path: Path) -> None:
+    """The same pages, blocks and traced sources, from a build of a few collections instead of all."""
+    root = copy_project(tmp_path / "project", slim=True)
+    project, index = Project(root), load_index(root, check_timm=False)
+    shown = collections_of(index, sample_paths(index))
+    assert 0 < len(shown) < len(index.collections)
+    whole = sample_pages(discover(project, index, use_cache=False), index)
+    alone = discover(project, index, use_cache=False, collections=shown)
+    assert sample_pages(alone, index) == whole
+    assert len(alone) < len(discover(project, index, use_cache=True))
 
 
 def test_deploy_adds_a_probe_per_variant_and_skip_drops_the_deploy_code() -> None:

@@ -193,12 +193,13 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     device = resolve_device(args.device)
     index = _index(project)
     deploy_mode = resolved_deploy_mode(args.deploy, device)
-    models, pages = _selected_by_only(args, project, index, device, deploy_mode)
+    changed = _changed_variants(args, project, index)
+    models, pages = _selected_by_only(args, project, index, device, deploy_mode, changed)
     # The last whole sweep's durations on this device with this deploy mode: what shards balance by, and the
     # order pages start in.
     durations_key = selection.durations_key(device, deploy_mode)
     recorded = selection.read_durations(project.sweep_durations, durations_key)
-    models, pages, plan = _narrowed(args, project, index, models, pages, recorded, err)
+    models, pages, plan = _narrowed(args, index, models, pages, recorded, changed, err)
 
     budget = resources.budget(args.jobs, device)
     mismatches = check_figures(models, project.cache_dir, not args.no_cache, err, jobs=budget.jobs)
@@ -240,7 +241,12 @@ def _index(project: Project) -> ModelIndex | None:
 
 
 def _selected_by_only(
-    args: argparse.Namespace, project: Project, index: ModelIndex | None, device: str, deploy_mode: str
+    args: argparse.Namespace,
+    project: Project,
+    index: ModelIndex | None,
+    device: str,
+    deploy_mode: str,
+    changed: set[str],
 ) -> tuple[list[Model], list[Page]]:
     """The models and pages (deploy probes included) that --only names, all of them without it."""
     models = [m for m in (index.models if index else ()) if _model_selected(m, args.only)]
@@ -248,12 +254,36 @@ def _selected_by_only(
         return models, []
     # Discovery is reused even under --no-cache: it is keyed by every file and package the pages' text depends
     # on, and it runs nothing, so reusing it cannot hide a failure.
-    discovered = discover(project, index, use_cache=True)
+    discovered = discover(project, index, use_cache=True, collections=_sampled_collections(args, index, changed))
     found = selection.with_deploy(discovered, index, deploy_paths(deploy_mode, device))
     pages = [page for page in found if _page_selected(page, args.only)]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
     return models, pages
+
+
+def _changed_variants(args: argparse.Namespace, project: Project, index: ModelIndex | None) -> set[str]:
+    """The keys of the variants new or changed since --changed-since (none without it)."""
+    if args.figures_only and (args.sample or args.families or args.shard):
+        raise CheckError(
+            "--figures-only holds every model --only names to its figures; it takes no --sample, --families or --shard"
+        )
+    if args.changed_since and not (args.sample or args.families):
+        raise CheckError("--changed-since adds to --sample; give both")
+    if not args.changed_since or index is None:
+        return set()
+    return selection.changed_variants(project.root, index, args.changed_since)
+
+
+def _sampled_collections(
+    args: argparse.Namespace, index: ModelIndex | None, changed: set[str]
+) -> frozenset[str] | None:
+    """With --sample or --families, the collections whose pages the sample takes, the CHANGED variants'
+    included: discovery builds theirs alone. None, for every page, otherwise."""
+    if not (args.sample or args.families) or index is None:
+        return None
+    paths = selection.sample_paths(index, per_collection=args.families) | selection.changed_page_paths(index, changed)
+    return selection.collections_of(index, paths)
 
 
 def _print_outcome(
@@ -289,30 +319,23 @@ def _write_reports(args: argparse.Namespace, project: Project, report: Report) -
 
 def _narrowed(
     args: argparse.Namespace,
-    project: Project,
     index: ModelIndex | None,
     models: list[Model],
     pages: list[Page],
     recorded: Mapping[str, float],
+    changed: set[str],
     err: TextIO,
 ) -> tuple[list[Model], list[Page], str]:
-    """MODELS and PAGES cut down by --sample (and --changed-since), then by --shard (balanced by RECORDED
-    durations); and the digest of the shards' split (empty without --shard)."""
-    if args.figures_only and (args.sample or args.families or args.shard):
-        raise CheckError(
-            "--figures-only holds every model --only names to its figures; it takes no --sample, --families or --shard"
-        )
-    if args.changed_since and not (args.sample or args.families):
-        raise CheckError("--changed-since adds to --sample; give both")
+    """MODELS and PAGES cut down by --sample (and the CHANGED variants of --changed-since), then by --shard
+    (balanced by RECORDED durations); and the digest of the shards' split (empty without --shard)."""
     if args.sample or args.families:
         chosen = selection.sample_pages(pages, index, per_collection=args.families)
-        if args.changed_since and index is not None:
-            changed = selection.changed_variants(project.root, index, args.changed_since)
+        if changed and index is not None:
             extra = selection.changed_pages(pages, index, changed)
             chosen = [page for page in pages if page in chosen or page in extra]
         names = {name for page in chosen for name in page.models}
         models = [model for model in models if model.key in names]
-        print(f"sample: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
+        print(f"sample: {len(chosen)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
         chosen, digest = selection.shard_pages(pages, args.shard, recorded, index)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.events import CHECK_CAPTURE
 from modelsite.core.files import installed_version
-from modelsite.core.project import PROJECT_PARTS, Project, docs_path
+from modelsite.core.project import PREVIEW_VARIABLE, PROJECT_PARTS, Project, docs_path
 from modelsite.index import ModelIndex
 
 # Everything a page's final Markdown can depend on.
@@ -35,16 +38,21 @@ class DiscoveryError(ModelsiteError):
     """The site could not be built, so its pages cannot be checked."""
 
 
-def discover(project: Project, index: ModelIndex | None, use_cache: bool = True) -> list[Page]:
-    """Every page with Python blocks, in navigation order, then every runnable example; INDEX traces entries."""
+def discover(
+    project: Project, index: ModelIndex | None, use_cache: bool = True, collections: frozenset[str] | None = None
+) -> list[Page]:
+    """Every page with Python blocks, in navigation order, then every runnable example; INDEX traces entries.
+    With COLLECTIONS (file stems), of the generated pages only theirs: a sample needs a few of the zoo's."""
     root = project.root
     pages_store = store(project.cache_dir, "discovery")
     key = inputs_digest(root)
+    if collections is not None:
+        key += "-" + hashlib.sha256(" ".join(sorted(collections)).encode()).hexdigest()[:16]
     if use_cache:
         cached = pages_store.read(key, lambda entries: [_page_from_dict(entry) for entry in entries])
         if cached is not None:
             return cached
-    markdown_by_page = built_markdown(root)
+    markdown_by_page = built_markdown(root, collections)
     tracer = SourceTracer(root, index)
     pages = [
         _site_page(root, path, markdown, generated, tracer) for path, (markdown, generated) in markdown_by_page.items()
@@ -56,8 +64,8 @@ def discover(project: Project, index: ModelIndex | None, use_cache: bool = True)
     return pages
 
 
-def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
-    """Each page's final Markdown: `docs/...` path -> (text, generated?)."""
+def built_markdown(root: Path, collections: frozenset[str] | None = None) -> dict[str, tuple[str, bool]]:
+    """Each page's final Markdown: `docs/...` path -> (text, generated?); with COLLECTIONS, a preview's."""
     from mkdocs.commands import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -66,7 +74,7 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
     errors = _ErrorLog()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(errors)
-    with tempfile.TemporaryDirectory() as site_dir:
+    with tempfile.TemporaryDirectory() as site_dir, _previewing(collections):
         try:
             config = load_config(str(root / "mkdocs.yml"), site_dir=site_dir, strict=True)
             config.plugins["modelsite-check-capture"] = capture
@@ -85,6 +93,23 @@ def built_markdown(root: Path) -> dict[str, tuple[str, bool]]:
     if not capture.pages:
         raise DiscoveryError("the build produced no pages")
     return capture.pages
+
+
+@contextmanager
+def _previewing(collections: frozenset[str] | None) -> Iterator[None]:
+    """The build's preview of COLLECTIONS (PREVIEW_VARIABLE) while the block runs, and the caller's after."""
+    before = os.environ.get(PREVIEW_VARIABLE)
+    if collections is None:
+        os.environ.pop(PREVIEW_VARIABLE, None)
+    else:
+        os.environ[PREVIEW_VARIABLE] = " ".join(sorted(collections))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PREVIEW_VARIABLE, None)
+        else:
+            os.environ[PREVIEW_VARIABLE] = before
 
 
 def inputs_digest(root: Path) -> str:

@@ -37,7 +37,7 @@ from modelsite.core.files import write_text_atomically
 from modelsite.core.project import INDEX_DIR, docs_path
 from modelsite.core.report.results import PageResult
 from modelsite.core.shard import Shard
-from modelsite.index import Model, ModelIndex, load_index
+from modelsite.index import Collection, Model, ModelIndex, load_index
 
 # A page whose duration was never recorded: a fixed cost (interpreter, imports, build of the model) and a
 # cost per GFLOP of the models it runs, fitted roughly to the CPU runs of the EfficientNet pages.
@@ -184,22 +184,40 @@ def with_deploy(pages: list[Page], index: ModelIndex | None, paths: tuple[str, .
     return pages + [probe_page(model.key, paths) for model in (index.models if index else ())]
 
 
-def sample_pages(pages: list[Page], index: ModelIndex | None, per_collection: bool = False) -> list[Page]:
-    """Every hand-written page and example, the cheapest variant page of each kind of page (and with
-    PER_COLLECTION, of each collection), and the cheapest overview with its variant's probe; in page order."""
+def sample_paths(index: ModelIndex | None, per_collection: bool = False) -> set[str]:
+    """The generated pages the sample takes: the cheapest variant page of each kind of page (and with
+    PER_COLLECTION, of each collection), and the cheapest overview with its variant's probe."""
     variants = variant_pages(index)
-    overviews = overview_pages(index)
-    present_variants = {page.path: variants[page.path] for page in pages if page.path in variants}
-    chosen = set(cheapest_of_each_kind(present_variants))
+    chosen = set(cheapest_of_each_kind(variants))
     if per_collection:
-        chosen |= set(cheapest_of_each_collection(present_variants))
-    present = [page for page in pages if page.path in overviews]
-    if present:
-        cheapest = min(present, key=lambda page: (_flops(overviews[page.path]), page.path))
-        chosen |= {cheapest.path, probe_page_path(overviews[cheapest.path].key)}
-    generated = set(variants) | set(overviews)
+        chosen |= set(cheapest_of_each_collection(variants))
+    overviews = overview_pages(index)
+    if overviews:
+        cheapest = min(overviews, key=lambda path: (_flops(overviews[path]), path))
+        chosen |= {cheapest, probe_page_path(overviews[cheapest].key)}
+    return chosen
+
+
+def sample_pages(pages: list[Page], index: ModelIndex | None, per_collection: bool = False) -> list[Page]:
+    """Every hand-written page and example, and the generated pages of sample_paths; in page order."""
+    chosen = sample_paths(index, per_collection)
+    generated = set(variant_pages(index)) | set(overview_pages(index))
     return [
         page for page in pages if page.path in chosen or (page.path not in generated and not is_probe_path(page.path))
+    ]
+
+
+def collections_of(index: ModelIndex, paths: Iterable[str]) -> frozenset[str]:
+    """The collections (file stems) whose overview, variant pages or probes are among PATHS."""
+    owners = {path: collection.slug for collection in index.collections for path in _paths_of(collection)}
+    return frozenset(owners[path] for path in paths if path in owners)
+
+
+def _paths_of(collection: Collection) -> list[str]:
+    return [
+        docs_path(collection.page),
+        *(docs_path(collection.variant_page(model)) for model in collection.models),
+        *(probe_page_path(model.key) for model in collection.models),
     ]
 
 

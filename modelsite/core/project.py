@@ -23,6 +23,9 @@ OFFLINE_RESPONSES = "offline/responses.yaml"
 LATEST_REPORT = f"{CACHE_DIR}/check-report.json"
 # Where a build (or a check, which writes it) finds the report instead: a report CI downloaded, say.
 REPORT_ENVIRONMENT_VARIABLE = "MODELSITE_CHECK_REPORT"
+# `make serve FAMILIES=resnet,vit`, and the check's discovery of a sample: a build of only these collections'
+# pages (their files' stems, comma- or space-separated) and an explorer of them.
+PREVIEW_VARIABLE = "MODELSITE_FAMILIES"
 # Speed results of `modelsite speed`, one file per device and setting.
 SPEED_DIR = "speed"
 # What a build and a check read: a copy of these is a complete project (tests and benches copy them).
