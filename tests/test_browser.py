@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from playwright import sync_api as playwright_sync
 
 from modelsite.check.selection import cheapest_of_each_kind, page_kind, variant_pages
 from modelsite.index import Collection, Model, load_index
+from modelsite.site.formatting import licence
+from modelsite.speed.results import load_speeds
 from tests.helpers import INERT, ROOT, SCREENSHOTS, ServedSite, build, hostile_project, serve
 
 pytestmark = pytest.mark.browser
@@ -276,6 +278,50 @@ def test_the_explorer_filters_by_collection_tag_technique_and_text(visit: Visit)
     shoot(page, "explorer")
 
 
+def test_the_explorer_narrows_by_ranges_and_licence(visit: Visit) -> None:
+    """What a reader choosing a model for a product asks: small, accurate, and usable commercially."""
+    page = visit.open("models/")
+    models = built_models(visit.site)
+
+    def shown_for(test: Callable[[Model], bool]) -> list[str]:
+        return [model.key for model in models if test(model)]
+
+    def top1(model: Model) -> float | None:
+        result = model.top1
+        return float(result.top1) if result else None
+
+    page.fill("[data-filter=max-params]", "10")
+    page.fill("[data-filter=min-top1]", "80")
+    page.select_option("[data-filter=licence]", "commercial")
+    expected = shown_for(
+        lambda m: (
+            m.figures["Parameters"] / 1e6 <= 10
+            and (top1(m) or 0) >= 80
+            and licence(m.figures["License"]).use == "commercial"
+        )
+    )
+    assert expected, "the sample's collections hold no small, accurate, commercial variant to narrow to"
+    assert explorer_ids(page) == expected[:25]
+    assert page.locator("[data-explorer-count]").inner_text().endswith(f"{len(expected)} of {len(models)} variants")
+    shoot(page, "explorer-small-accurate-commercial")
+    # Both ends of a range: from 5 M to 10 M parameters, any licence and accuracy.
+    page.fill("[data-filter=min-top1]", "")
+    page.select_option("[data-filter=licence]", "")
+    page.fill("[data-filter=min-params]", "5")
+    expected = shown_for(lambda m: 5 <= m.figures["Parameters"] / 1e6 <= 10)
+    assert 0 < len(expected) < len(models)
+    assert page.locator("[data-explorer-count]").inner_text().endswith(f"{len(expected)} of {len(models)} variants")
+    # A speed range keeps only the variants the site measured, within it: none is guessed.
+    page.fill("[data-filter=min-params]", "")
+    page.fill("[data-filter=max-params]", "")
+    speeds = load_speeds(ROOT, [m.key for m in INDEX.models])
+    measured = {row.model: row.latency_ms for row in speeds[0].rows}
+    page.fill("[data-filter=max-latency]", "50")
+    expected = shown_for(lambda m: m.key in measured and measured[m.key] <= 50)
+    assert page.locator("[data-explorer-count]").inner_text().endswith(f"{len(expected)} of {len(models)} variants")
+    assert set(explorer_ids(page)) <= set(expected)
+
+
 def test_an_explorer_row_and_a_chart_point_open_their_variant(visit: Visit) -> None:
     page = visit.open("models/")
     page.select_option("[data-filter=collection]", "TF EfficientNet Lite")
@@ -291,11 +337,16 @@ def test_an_explorer_row_and_a_chart_point_open_their_variant(visit: Visit) -> N
 
 def search(page: Any, text: str) -> list[str]:
     page.locator("label.md-search__icon, .md-search__input").first.click()
+    # The search worker builds its index first and says "Initializing search" meanwhile; a query typed before
+    # it is ready is dropped. A wait for it, not a speed target (on a loaded 2-core machine it takes seconds).
+    page.wait_for_function(
+        "() => { const meta = document.querySelector('.md-search-result__meta');"
+        " return meta !== null && meta.textContent.trim() !== '' && !/initializ/i.test(meta.textContent); }",
+        timeout=60_000,
+    )
     page.fill(".md-search__input", text)
     results = page.locator(".md-search-result__item a")
-    # The search worker builds its index on the first query: a wait for it, not a speed target (seconds on a
-    # loaded 2-core machine; the default 15 s ran out once there).
-    results.first.wait_for(timeout=60_000)
+    results.first.wait_for(timeout=30_000)
     return results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
 
 

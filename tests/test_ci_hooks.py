@@ -18,16 +18,16 @@ import yaml
 from tests.helpers import ROOT
 
 
-def test_the_pre_commit_hook_validates_changed_index_files(project_copy: Path) -> None:
+def test_the_pre_commit_hook_validates_changed_index_files(slim_project_copy: Path) -> None:
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     assert re.search(hook["files"], "model_index/tf-efficientnet.yaml")
     assert not re.search(hook["files"], "docs/index.md")
-    broken = project_copy / "model_index" / "tf-efficientnet-lite.yaml"
+    broken = slim_project_copy / "model_index" / "tf-efficientnet-lite.yaml"
     broken.write_text(broken.read_text().replace("Crop Pct: 0.882", "Crop Pct: wide", 1))
     # pre-commit runs the entry from the repository root with the changed files appended.
     entry = hook["entry"].split()
     command = [str(ROOT / entry[0]), *entry[1:], "model_index/tf-efficientnet-lite.yaml"]
-    completed = subprocess.run(command, cwd=project_copy, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(command, cwd=slim_project_copy, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 1
     assert re.match(r"model_index/tf-efficientnet-lite\.yaml:\d+:\d+: .*Crop Pct", completed.stdout)
 

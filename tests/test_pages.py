@@ -188,8 +188,17 @@ def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
     assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', cost_chart)) == sorted(
         model.key for model in INDEX.models
     )
-    accuracy_chart = page[page.index("## Accuracy against FLOPs") : page.index("## Accuracy against speed")]
+    gpu_heading = "## Accuracy against timm's published GPU throughput"
+    accuracy_chart = page[page.index("## Accuracy against FLOPs") : page.index(gpu_heading)]
     with_top1 = [m.key for m in INDEX.models if m.top1]
+    # timm's published GPU throughput: a point per variant with an accuracy whose architecture and size it has.
+    gpu = page_context(ROOT, INDEX)["gpu"]
+    gpu_chart = page[page.index(gpu_heading) : page.index("## Accuracy against speed")]
+    published = [m.key for m in INDEX.models if m.top1 and gpu.of(m) is not None]
+    assert len(published) > len(with_top1) / 2
+    assert sorted(re.findall(r'class="chart-point[^"]*" href="[^"]+" data-id="([^"]+)"', gpu_chart)) == sorted(
+        published
+    )
     # Each result file's chart has a point per variant it measured that has an accuracy.
     speed_chart = page[page.index("## Accuracy against speed on cpu, fp32") :]
     (speeds,) = page_context(ROOT, INDEX)["speeds"]

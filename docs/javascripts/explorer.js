@@ -10,6 +10,8 @@
   var MORE_ROWS = 100;
   // Chart points that change per animation frame; a cleared filter at 1,000 variants spreads over a few.
   var POINTS_PER_FRAME = 100;
+  // The ranges a reader narrows by: each row's `data-NAME`, each form's `min-NAME` and `max-NAME` fields.
+  var RANGES = ["params", "flops", "side", "top1", "latency", "throughput", "gpu"];
 
   function start() {
     var root = document.querySelector("[data-explorer]");
@@ -30,11 +32,8 @@
         techniques: JSON.parse(row.getAttribute("data-techniques")),
         text: row.getAttribute("data-text"),
         licence: row.getAttribute("data-licence"),
-        // Ranges: an empty attribute (no top-1 known) never meets a bound.
-        params: number(row.getAttribute("data-params")),
-        flops: number(row.getAttribute("data-flops")),
-        side: number(row.getAttribute("data-side")),
-        top1: number(row.getAttribute("data-top1")),
+        // Ranges: an empty attribute (no top-1 or speed known) never meets a bound.
+        values: RANGES.map(function (name) { return number(row.getAttribute("data-" + name)); }),
         match: true,
         visible: !row.hidden,
         plotted: true
@@ -60,8 +59,25 @@
       return isNaN(value) ? null : value;
     }
 
-    function atMost(value, bound) {
-      return bound === null || (value !== null && value <= bound);
+    // Each range's bounds, [minimum, maximum], null where a field is empty or the page has no such field.
+    function bounds() {
+      return RANGES.map(function (name) {
+        return ["min-", "max-"].map(function (side) {
+          var control = controls[side + name];
+          return control ? number(control.value) : null;
+        });
+      });
+    }
+
+    function within(values, limits) {
+      for (var k = 0; k < limits.length; k++) {
+        var low = limits[k][0], high = limits[k][1], value = values[k];
+        if ((low !== null || high !== null) &&
+            (value === null || (low !== null && value < low) || (high !== null && value > high))) {
+          return false;
+        }
+      }
+      return true;
     }
 
     function filter() {
@@ -70,18 +86,14 @@
       var tag = controls.tag.value;
       var technique = controls.technique.value;
       var licence = controls.licence.value;
-      var maxParams = number(controls["max-params"].value);
-      var maxFlops = number(controls["max-flops"].value);
-      var maxSide = number(controls["max-side"].value);
-      var minTop1 = number(controls["min-top1"].value);
+      var limits = bounds();
       for (var i = 0; i < records.length; i++) {
         var r = records[i];
         r.match = (!collection || r.collection === collection) &&
           (!tag || r.tags.indexOf(tag) >= 0) &&
           (!technique || r.techniques.indexOf(technique) >= 0) &&
           (!licence || r.licence === licence) &&
-          atMost(r.params, maxParams) && atMost(r.flops, maxFlops) && atMost(r.side, maxSide) &&
-          (minTop1 === null || (r.top1 !== null && r.top1 >= minTop1)) &&
+          within(r.values, limits) &&
           words.every(function (word) { return r.text.indexOf(word) >= 0; });
       }
       limit = ROWS_SHOWN;

@@ -33,6 +33,7 @@ from modelsite.site.escape import sanitize_html
 from modelsite.site.macros import lock_down
 from modelsite.site.outputs import CheckReport, load_report, with_outputs
 from modelsite.site.pages import EXPLORER_PAGE, GeneratedPage, GeneratedSite, generated_site, load_index_for_build
+from modelsite.speed.published import TimmBenchmarkError
 from modelsite.speed.results import SpeedProblems
 
 # What a hand-written page's front matter may set: the rest of Material's keys (template, icon, status...)
@@ -89,7 +90,7 @@ class SiteBuild:
                     PREVIEW_VARIABLE,
                 )
             self.site = generated_site(project.root, index, self.report, config.site_url, shown)
-        except (OutsideProject, SpeedProblems) as error:
+        except (OutsideProject, SpeedProblems, TimmBenchmarkError) as error:
             raise PluginError(str(error)) from None
         LOG.info(
             "modelsite: %d pages generated from %d collections in %.1f s",

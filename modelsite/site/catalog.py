@@ -16,7 +16,8 @@ from modelsite.index import Collection, Model, ModelIndex
 from modelsite.site.charts import Axis, Line, Point, pareto_front, scatter_svg
 from modelsite.site.escape import Markup
 from modelsite.site.outputs import NOT_VERIFIED, CheckReport, page_verdict
-from modelsite.speed.results import SpeedFile
+from modelsite.speed.published import BenchmarkRow, TimmBenchmark
+from modelsite.speed.results import SpeedFile, SpeedRow
 
 FORMAT = "modelsite-models/2"
 
@@ -67,8 +68,17 @@ def catalog_rows(index: ModelIndex, report: CheckReport | None, page_markdown: d
     return rows
 
 
-def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, site_url: str | None) -> str:
-    """The whole index as `modelsite-models/2` JSON: a variant per pretrained tag, keyed `name.tag`."""
+def models_json(
+    index: ModelIndex,
+    rows: list[Row],
+    report: CheckReport | None,
+    site_url: str | None,
+    speeds: list[SpeedFile] | None = None,
+    gpu: TimmBenchmark | None = None,
+) -> str:
+    """The whole index as `modelsite-models/2` JSON: a variant per pretrained tag, keyed `name.tag`, with its
+    speed in each of SPEEDS (the result files of `modelsite speed`) that measured it, and timm's published
+    GPU throughput (GPU) where timm benchmarked its architecture at its image size."""
     data = {
         "format": FORMAT,
         "site_url": site_url,
@@ -83,12 +93,12 @@ def models_json(index: ModelIndex, rows: list[Row], report: CheckReport | None, 
             }
             for c in index.collections
         ],
-        "models": [_model_json(row) for row in rows],
+        "models": [_model_json(row, speeds or [], gpu) for row in rows],
     }
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
-def _model_json(row: Row) -> dict[str, Any]:
+def _model_json(row: Row, speeds: list[SpeedFile], gpu: TimmBenchmark | None) -> dict[str, Any]:
     model = row.model
     data: dict[str, Any] = {
         "id": model.key,
@@ -115,9 +125,42 @@ def _model_json(row: Row) -> dict[str, Any]:
             "weights": model.weights.as_index(),
             "code": model.code,
             "check": {"figures": row.verdict.figures, "code": row.verdict.code, "overall": row.verdict.overall},
+            "speed": [_speed_json(bench, speed) for bench in speeds if (speed := bench.row(model.key)) is not None],
+            "published_speed": _published_json(gpu, published) if gpu and (published := gpu.of(model)) else None,
         }
     )
     return data
+
+
+def _speed_json(bench: SpeedFile, speed: SpeedRow) -> dict[str, Any]:
+    """One measurement of `modelsite speed`: where, how, and what it found (median and interquartile range)."""
+    return {
+        "file": bench.path,
+        "device": bench.label,
+        "setting": bench.setting,
+        "date": bench.metadata.get("date"),
+        "image_size": speed.image_size,
+        "latency_ms": round(speed.latency_ms, 3),
+        "latency_spread_ms": round(speed.latency_spread_ms, 3),
+        "throughput": round(speed.throughput, 2),
+        "throughput_spread": round(speed.throughput_spread, 2),
+        "throughput_batch_size": speed.throughput_batch_size,
+        "peak_memory_bytes": speed.peak_memory_bytes,
+    }
+
+
+def _published_json(gpu: TimmBenchmark, published: BenchmarkRow) -> dict[str, Any]:
+    """timm's own benchmark of the variant's architecture at its image size, with the file and commit."""
+    return {
+        "source": gpu.source,
+        "file": gpu.file,
+        "line": published.line,
+        "device": gpu.device,
+        "setting": gpu.setting,
+        "image_size": published.image_size,
+        "throughput": published.throughput,
+        "batch_size": published.batch_size,
+    }
 
 
 def _point(row: Row, x: float, y: float, detail: str, series: dict[str, int]) -> Point:
@@ -150,12 +193,38 @@ def _speed_chart(rows: list[Row], bench: SpeedFile, series: dict[str, int], name
     )
 
 
+def _published_chart(rows: list[Row], gpu: TimmBenchmark, series: dict[str, int], names: list[str]) -> Markup:
+    points = [
+        _point(
+            row,
+            published.throughput,
+            top1[0],
+            f"top-1 {top1[0]} %, {published.throughput:,.0f} images/s at batch size {published.batch_size} "
+            f"({gpu.file} line {published.line})",
+            series,
+        )
+        for row in rows
+        if (top1 := row.top1) is not None and (published := gpu.of(row.model)) is not None
+    ]
+    return scatter_svg(
+        points,
+        Axis(f"Images per second on an {gpu.device}, {gpu.setting}, as timm published it (log scale)", log=True),
+        Axis("ImageNet top-1 (%)", log=False),
+        f"Top-1 against timm's published throughput on an {gpu.device}, one point per variant",
+        names,
+        [Line(FRONT, pareto_front(points, higher_x_is_better=True), 0, front=True)] if points else [],
+    )
+
+
 FRONT = "Pareto front: no variant off it is both faster (or cheaper) and more accurate"
 
 
-def explorer_charts(rows: list[Row], speeds: list[SpeedFile] | None = None) -> dict[str, Markup]:
-    """The explorer's charts as SVG: FLOPs against parameters, top-1 against FLOPs, and top-1 against the
-    throughput measured in each result file (`speed:PATH`)."""
+def explorer_charts(
+    rows: list[Row], speeds: list[SpeedFile] | None = None, gpu: TimmBenchmark | None = None
+) -> dict[str, Markup]:
+    """The explorer's charts as SVG: FLOPs against parameters, top-1 against FLOPs, top-1 against the
+    throughput measured in each result file (`speed:PATH`), and top-1 against timm's published GPU
+    throughput (`gpu`)."""
     names = list(dict.fromkeys(row.collection.name for row in rows))
     series = {name: number for number, name in enumerate(names)}
     cost = [
@@ -175,6 +244,8 @@ def explorer_charts(rows: list[Row], speeds: list[SpeedFile] | None = None) -> d
         if (top1 := row.top1) is not None
     ]
     charts = {f"speed:{bench.path}": _speed_chart(rows, bench, series, names) for bench in speeds or []}
+    if gpu is not None:
+        charts["gpu"] = _published_chart(rows, gpu, series, names)
     # The charts escape their own labels: Markup, printed as they are.
     return charts | {
         "cost": scatter_svg(

@@ -21,6 +21,7 @@ from modelsite.site.escape import PageSandbox, finalize, front_matter
 from modelsite.site.formatting import FILTERS, GLOBALS, placeholder
 from modelsite.site.outputs import CheckReport
 from modelsite.site.recipe import train_flags
+from modelsite.speed.published import load_gpu_benchmark
 from modelsite.speed.results import load_speeds
 
 EXPLORER_PAGE = f"{MODELS_DIR}/index.md"
@@ -81,8 +82,8 @@ def generated_site(
 ) -> GeneratedSite:
     """The pages the index implies, `models.json`, and each runnable example as a download; with SHOWN, only
     the pages of those collections (file stems) and an explorer of them: a preview."""
-    pages, rows = _pages_and_rows(root, index, report, shown)
-    files = {MODELS_JSON: models_json(index, rows, report, site_url)}
+    pages, rows, shared = _pages_and_rows(root, index, report, shown)
+    files = {MODELS_JSON: models_json(index, rows, report, site_url, shared["speeds"], shared["gpu"])}
     for path in Project(root).runnable_examples():
         files[f"{EXAMPLES_DIR}/{path.name}"] = path.read_text(encoding="utf-8")
     return GeneratedSite(pages, files)
@@ -135,9 +136,11 @@ def variant_page(root: Path, index: ModelIndex, model: Model) -> GeneratedPage:
 
 def _pages_and_rows(
     root: Path, index: ModelIndex, report: CheckReport | None, shown: frozenset[str] | None = None
-) -> tuple[list[GeneratedPage], list[Row]]:
+) -> tuple[list[GeneratedPage], list[Row], dict[str, Any]]:
+    """Every generated page (SHOWN's alone in a preview), the explorer's rows, and what every page saw
+    (page_context: the speed results and timm's benchmark among it)."""
     renderer = PageRenderer(root, index, report)
-    environment, speeds = renderer.environment, renderer.shared["speeds"]
+    environment, speeds, gpu = renderer.environment, renderer.shared["speeds"], renderer.shared["gpu"]
     if shown is not None:
         index = ModelIndex(tuple(c for c in index.collections if c.slug in shown))
     pages = []
@@ -154,13 +157,14 @@ def _pages_and_rows(
     explorer = header + environment.get_template("explorer.md.j2").render(
         index=index,
         rows=rows,
-        charts=explorer_charts(rows, speeds),
+        charts=explorer_charts(rows, speeds, gpu),
+        gpu=gpu,
         speeds=speeds,
         released=released,
         timm_version=installed_version("timm"),
         missing=[] if shown is not None else [tag for tag in released if tag not in registered],
     )
-    return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows
+    return [GeneratedPage(EXPLORER_PAGE, "All models", explorer), *pages], rows, renderer.shared
 
 
 def page_context(root: Path, index: ModelIndex, report: CheckReport | None = None) -> dict[str, Any]:
@@ -179,6 +183,8 @@ def page_context(root: Path, index: ModelIndex, report: CheckReport | None = Non
         "timm_version": installed_version("timm"),
         # Measured speed, one result file per device and setting (speed/).
         "speeds": load_speeds(root, [model.key for model in index.models]),
+        # timm's own GPU benchmark (speed/timm/): accuracy against a published throughput, across families.
+        "gpu": load_gpu_benchmark(root),
     }
 
 

@@ -1,7 +1,7 @@
 """The result files of `modelsite speed`: one CSV per device and setting under speed/, as timm's
 results/ folder keeps one per GPU and precision.
 
-    # modelsite-speed/1
+    # modelsite-speed/2
     # device: cpu
     # device_name: Intel(R) Xeon(R) ...
     # cores: 2
@@ -11,12 +11,16 @@ results/ folder keeps one per GPU and precision.
     # date: 2026-11-23
     # warmup: 2
     # repeats: 5
-    model,image_size,latency_ms,latency_spread_ms,throughput_batch_size,throughput,throughput_spread
-    tf_efficientnet_b0.aa_in1k,224,31.2,0.9,16,58.4,1.2
+    model,image_size,latency_ms,latency_spread_ms,throughput_batch_size,throughput,throughput_spread,peak_memory_bytes
+    tf_efficientnet_b0.aa_in1k,224,31.2,0.9,16,58.4,1.2,412090368
 
 Latency is the median time of a forward pass at batch size 1; throughput the median images per second at
-`throughput_batch_size`; each spread is the interquartile range of the repeats. A problem is answered with
-PATH:LINE:COL and what to do, never a traceback.
+`throughput_batch_size`; each spread is the interquartile range of the repeats. Peak memory is what running
+at batch size 1 took at most: on the CPU the peak resident memory of the fresh interpreter that measured the
+variant (torch, the model and its activations), on CUDA `torch.cuda.max_memory_allocated`; an empty cell
+where it was not measured. A file of the first format (`modelsite-speed/1`) has no such column: its
+variants' memory reads as not measured. A problem
+is answered with PATH:LINE:COL and what to do, never a traceback.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from modelsite.core.problems import Problem, display_path
 from modelsite.core.project import SPEED_DIR
 from modelsite.index.validate_command import ResultFiles
 
-FORMAT = "modelsite-speed/1"
+FORMAT = "modelsite-speed/2"
+# The first format, still read: the same columns without the peak memory.
+FORMAT_WITHOUT_MEMORY = "modelsite-speed/1"
 # How the model runs: plain float32; on CUDA also bf16 autocast, and float32 in channels_last memory format.
 SETTINGS = {
     "fp32": "float32, contiguous (NCHW) tensors",
@@ -52,6 +58,7 @@ COLUMNS = (
     "throughput_batch_size",
     "throughput",
     "throughput_spread",
+    "peak_memory_bytes",
 )
 _META_LINE = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -69,6 +76,8 @@ class SpeedRow:
     throughput_batch_size: int
     throughput: float
     throughput_spread: float
+    # At batch size 1 (see the module's docstring); None in a file of the first format.
+    peak_memory_bytes: int | None = None
     line: int = 0
 
 
@@ -119,10 +128,11 @@ def read_speed_file(
     metadata, header_line = _metadata(lines, shown, problems)
     problems += _metadata_problems(shown, metadata, path.name)
     body = lines[header_line - 1 :]
-    if not body or [cell.strip() for cell in body[0].split(",")] != list(COLUMNS):
-        problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(COLUMNS)}`"))
+    columns = COLUMNS if lines[0].strip() == f"# {FORMAT}" else COLUMNS[:-1]
+    if not body or [cell.strip() for cell in body[0].split(",")] != list(columns):
+        problems.append(Problem(shown, header_line, 1, f"the header row must be `{','.join(columns)}`"))
         return None, problems
-    rows = _rows(body[1:], header_line + 1, shown, set(known) if known is not None else None, problems)
+    rows = _rows(body[1:], header_line + 1, shown, set(known) if known is not None else None, columns, problems)
     if problems:
         return None, problems
     return SpeedFile(shown, metadata, tuple(rows)), []
@@ -140,7 +150,7 @@ def _lines(path: Path, shown: str) -> tuple[list[str], Problem | None]:
         lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError:
         return [], Problem(shown, 1, 1, "is not UTF-8 text; write it as `modelsite speed` does")
-    if not lines or lines[0].strip() != f"# {FORMAT}":
+    if not lines or lines[0].strip() not in (f"# {FORMAT}", f"# {FORMAT_WITHOUT_MEMORY}"):
         return [], Problem(
             shown, 1, 1, f"does not start with `# {FORMAT}`: it is not a result file of `modelsite speed`"
         )
@@ -169,7 +179,12 @@ def _metadata(lines: list[str], shown: str, problems: list[Problem]) -> tuple[di
 
 
 def _rows(
-    body: list[str], first_line: int, shown: str, known: set[str] | None, problems: list[Problem]
+    body: list[str],
+    first_line: int,
+    shown: str,
+    known: set[str] | None,
+    columns: tuple[str, ...],
+    problems: list[Problem],
 ) -> list[SpeedRow]:
     """The rows of BODY (starting on FIRST_LINE), each once and of a variant of the index."""
     rows: list[SpeedRow] = []
@@ -177,7 +192,7 @@ def _rows(
     for offset, cells in enumerate(csv.reader(io.StringIO("\n".join(body))), start=first_line):
         if not cells:
             continue
-        row, problem = _row(cells, offset, shown)
+        row, problem = _row(cells, offset, shown, columns)
         if problem or row is None:
             problems += [problem] if problem else []
             continue
@@ -224,15 +239,17 @@ def _metadata_problems(shown: str, metadata: Mapping[str, str], name: str) -> li
     return problems
 
 
-def _row(cells: list[str], line: int, shown: str) -> tuple[SpeedRow | None, Problem | None]:
-    if len(cells) != len(COLUMNS):
-        return None, Problem(shown, line, 1, f"has {len(cells)} cells; a row has {len(COLUMNS)}: {','.join(COLUMNS)}")
+def _row(cells: list[str], line: int, shown: str, columns: tuple[str, ...]) -> tuple[SpeedRow | None, Problem | None]:
+    if len(cells) != len(columns):
+        return None, Problem(shown, line, 1, f"has {len(cells)} cells; a row has {len(columns)}: {','.join(columns)}")
     model = cells[0].strip()
     if not re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", model):
         return None, Problem(shown, line, 1, f"model {model!r} is not a variant key (name.tag)")
     numbers: list[float] = []
-    for column, cell in zip(COLUMNS[1:], cells[1:]):
-        whole = column in ("image_size", "throughput_batch_size")
+    for column, cell in zip(columns[1:], cells[1:]):
+        if column == "peak_memory_bytes" and not cell.strip():
+            continue  # Not measured: a row kept from a file of the first format.
+        whole = column in ("image_size", "throughput_batch_size", "peak_memory_bytes")
         try:
             value = float(int(cell)) if whole else float(cell)
         except ValueError:
@@ -243,13 +260,17 @@ def _row(cells: list[str], line: int, shown: str) -> tuple[SpeedRow | None, Prob
                 shown, line, 1, f"{column} {cell!r} must be a {'' if spread else 'positive, '}finite number"
             )
         numbers.append(value)
-    size, latency, latency_spread, batch, throughput, throughput_spread = numbers
-    row = SpeedRow(model, int(size), latency, latency_spread, int(batch), throughput, throughput_spread, line=line)
+    size, latency, latency_spread, batch, throughput, throughput_spread = numbers[:6]
+    memory = int(numbers[6]) if len(numbers) > 6 else None
+    row = SpeedRow(
+        model, int(size), latency, latency_spread, int(batch), throughput, throughput_spread, memory, line=line
+    )
     return row, None
 
 
 def write_speed_file(path: Path, metadata: Mapping[str, str], rows: Iterable[SpeedRow]) -> None:
-    """The file as `modelsite speed` writes it: metadata in METADATA's order, then the rows."""
+    """The file as `modelsite speed` writes it: metadata in METADATA's order, then the rows; a row kept from a
+    file of the first format, whose memory was never measured, has an empty memory cell."""
     out = io.StringIO()
     out.write(f"# {FORMAT}\n")
     for key in METADATA:
@@ -257,17 +278,16 @@ def write_speed_file(path: Path, metadata: Mapping[str, str], rows: Iterable[Spe
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(
-            [
-                row.model,
-                row.image_size,
-                f"{row.latency_ms:.3f}",
-                f"{row.latency_spread_ms:.3f}",
-                row.throughput_batch_size,
-                f"{row.throughput:.2f}",
-                f"{row.throughput_spread:.2f}",
-            ]
-        )
+        cells = [
+            row.model,
+            row.image_size,
+            f"{row.latency_ms:.3f}",
+            f"{row.latency_spread_ms:.3f}",
+            row.throughput_batch_size,
+            f"{row.throughput:.2f}",
+            f"{row.throughput_spread:.2f}",
+        ]
+        writer.writerow([*cells, "" if row.peak_memory_bytes is None else row.peak_memory_bytes])
     write_text_atomically(path, out.getvalue())
 
 

@@ -1,5 +1,10 @@
 """Measure a variant's speed on the device at hand: latency at batch size 1 and throughput at a batch size
-that fits, each warmed up, repeated, and reported as the median and the interquartile range.
+that fits, each warmed up, repeated, and reported as the median and the interquartile range; and the peak
+memory at batch size 1.
+
+Each variant is measured in a fresh interpreter (`python -m modelsite.speed.run`), so that its peak memory on
+the CPU is its own: the interpreter's peak resident memory once the batch-size-1 runs are done (torch, the
+model and its activations). On CUDA it is `torch.cuda.max_memory_allocated` over those runs.
 
 The weights do not change the speed, so the model is built with random weights (nothing is downloaded),
 at the variant's own input size. Settings: fp32; on CUDA also bf16 autocast (amp-bf16) and channels_last.
@@ -7,12 +12,23 @@ at the variant's own input size. Settings: fp32; on CUDA also bf16 autocast (amp
 
 from __future__ import annotations
 
+import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
+from modelsite.core.errors import ModelsiteError
 from modelsite.speed.results import SpeedRow
+
+
+class SpeedRunError(ModelsiteError):
+    """The interpreter that measured a variant failed (out of memory, say); the message says how."""
+
 
 # A throughput step's work, in multiply-accumulates: big enough to keep the device busy, small enough to fit.
 _STEP_MACS = {"cpu": 20e9, "cuda": 4e12}
@@ -37,9 +53,16 @@ def measure_speed(
     memory_format = torch.channels_last if setting == "channels-last" else torch.contiguous_format
     model = model.to(memory_format=memory_format)
     batch_size = throughput_batch_size(flops, device)
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    latency = _timed(model, 1, image_size, device, setting, memory_format, warmup, repeats)
+    peak_memory = (
+        torch.cuda.max_memory_allocated()
+        if device == "cuda"
+        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts it in KiB.
+    )
     while True:
         try:
-            latency = _timed(model, 1, image_size, device, setting, memory_format, warmup, repeats)
             throughput_times = _timed(model, batch_size, image_size, device, setting, memory_format, warmup, repeats)
             break
         except torch.OutOfMemoryError:
@@ -56,7 +79,31 @@ def measure_speed(
         throughput_batch_size=batch_size,
         throughput=statistics.median(rates),
         throughput_spread=_spread(rates),
+        peak_memory_bytes=int(peak_memory),
     )
+
+
+def measure_in_fresh_interpreter(
+    key: str, image_size: int, flops: float, device: str, setting: str, warmup: int, repeats: int, threads: int
+) -> SpeedRow:
+    """measure_speed in an interpreter of its own, with THREADS CPU threads: what its memory is, alone."""
+    arguments = [key, image_size, flops, device, setting, warmup, repeats, threads]
+    completed = subprocess.run(
+        [sys.executable, "-m", "modelsite.speed.run", json.dumps(arguments)], capture_output=True, text=True
+    )
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or [f"exit status {completed.returncode}"])[-1]
+        raise SpeedRunError(f"measuring {key} failed: {last}")
+    return SpeedRow(**json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def _main(arguments: str) -> None:
+    import torch
+
+    key, image_size, flops, device, setting, warmup, repeats, threads = json.loads(arguments)
+    torch.set_num_threads(threads)
+    row = measure_speed(key, image_size, flops, device, setting, warmup, repeats)
+    print(json.dumps(asdict(row)))
 
 
 def _timed(
@@ -85,3 +132,7 @@ def _spread(values: list[float]) -> float:
         return 0.0
     quartiles = statistics.quantiles(values, n=4)
     return quartiles[2] - quartiles[0]
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1])

@@ -23,7 +23,7 @@ from modelsite.speed.results import (
     read_speed_file,
     write_speed_file,
 )
-from modelsite.speed.run import measure_speed
+from modelsite.speed.run import SpeedRunError, measure_in_fresh_interpreter
 
 NAME = "speed"
 HELP = "measure each variant's speed on this machine into speed/DEVICE-SETTING.csv"
@@ -47,7 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     root = Path.cwd()
     device = _device(args)
@@ -58,21 +57,29 @@ def run(args: argparse.Namespace) -> int:
     path = root / SPEED_DIR / file_name(device, args.setting)
     keys = [model.key for model in index.models]
     kept = _kept_rows(path, keys)
-    torch.set_num_threads(available_cores())
+    failed = []
     for number, model in enumerate(models, start=1):
-        row = measure_speed(
-            model.key,
-            int(model.figures["Image Size"]),
-            float(model.figures["FLOPs"]),
-            device,
-            args.setting,
-            args.warmup,
-            args.repeats,
-        )
+        try:
+            row = measure_in_fresh_interpreter(
+                model.key,
+                int(model.figures["Image Size"]),
+                float(model.figures["FLOPs"]),
+                device,
+                args.setting,
+                args.warmup,
+                args.repeats,
+                available_cores(),
+            )
+        except SpeedRunError as error:
+            # The others are still measured and written; the run exits 1 and names each failure.
+            print(f"[{number}/{len(models)}] {error}", file=sys.stderr, flush=True)
+            failed.append(model.key)
+            continue
         kept[row.model] = row
         print(
             f"[{number}/{len(models)}] {row.model:45} {row.latency_ms:9.2f} ms ±{row.latency_spread_ms:.2f} at "
-            f"batch 1, {row.throughput:9.1f} img/s ±{row.throughput_spread:.1f} at batch {row.throughput_batch_size}",
+            f"batch 1, {row.throughput:9.1f} img/s ±{row.throughput_spread:.1f} at batch {row.throughput_batch_size}, "
+            f"peak memory {(row.peak_memory_bytes or 0) / 2**20:,.0f} MiB at batch 1",
             file=sys.stderr,
             flush=True,
         )
@@ -87,7 +94,9 @@ def run(args: argparse.Namespace) -> int:
     if held:
         agreed = sum(c.agrees for c in held)
         print(f"{agreed} of {len(held)} ratios within ×{AGREEMENT_BAND} of timm's published benchmark")
-    return 0
+    if failed:
+        print(f"modelsite speed: {len(failed)} variants could not be measured: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _device(args: argparse.Namespace) -> str:
