@@ -345,6 +345,8 @@ def search(page: Any, text: str) -> list[str]:
         timeout=60_000,
     )
     page.fill(".md-search__input", text)
+    # Material searches on a key released in the field, not on a value set: as a reader's typing ends.
+    page.locator(".md-search__input").press("End")
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=30_000)
     return results.evaluate_all("links => links.map(a => a.getAttribute('href'))")

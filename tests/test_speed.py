@@ -4,7 +4,6 @@ speed with its source, and the bench's own arithmetic (batch size, spread, ratio
 from __future__ import annotations
 
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -126,8 +125,9 @@ def test_each_variant_is_measured_in_a_fresh_interpreter_with_its_peak_memory() 
     weights = sum(parameter.numel() * parameter.element_size() for parameter in model.parameters())
     assert row.model == "test_efficientnet.r160_in1k" and row.latency_ms > 0 and row.throughput > 0
     assert row.peak_memory_bytes is not None and row.peak_memory_bytes > max(weights, 100 * 2**20)
-    # Its own interpreter's: this process's peak is not what it reports.
-    assert row.peak_memory_bytes != resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # Its own interpreter's, not that of the process that started it (a test worker holds gigabytes): torch and
+    # a tiny model stay well under one.
+    assert row.peak_memory_bytes < 2**30
 
 
 def test_missing_metadata_and_a_misnamed_file_are_refused(tmp_path: Path) -> None:

@@ -56,11 +56,7 @@ def measure_speed(
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     latency = _timed(model, 1, image_size, device, setting, memory_format, warmup, repeats)
-    peak_memory = (
-        torch.cuda.max_memory_allocated()
-        if device == "cuda"
-        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts it in KiB.
-    )
+    peak_memory = torch.cuda.max_memory_allocated() if device == "cuda" else _peak_resident_bytes()
     while True:
         try:
             throughput_times = _timed(model, batch_size, image_size, device, setting, memory_format, warmup, repeats)
@@ -81,6 +77,20 @@ def measure_speed(
         throughput_spread=_spread(rates),
         peak_memory_bytes=int(peak_memory),
     )
+
+
+def _peak_resident_bytes() -> int:
+    """This interpreter's own peak resident memory. Linux's VmHWM, not getrusage's ru_maxrss, which keeps the
+    peak of the process this one was forked from (the parent that started it, however large)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # In kB.
+    except OSError:
+        pass
+    # Elsewhere: macOS counts ru_maxrss in bytes, the others in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def measure_in_fresh_interpreter(
