@@ -183,13 +183,8 @@ def _speed_chart(rows: list[Row], bench: SpeedFile, series: dict[str, int], name
         for row in rows
         if (top1 := row.top1) is not None and (speed := bench.row(row.model.key)) is not None
     ]
-    return scatter_svg(
-        points,
-        Axis(f"Images per second on {bench.label} (log scale)", log=True),
-        Axis("ImageNet top-1 (%)", log=False),
-        f"Top-1 against throughput on {bench.label}, one point per variant",
-        names,
-        [Line(FRONT, pareto_front(points, higher_x_is_better=True), 0, front=True)] if points else [],
+    return _accuracy_against_throughput(
+        points, f"Images per second on {bench.label}", f"Top-1 against throughput on {bench.label}", names
     )
 
 
@@ -206,11 +201,21 @@ def _published_chart(rows: list[Row], gpu: TimmBenchmark, series: dict[str, int]
         for row in rows
         if (top1 := row.top1) is not None and (published := gpu.of(row.model)) is not None
     ]
+    return _accuracy_against_throughput(
+        points,
+        f"Images per second on an {gpu.device}, {gpu.setting}, as timm published it",
+        f"Top-1 against timm's published throughput on an {gpu.device}",
+        names,
+    )
+
+
+def _accuracy_against_throughput(points: list[Point], throughput: str, title: str, names: list[str]) -> Markup:
+    """Top-1 against images per second (log scale), one point per variant, with the Pareto front."""
     return scatter_svg(
         points,
-        Axis(f"Images per second on an {gpu.device}, {gpu.setting}, as timm published it (log scale)", log=True),
+        Axis(f"{throughput} (log scale)", log=True),
         Axis("ImageNet top-1 (%)", log=False),
-        f"Top-1 against timm's published throughput on an {gpu.device}, one point per variant",
+        f"{title}, one point per variant",
         names,
         [Line(FRONT, pareto_front(points, higher_x_is_better=True), 0, front=True)] if points else [],
     )
