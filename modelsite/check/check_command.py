@@ -185,6 +185,7 @@ def _variable_name(text: str) -> str:
 
 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    _refuse_conflicting_options(args)
     project = Project(Path.cwd())
     # A report the build cannot read would stop the discovery build itself: set it aside first.
     moved = set_aside_if_unreadable(project.latest_report)
@@ -262,14 +263,18 @@ def _selected_by_only(
     return models, pages
 
 
-def _changed_variants(args: argparse.Namespace, project: Project, index: ModelIndex | None) -> set[str]:
-    """The keys of the variants new or changed since --changed-since (none without it)."""
+def _refuse_conflicting_options(args: argparse.Namespace) -> None:
+    """Options that cannot go together, refused before anything is read or built."""
     if args.figures_only and (args.sample or args.families or args.shard):
         raise CheckError(
             "--figures-only holds every model --only names to its figures; it takes no --sample, --families or --shard"
         )
     if args.changed_since and not (args.sample or args.families):
         raise CheckError("--changed-since adds to --sample; give both")
+
+
+def _changed_variants(args: argparse.Namespace, project: Project, index: ModelIndex | None) -> set[str]:
+    """The keys of the variants new or changed since --changed-since (none without it)."""
     if not args.changed_since or index is None:
         return set()
     return selection.changed_variants(project.root, index, args.changed_since)
