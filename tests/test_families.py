@@ -1,11 +1,12 @@
 """A contributor's path for models outside EfficientNet: `modelsite new`, `mkdocs build --strict`, then
-`modelsite check --only ID`, for nine timm families, each page checked as a reader would run it.
+`modelsite check --only ID`, for seven timm families, each page checked as a reader would run it.
 
 The families cover each kind of model whose page must differ, one family each: CNNs with five and with four
 stages, ViTs (no stages: three maps at one stride), MobileNets (a head with its own hidden layer, so the
-embedding is not `num_features` wide), heads of 21k, 11k and 12k classes, a distilled head (LeViT), NHWC
-feature maps (Swin) and map sides that are not the input over the stride (Inception). All in one project copy (two
-collection files, filled side by side), one build and one check run. That run also holds `new`'s promises to a
+embedding is not `num_features` wide), a head of 21k named classes (the other named label sets render the same
+code; test_measure holds their names), a distilled head (LeViT), NHWC feature maps (Swin) and map sides that are
+not the input over the stride (Inception). All in one project copy (two collection files, filled side by side),
+one build and one check run. That run also holds `new`'s promises to a
 contributor: each new collection file gets its page, its link and its rows with no other edit, validate lists
 what is left to fill in, and a figure changed by hand fails the check. Marker: `check`.
 """
@@ -34,13 +35,11 @@ FAMILIES = {
     "mobilenetv3_small_050.lamb_in1k": "1,024-long vectors",
     "vit_tiny_patch16_224.augreg_in21k": "ImageNet-21k (the 21,843 classes",
     "swin_tiny_patch4_window7_224.ms_in1k": "4 of them here",
-    "mobilenetv3_large_100.miil_in21k": "ImageNet-21k-P (the 11,221 classes",
-    "convnext_nano.in12k": "ImageNet-12k",
     "levit_128s.fb_dist_in1k": "384-long vectors",
 }
 # Two collection files, so that two `modelsite new` run side by side (each appends to its own file), with the
 # name the first `new` of each gives its collection (`--collection-name`; a later one appends, keeping it).
-COLLECTIONS = {"model_index/families.yaml": "Nine timm families", "model_index/more-families.yaml": "More families"}
+COLLECTIONS = {"model_index/families.yaml": "Seven timm families", "model_index/more-families.yaml": "More families"}
 IN_COLLECTION = {model_id: list(COLLECTIONS)[number % 2] for number, model_id in enumerate(FAMILIES)}
 # The family whose figure the last test changes by hand.
 EDITED = "resnet18.a1_in1k"
