@@ -26,7 +26,7 @@ from modelsite.core.compatibility import (
 from modelsite.core.report.results import Tolerance
 from modelsite.index import load_index
 from modelsite.site.outputs import CheckReport, FoundCompatibility, Stamp
-from modelsite.site.pages import generated_pages
+from modelsite.site.pages import PageRenderer
 from tests.helpers import ROOT, agree_with_plain_torch
 
 INDEX = load_index(ROOT, check_timm=False)
@@ -136,8 +136,8 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
         finished_at=stamp.ran_at,
         compatibility={model.key: FoundCompatibility(Compatibility(model.key, tuple(outcomes)), stamp)},
     )
-    pages = {page.src_uri: page.markdown for page in generated_pages(ROOT, INDEX, report)}
-    variant = pages[collection.variant_page(model)]
+    pages = PageRenderer(ROOT, INDEX, report)
+    variant = str(pages.variant(collection, model).markdown)
     table = variant[variant.index("## Deploy") : variant.index("## Citation")]
     assert "<script>" not in table and "](javascript:" not in table and "&#60;script&#62;" in table
     rows = [line for line in table.splitlines() if line.startswith("| ")]
@@ -145,8 +145,8 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
     assert ":material-wrench: works with a change | opset 20, fixed batch; needs a fixed batch size" in table
     assert "| TorchScript | – not run | only under `--deploy full`" in table
     assert "2026-11-23, on cpu with torch\n2.14.1 and timm 1.0.31" in table
-    assert "*Not yet verified: no check has probed" in pages[collection.variant_page(other)]
-    overview = pages[collection.page]
+    assert "*Not yet verified: no check has probed" in str(pages.variant(collection, other).markdown)
+    overview = str(pages.overview(collection).markdown)
     assert (
         "Changes the check found necessary" in overview and f"- `{model.key}`, ONNX export: a fixed batch" in overview
     )

@@ -20,3 +20,23 @@ def test_figure_formatting() -> None:
     assert "ignoring its aspect ratio" in crop_sentence({**metadata, "Crop Mode": "squash"})
     maps = {"Feature Strides": [16], "Feature Channels": [192], "Feature Sides": [14]}
     assert feature_maps_sentence(maps) == "stride 16 (192 channels, 14 pixels wide)"
+
+
+def test_a_portrait_input_is_described_as_timm_transforms_it() -> None:
+    """Sapiens2 evaluates at 1024×768 (height × width): the sentence gives both, as timm's transform sizes them."""
+    import timm.data
+    from torchvision import transforms
+
+    metadata = {"Image Size": 768, "Image Height": 1024, "Crop Pct": 1.0, "Interpolation": "bilinear"}
+    squash = crop_sentence({**metadata, "Crop Mode": "squash"})
+    assert squash == (
+        "resized with bilinear interpolation to 1024×768 pixels (height × width), ignoring its aspect ratio, then "
+        "center-cropped to 1024×768 (crop pct 1.0)"
+    )
+    steps = timm.data.create_transform(input_size=(3, 1024, 768), crop_pct=1.0, crop_mode="squash").transforms
+    resize, crop = (
+        next(step for step in steps if isinstance(step, kind)) for kind in (transforms.Resize, transforms.CenterCrop)
+    )
+    assert tuple(resize.size) == tuple(crop.size) == (1024, 768)
+    maps = {"Feature Strides": [16], "Feature Channels": [768], "Feature Sides": [64], "Image Height": 1024}
+    assert feature_maps_sentence(maps) == "stride 16 (768 channels, 64 pixels high)"

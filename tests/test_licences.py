@@ -12,7 +12,7 @@ from modelsite.check.figures import figure_problems
 from modelsite.core.figures import LICENCES
 from modelsite.index import ModelIndex, load_index
 from modelsite.measure import measure
-from modelsite.site.pages import generated_pages
+from modelsite.site.pages import PageRenderer
 from tests.helpers import ROOT
 
 NON_COMMERCIAL = "convnextv2_atto.fcmae"
@@ -25,13 +25,14 @@ def index() -> ModelIndex:
 
 
 @pytest.fixture(scope="module")
-def pages(index: ModelIndex) -> dict[str, str]:
-    return {page.src_uri: str(page.markdown) for page in generated_pages(ROOT, index)}
+def pages(index: ModelIndex) -> PageRenderer:
+    """The pages these tests read, each rendered as the build renders it (not the whole zoo)."""
+    return PageRenderer(ROOT, index)
 
 
-def variant_page(index: ModelIndex, pages: dict[str, str], key: str) -> str:
+def variant_page(index: ModelIndex, pages: PageRenderer, key: str) -> str:
     model = index.model(key)
-    return pages[index.collection(model.collection).variant_page(model)]
+    return str(pages.variant(index.collection(model.collection), model).markdown)
 
 
 def test_every_licence_timm_names_is_in_the_table() -> None:
@@ -57,7 +58,7 @@ def test_the_licence_is_the_pretrained_configuration_s_and_the_check_holds_it(
 
 
 def test_weights_for_no_commercial_use_stand_out_and_open_ones_say_what_they_allow(
-    index: ModelIndex, pages: dict[str, str]
+    index: ModelIndex, pages: PageRenderer
 ) -> None:
     restricted = variant_page(index, pages, NON_COMMERCIAL)
     assert '!!! warning "Not for commercial use"' in restricted

@@ -176,6 +176,7 @@ def _real(model_id: str) -> torch.nn.Module:
     [
         ("vit_tiny_patch16_224.augreg_in21k", 21843, "imagenet-21k-goog"),
         ("efficientnet_b5.sw_in12k", 11821, "imagenet-12k"),
+        ("mobilenetv3_large_100.miil_in21k", 11221, "imagenet-21k-miil"),
         ("resnet18.a1_in1k", 1000, "imagenet-1k"),
     ],
 )
@@ -222,6 +223,45 @@ def test_feature_maps_are_what_the_features_only_model_returns(model_id: str, st
     # Swin returns its maps channels-last; the side is the same axis either way.
     assert [m.shape[-2] for m in maps] == measured["Feature Sides"]
     assert extractor.feature_info.channels() == measured["Feature Channels"]
+
+
+def test_a_language_models_encoder_returns_tokens_as_wide_as_its_embedding() -> None:
+    """An `_enc` tower has no classifier and returns a sequence, not one pooled vector: Head `tokens`, and the
+    Embedding Size is each token's length, as a real model returns it at any image size."""
+    import timm
+
+    measured = measure("qwen3_vit_88m_enc.qwen3_5_0_8b", with_file_size=False)
+    assert (measured["Head"], measured["Classes"], measured["Embedding Size"]) == ("tokens", 0, 1024)
+    encoder = timm.create_model("qwen3_vit_88m_enc", pretrained=False).eval()
+    with torch.no_grad():
+        tokens = encoder(torch.zeros(1, 3, 64, 64))
+    assert tokens.ndim == 3 and tokens.shape[-1] == measured["Embedding Size"]
+    assert measure("qwen3_vit_88m.qwen3_5_0_8b", with_file_size=False)["Head"] == "none"
+
+
+def test_a_portrait_input_is_measured_at_its_height_and_width() -> None:
+    """Sapiens2's input is 1024×768 (height × width): FLOPs and maps at that shape, and a height only there."""
+    import timm
+
+    measured = measure("vit_base_patch16_sapiens2.fb", with_file_size=False)
+    assert (measured["Image Height"], measured["Image Size"], measured.size_text) == (1024, 768, "1024x768")
+    assert measured["Feature Sides"] == [64, 64, 64]
+    with torch.device("meta"):
+        model = timm.create_model("vit_base_patch16_sapiens2", pretrained=False).eval()
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, 3, 1024, 768, device="meta"))
+    assert measured["FLOPs"] == counter.get_total_flops() // 2
+    assert measure("resnet18.a1_in1k", with_file_size=False)["Image Height"] is None
+
+
+def test_feature_maps_the_meta_device_cannot_run_are_measured_on_the_cpu() -> None:
+    """Gemma 4's features_only form reads position ids with .item(), which a meta tensor cannot give."""
+    from modelsite.measure.measurement import _features_only_maps
+
+    with pytest.raises(RuntimeError, match="meta"):
+        _features_only_maps("gemma4_vit_167m.gemma4_e4b_it", (768, 768), "meta")
+    measured = measure("gemma4_vit_167m.gemma4_e4b_it", with_file_size=False)
+    assert (measured["Feature Strides"], measured["Feature Sides"]) == ([16, 16, 16], [48, 48, 48])
 
 
 def test_feature_maps_that_fail_to_build_are_an_error_not_none(monkeypatch: pytest.MonkeyPatch) -> None:

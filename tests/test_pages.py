@@ -91,14 +91,20 @@ def test_variant_page_shows_every_figure_and_source(model) -> None:
 def test_variant_snippets_are_that_variants_and_say_what_it_does(model) -> None:
     code = "\n".join(python_blocks(page_of(model)))
     meta = model.figures
-    assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.key}
-    side = meta["Image Size"]
-    assert f"# prints: torch.Size([1, 3, {side}, {side}])" in code
+    # A language model's encoder fine-tunes through its tag's classifier form, which has a page of its own.
+    twin = f"{model.name.removesuffix('_enc')}.{model.tag}"
+    classifier_form = {twin} if meta["Head"] == "tokens" and twin in {m.key for m in INDEX.models} else set()
+    assert set(re.findall(r'timm\.create_model\(\s*"([^"]+)"', code)) == {model.key} | classifier_form
+    width = meta["Image Size"]
+    assert f"# prints: torch.Size([1, 3, {meta.get('Image Height', width)}, {width}])" in code
     if meta["Head"] == "classifier":
         assert f"print(probabilities.shape)  # prints: torch.Size([1, {meta['Classes']}])" in code
     else:  # What the other heads print: test_heads.py.
         assert "probabilities" not in code
-    assert f"print(embedding.shape)  # prints: torch.Size([1, {meta['Embedding Size']}])" in code
+    if meta["Head"] == "tokens":
+        assert f"print(tokens.shape[-1])  # prints: {meta['Embedding Size']}" in code
+    else:
+        assert f"print(embedding.shape)  # prints: torch.Size([1, {meta['Embedding Size']}])" in code
     if meta["Feature Strides"] is None:
         assert "features_only" not in code
     else:
@@ -211,6 +217,9 @@ def test_the_explorer_has_a_row_and_a_chart_point_per_variant() -> None:
 def test_citation_and_training_recipe_are_rendered(model) -> None:
     page = page_of(model)
     assert literal_block(INDEX.collection(model.collection).citation, "bibtex") in page
+    if model.figures["Head"] == "tokens":  # train.py trains classifiers: the page says so instead of a command.
+        assert "trains image classifiers" in page and "python train.py" not in page
+        return
     for flag in train_flags(model):
         assert f"{flag.flag} {flag.value}" in page
 

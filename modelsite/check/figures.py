@@ -63,7 +63,7 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
         if abs(off) <= figure.tolerance:
             return None
         truth = figure.truth.format(
-            value=shown, off=off, tolerance=figure.tolerance, versions=versions, side=measured.image_size
+            value=shown, off=off, tolerance=figure.tolerance, versions=versions, size=measured.size_text
         )
     else:
         if (list(written) if isinstance(written, (list, tuple)) else written) == shown:
@@ -71,7 +71,7 @@ def _differs(figure: Figure, written: object, value: object, measured: Measureme
         if figure.comparison == REFINES_UNKNOWN and value == UNKNOWN_HEAD and written in REFINEMENTS:
             return None
         truth = figure.truth.format(
-            value=shown, versions=versions, side=measured.image_size, classes=measured["Classes"]
+            value=shown, versions=versions, size=measured.size_text, classes=measured["Classes"]
         )
         if figure.comparison == REFINES_UNKNOWN and value == UNKNOWN_HEAD:
             truth += f", which an entry may refine to {' or '.join(map(repr, REFINEMENTS))} with its source"

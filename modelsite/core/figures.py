@@ -98,12 +98,15 @@ LABEL_SETS = {
     "imagenet-22k-ms": "ImageNet-22k (the 21,842 classes of Microsoft's release)",
     "none": "no named label set (for a classifier: its classes are indices)",
 }
-# What a model's outputs are, and how pages name them. timm states the first two itself (no classifier: zero
-# outputs; a classifier over a label set it names); for any other count it does not say what the outputs mean,
+# What a model's outputs are, and how pages name them. timm states the first three itself (no classifier: zero
+# outputs, pooled into one vector or left a sequence of tokens; a classifier over a label set it names); for any
+# other count it does not say what the outputs mean,
 # and the entry may then say, with its source, whether they are classes or an embedding (REFINES_UNKNOWN).
 HEADS = {
     "classifier": "a classifier: one output per class",
     "none": "no classifier: the model returns its pooled features",
+    "tokens": "a language model's vision encoder, with no classifier: the model returns a sequence of tokens, one "
+    "vector per patch group, for the language model to read",
     "embedding": "an embedding (projection) head: the outputs are a vector that describes the image, not classes",
     "unknown": "outputs whose meaning timm does not state",
 }
@@ -191,7 +194,8 @@ class Figure:
     comparison: str = EXACT
     tolerance: float = 0.0
     required: bool = True
-    # What the measured value means, for the check's message: "the model does {value} ..." ({side}: the image size).
+    # What the measured value means, for the check's message: "the model does {value} ..." ({size}: the input's
+    # height x width).
     truth: str = "its pretrained config gives {value} ({versions})"
     advice: str = "write the measured figure, see modelsite measure"
     # Where models.json publishes it.
@@ -244,6 +248,11 @@ def _listed(values: Any) -> str:
     return ", ".join(str(value) for value in values)
 
 
+def input_size(m: Mapping[str, Any]) -> str:
+    """'224×224', or '1024×768' (height × width) for an input that is not square."""
+    return f"{m.get('Image Height') or m['Image Size']}×{m['Image Size']}"
+
+
 def _maps(m: Mapping[str, Any]) -> str:
     strides = m.get("Feature Strides")
     if strides is None:
@@ -261,11 +270,11 @@ FIGURES: tuple[Figure, ...] = (
         "Multiply-accumulates for one image at `Image Size`: "
         "`torch.utils.flop_counter.FlopCounterMode`'s total, halved.",
         measured_by="flops",
-        source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {side}x{side}",
-        truth="the model does {value} multiply-accumulates at {side}x{side} ({versions})",
+        source="measured by modelsite measure ({versions}), FlopCounterMode total / 2 at {size}",
+        truth="the model does {value} multiply-accumulates at {size} ({versions})",
         json_path=("figures", "flops"),
         row="FLOPs",
-        cell=lambda m: f"{thousands(m['FLOPs'])} multiply-accumulates at {m['Image Size']}×{m['Image Size']}",
+        cell=lambda m: f"{thousands(m['FLOPs'])} multiply-accumulates at {input_size(m)}",
         reported="FLOPs (billions)",
         reported_unit=" B",
     ),
@@ -277,8 +286,8 @@ FIGURES: tuple[Figure, ...] = (
         measured_by="activations",
         required=False,
         source="measured by modelsite measure ({versions}), elements produced by convolution and linear layers "
-        "for one {side}x{side} image",
-        truth="its convolution and linear layers produce {value} elements at {side}x{side} ({versions})",
+        "for one {size} image",
+        truth="its convolution and linear layers produce {value} elements at {size} ({versions})",
         json_path=("figures", "activations"),
         row="Activations",
         cell=lambda m: _given(m, "Activations", thousands),
@@ -315,11 +324,21 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "Image Size",
         Count(),
-        "Side of the square input the weights were evaluated at, in pixels.",
+        "Side of the square input the weights were evaluated at, in pixels; its width where `Image Height` is given.",
         measured_by="image_size",
         json_path=("figures", "image_size"),
         row="Image size",
-        cell=lambda m: f"{m['Image Size']} px",
+        cell=lambda m: f"{input_size(m)} px" + (" (height × width)" if "Image Height" in m else ""),
+    ),
+    Figure(
+        "Image Height",
+        Count(),
+        "Ours. Height of the input in pixels where it is not square (timm's `input_size` is then height × width, "
+        "and `Image Size` is the width); absent for a square input.",
+        measured_by="image_height",
+        required=False,
+        json_path=("figures", "image_height"),
+        shown_in="Image Size",
     ),
     Figure(
         "Crop Pct",
@@ -422,8 +441,9 @@ FIGURES: tuple[Figure, ...] = (
         OneOf(tuple(HEADS)),
         "Ours. What the outputs are: "
         + "; ".join(f"`{name}`, {meaning}" for name, meaning in HEADS.items())
-        + ". `modelsite new` writes what timm states (`none` for 0 outputs, `classifier` for a named label set, "
-        "`unknown` otherwise); an entry may replace `unknown` by `classifier` or `embedding`, naming its source.",
+        + ". `modelsite new` writes what timm states (`none` or `tokens` for 0 outputs, as the model returns one "
+        "vector or a sequence, `classifier` for a named label set, `unknown` otherwise); an entry may replace "
+        "`unknown` by `classifier` or `embedding`, naming its source.",
         measured_by="head",
         comparison=REFINES_UNKNOWN,
         source="measured, {classes} outputs and label set {label_set} ({versions})",
@@ -446,10 +466,11 @@ FIGURES: tuple[Figure, ...] = (
         "Embedding Size",
         Count(),
         "Ours. Length of the vector the model gives before its classifier (`forward_head(..., pre_logits=True)`, "
-        "or a model made with `num_classes=0`).",
+        "or a model made with `num_classes=0`); for `Head: tokens`, the length of each output token.",
         measured_by="embedding_size",
-        source="measured, length of forward_head(..., pre_logits=True) at {side}x{side} ({versions})",
-        truth="its pooled features before the classifier have {value} elements ({versions})",
+        source="measured, length of forward_head(..., pre_logits=True), or of each token the model returns, at "
+        "{size} ({versions})",
+        truth="its pooled features before the classifier, or each token it returns, have {value} elements ({versions})",
         json_path=("figures", "embedding_size"),
         row="Embedding size",
         cell=lambda m: thousands(m["Embedding Size"]),
@@ -478,11 +499,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "Feature Sides",
         Counts(),
-        "Ours. The side of each of those maps for an input at `Image Size`, or `none`.",
+        "Ours. The side of each of those maps for an input at `Image Size` (their height, where `Image Height` is "
+        "given), or `none`.",
         measured_by="feature_sides",
         shown_in="Feature Strides",
-        source="measured, the features_only model's outputs at {side}x{side} ({versions})",
-        truth="its features_only maps are {value} pixels wide at {side}x{side} ({versions})",
+        source="measured, the features_only model's outputs at {size} ({versions})",
+        truth="its features_only maps are {value} pixels high at {size} ({versions})",
         json_path=("figures", "feature_sides"),
     ),
     Figure(

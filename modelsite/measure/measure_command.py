@@ -22,10 +22,7 @@ def run(args: argparse.Namespace) -> int:
     name, tag = parse_model_id(args.model_id)
     result = measure(f"{name}.{tag}" if tag else name)
     print(f"# {args.model_id}, measured with timm {result.timm_version} and torch {result.torch_version}")
-    print(
-        f"# FLOPs: multiply-accumulates for one {result.image_size}x{result.image_size} image "
-        "(FlopCounterMode total, halved)"
-    )
+    print(f"# FLOPs: multiply-accumulates for one {result.size_text} image (FlopCounterMode total, halved)")
     print("# Activations: elements produced by convolution and linear layers for that image")
     print(index_yaml({"Metadata": result.metadata(), "Code": result.code}), end="")
     return 0

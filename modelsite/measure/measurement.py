@@ -43,6 +43,11 @@ class Measurement:
     def image_size(self) -> int:
         return int(self.values["Image Size"])
 
+    @property
+    def size_text(self) -> str:
+        """The input as height x width, for sources and messages: '224x224', '1024x768'."""
+        return f"{self.values.get('Image Height') or self.image_size}x{self.image_size}"
+
     def metadata(self) -> dict[str, Any]:
         """The figures as the index writes them under Metadata, in the table's order: an optional figure the
         model lacks is left out, and a list the model lacks (no feature maps) is the word `none`."""
@@ -114,7 +119,7 @@ class MeasuredModel:
             # Not under no_grad: FlopCounterMode's module tracker fails there on some attention-pool heads (CaiT,
             # PiT, SigLIP). The meta device allocates nothing, gradients or not.
             with FlopCounterMode(display=False) as counter:
-                self.model(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+                self.model(torch.empty(1, 3, *self.input_shape, device=self.device))
             self._trace = (counter.get_total_flops() // 2, produced.total())
         return self._trace
 
@@ -137,6 +142,16 @@ class MeasuredModel:
     @property
     def image_size(self) -> int:
         return int(self.config["input_size"][-1])
+
+    @property
+    def image_height(self) -> int | None:
+        """The input's height where it is not square (input_size is channels, height, width), else None."""
+        height = int(self.config["input_size"][-2])
+        return height if height != self.image_size else None
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        return (self.image_height or self.image_size, self.image_size)
 
     @property
     def crop_pct(self) -> float:
@@ -182,12 +197,20 @@ class MeasuredModel:
 
         return infer_imagenet_subset(self.model) or "none"
 
+    @cached_property
+    def _output_shape(self) -> tuple[int, ...]:
+        """The shape of `model(image)` for one image at the image size (meta: no arithmetic)."""
+        import torch
+
+        with torch.no_grad():
+            return tuple(self.model(self._image()).shape)
+
     @property
     def head(self) -> str:
-        """What timm states of the outputs (core.figures.HEADS): none, a classifier over a named label set, or
-        unknown."""
+        """What timm states of the outputs (core.figures.HEADS): with no classifier, one pooled vector (none) or a
+        sequence of tokens (a language model's vision encoder); a classifier over a named label set; or unknown."""
         if self.classes == 0:
-            return "none"
+            return "tokens" if len(self._output_shape) == 3 else "none"
         return "classifier" if self.label_set != "none" else UNKNOWN_HEAD
 
     @property
@@ -197,9 +220,12 @@ class MeasuredModel:
 
     @property
     def embedding_size(self) -> int:
-        """The pooled features' length before the classifier, read from a forward pass (meta: no arithmetic)."""
+        """The pooled features' length before the classifier, or each output token's length (an encoder of tokens
+        has no classifier to stop before and no pooling), read from a forward pass (meta: no arithmetic)."""
         import torch
 
+        if self.head == "tokens":
+            return self._output_shape[-1]
         with torch.no_grad():
             features = self.model.forward_features(self._image())
             return int(self.model.forward_head(features, pre_logits=True).shape[-1])
@@ -219,7 +245,7 @@ class MeasuredModel:
     def _image(self) -> Any:
         import torch
 
-        return torch.empty(1, 3, self.image_size, self.image_size, device=self.model_device)
+        return torch.empty(1, 3, *self.input_shape, device=self.model_device)
 
     @property
     def model_device(self) -> str:
@@ -228,30 +254,37 @@ class MeasuredModel:
     @cached_property
     def _maps(self) -> list[tuple[int, int, int]] | None:
         """(stride, channels, side) of each map the model's features_only form returns, or None without one."""
-        import timm
-        import torch
-
         # timm declares the maps a model has in feature_info; a model without it has no feature pyramid. One
         # that declares them and fails to build or run its features_only form is an error, never "none".
         if not getattr(self.model, "feature_info", None):
             return None
         try:
-            with torch.device(self.device):
-                extractor = timm.create_model(self.model_id, pretrained=False, features_only=True).eval()
-            with torch.no_grad():
-                maps = extractor(torch.empty(1, 3, self.image_size, self.image_size, device=self.device))
+            extractor, maps = _features_only_maps(self.model_id, self.input_shape, self.device)
         except Exception as error:
-            raise FeatureMapsError(
-                f"{self.model_id} declares feature maps (feature_info), but timm {timm.__version__} could not build "
-                f"or run its features_only form ({type(error).__name__}: {error}); its feature figures cannot be "
-                "measured: report it to timm, or leave Feature Strides, Channels and Sides out of the entry"
-            ) from error
+            if self.device != "meta":
+                raise self._maps_error(error) from error
+            # Some features_only forms read a tensor's value (Gemma 4's grid of position ids), which the meta device
+            # cannot give: those run once on the CPU, with random weights.
+            try:
+                extractor, maps = _features_only_maps(self.model_id, self.input_shape, "cpu")
+            except Exception as cpu_error:
+                raise self._maps_error(cpu_error) from cpu_error
+        # The height: the side of a square map, and what the page prints of one that is not.
         channels_last = getattr(extractor, "output_fmt", "NCHW") == "NHWC"
         info = extractor.feature_info
         return [
-            (int(stride), int(count), int(m.shape[2] if channels_last else m.shape[-1]))
+            (int(stride), int(count), int(m.shape[1] if channels_last else m.shape[2]))
             for stride, count, m in zip(info.reduction(), info.channels(), maps)
         ]
+
+    def _maps_error(self, error: Exception) -> FeatureMapsError:
+        import timm
+
+        return FeatureMapsError(
+            f"{self.model_id} declares feature maps (feature_info), but timm {timm.__version__} could not build or "
+            f"run its features_only form ({type(error).__name__}: {error}); its feature figures cannot be measured: "
+            "report it to timm, or leave Feature Strides, Channels and Sides out of the entry"
+        )
 
     def measurement(self) -> Measurement:
         import timm
@@ -268,6 +301,17 @@ class MeasuredModel:
             timm_version=timm.__version__,
             torch_version=torch.__version__.split("+")[0],
         )
+
+
+def _features_only_maps(model_id: str, shape: tuple[int, int], device: str) -> tuple[Any, list[Any]]:
+    """MODEL_ID's features_only form on DEVICE and the maps it returns for one image of SHAPE (height, width)."""
+    import timm
+    import torch
+
+    with torch.device(device):
+        extractor = timm.create_model(model_id, pretrained=False, features_only=True).eval()
+    with torch.no_grad():
+        return extractor, extractor(torch.empty(1, 3, *shape, device=device))
 
 
 def measure(model_id: str, with_file_size: bool = True, device: str = "meta") -> Measurement:

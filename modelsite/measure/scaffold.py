@@ -156,6 +156,7 @@ def index_yaml(data: object) -> str:
 TASKS = {
     "classifier": "Image Classification",
     "none": "Feature Extraction",
+    "tokens": "Vision Encoding for a Language Model",
     "embedding": "Image Embedding",
     "unknown": f"{PLACEHOLDER}: what the outputs are for (timm does not say)",
 }
@@ -184,7 +185,7 @@ def model_entry(model_id: str, collection: str, root: Path, results: TimmResults
         "versions": f"timm {measured.timm_version}, torch {measured.torch_version}",
         "classes": metadata["Classes"],
         "label_set": metadata["Label Set"],
-        "side": measured.image_size,
+        "size": measured.size_text,
         "pretrained": f"{measured.model_id}.{tag}",
         "timm": measured.timm_version,
     }

@@ -41,16 +41,28 @@ def megabytes(value: float) -> Markup:
 
 def crop_sentence(metadata: Mapping[str, Any]) -> str:
     """How timm's evaluation transform fits an image to the variant's input, from its figures (see
-    `timm.data.transforms_imagenet_eval`): the resize to the image size over the crop pct, then the crop."""
-    side, crop, interpolation = metadata["Image Size"], metadata["Crop Pct"], metadata["Interpolation"]
-    scale = math.floor(side / crop)
+    `timm.data.transforms_imagenet_eval`): the resize to the input over the crop pct, then the crop."""
+    width, crop, interpolation = metadata["Image Size"], metadata["Crop Pct"], metadata["Interpolation"]
+    height = metadata.get("Image Height") or width
+    scale_height, scale_width = math.floor(height / crop), math.floor(width / crop)
     resize = f"resized with {interpolation} interpolation"
-    fit = {
-        "squash": f"{resize} to {scale}×{scale} pixels, ignoring its aspect ratio, then center-cropped",
-        "border": f"{resize} so that its longer side is {scale} pixels, padded to a square with the mean color, "
-        "then center-cropped",
-    }.get(metadata["Crop Mode"], f"{resize} so that its shorter side is {scale} pixels, then center-cropped")
-    return f"{fit} to {side}×{side} (crop pct {crop})"
+    scaled = f"{scale_height}×{scale_width} pixels"
+    if height == width:
+        fit = {
+            "squash": f"{resize} to {scaled}, ignoring its aspect ratio, then center-cropped",
+            "border": f"{resize} so that its longer side is {scale_width} pixels, padded to a square with the mean "
+            "color, then center-cropped",
+        }.get(metadata["Crop Mode"], f"{resize} so that its shorter side is {scale_width} pixels, then center-cropped")
+    else:
+        fit = {
+            "squash": f"{resize} to {scaled} (height × width), ignoring its aspect ratio, then center-cropped",
+            "border": f"{resize} to fit within {scaled} (height × width) keeping its aspect ratio, padded with the "
+            "mean color, then center-cropped",
+        }.get(
+            metadata["Crop Mode"],
+            f"{resize} to cover {scaled} (height × width) keeping its aspect ratio, then center-cropped",
+        )
+    return f"{fit} to {figures.input_size(metadata)} (crop pct {crop})"
 
 
 def feature_maps_sentence(metadata: Mapping[str, Any]) -> str:
@@ -58,7 +70,7 @@ def feature_maps_sentence(metadata: Mapping[str, Any]) -> str:
     strides, channels, sides = (metadata[key] for key in ("Feature Strides", "Feature Channels", "Feature Sides"))
     return (
         f"stride{'s' if len(strides) > 1 else ''} {_and(strides)} ({_and(channels)} channels, "
-        f"{_and(sides)} pixels wide)"
+        f"{_and(sides)} pixels {'high' if metadata.get('Image Height') else 'wide'})"
     )
 
 
@@ -120,6 +132,7 @@ FILTERS: dict[str, Callable[..., object]] = {
     "mega": mega,
     "megabytes": megabytes,
     "crop_sentence": crop_sentence,
+    "input_size": figures.input_size,
     "feature_maps_sentence": feature_maps_sentence,
     "label_set_name": label_set_name,
     "licence": licence,
