@@ -9,14 +9,20 @@ the report's, modelsite.core.report):
 from __future__ import annotations
 
 import platform
+import sys
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
 from modelsite.core.report.results import PageResult
 from modelsite.core.report.wording import failure_messages, place
+
+
+def _version(environment: Mapping[str, str], package: str) -> str:
+    """PACKAGE's version as the pages saw it; with no page run (figures only), the one this process measured with."""
+    return environment.get(package) or str(getattr(sys.modules.get(package), "__version__", "?"))
 
 
 def failures(pages: Iterable[PageResult]) -> list[str]:
@@ -51,8 +57,8 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         f"{sum(c.status == 'illustrative' for c in held)} illustrative, {len(offline)} need the released weights"
         + (" (not held offline; run with --online)" if offline and not online else ""),
         f"device {environment.get('device', device)} ({environment.get('device_name', platform.machine())}), "
-        f"Python {environment.get('python', platform.python_version())}, torch {environment.get('torch', '?')}, "
-        f"timm {environment.get('timm', '?')}, {'online' if online else 'offline'}; isolation: "
+        f"Python {environment.get('python', platform.python_version())}, torch {_version(environment, 'torch')}, "
+        f"timm {_version(environment, 'timm')}, {'online' if online else 'offline'}; isolation: "
         f"{environment.get('isolation', 'none')}",
     ]
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
