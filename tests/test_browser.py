@@ -230,8 +230,9 @@ def test_the_explorer_sorts_by_a_figure_both_ways(visit: Visit) -> None:
         "cells => cells.map(c => Number(c.dataset.value))"
     )
     assert flops == sorted(flops, reverse=True)
-    most = max(built_models(visit.site), key=lambda model: model.figures["FLOPs"])
-    assert explorer_ids(page)[0] == most.key
+    # Tags of one architecture at one size tie (Qwen3's 416m has eight): the first is one of the largest.
+    most = max(model.figures["FLOPs"] for model in built_models(visit.site))
+    assert explorer_ids(page)[0] in {m.key for m in built_models(visit.site) if m.figures["FLOPs"] == most}
     shoot(page, "explorer-sorted-by-flops")
 
 
