@@ -94,7 +94,7 @@ class MeasuredModel:
     device: str = "meta"
     # Skipping the checkpoint's size saves materializing the weights; the figure is then 0.
     with_file_size: bool = True
-    _trace: tuple[int, int] | None = field(default=None, repr=False)
+    _trace: tuple[int, int, tuple[int, ...]] | None = field(default=None, repr=False)
 
     @cached_property
     def model(self) -> Any:
@@ -109,8 +109,8 @@ class MeasuredModel:
     def config(self) -> Mapping[str, Any]:
         return self.model.pretrained_cfg
 
-    def _traced(self) -> tuple[int, int]:
-        """Multiply-accumulates and produced elements of one forward pass at the image size."""
+    def _traced(self) -> tuple[int, int, tuple[int, ...]]:
+        """Multiply-accumulates, produced elements and the output's shape of one forward pass at the image size."""
         if self._trace is None:
             import torch
             from torch.utils.flop_counter import FlopCounterMode
@@ -119,8 +119,8 @@ class MeasuredModel:
             # Not under no_grad: FlopCounterMode's module tracker fails there on some attention-pool heads (CaiT,
             # PiT, SigLIP). The meta device allocates nothing, gradients or not.
             with FlopCounterMode(display=False) as counter:
-                self.model(torch.empty(1, 3, *self.input_shape, device=self.device))
-            self._trace = (counter.get_total_flops() // 2, produced.total())
+                output = self.model(torch.empty(1, 3, *self.input_shape, device=self.device))
+            self._trace = (counter.get_total_flops() // 2, produced.total(), tuple(output.shape))
         return self._trace
 
     @property
@@ -197,13 +197,10 @@ class MeasuredModel:
 
         return infer_imagenet_subset(self.model) or "none"
 
-    @cached_property
+    @property
     def _output_shape(self) -> tuple[int, ...]:
-        """The shape of `model(image)` for one image at the image size (meta: no arithmetic)."""
-        import torch
-
-        with torch.no_grad():
-            return tuple(self.model(self._image()).shape)
+        """The shape of `model(image)` for one image at the image size, from the trace's forward pass."""
+        return self._traced()[2]
 
     @property
     def head(self) -> str:
