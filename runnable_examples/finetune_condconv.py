@@ -6,8 +6,9 @@ The data set is the 1,797 8x8 digit images that scikit-learn ships: real handwri
 download. The recipe is the usual one for a pretrained network and a small data set:
 
 1. Replace the ImageNet classifier with a new 10-class head and train only the head, with the
-   pretrained body frozen.
-2. Unfreeze the top blocks (the last stages, the head convolution) and train them too, at a lower
+   pretrained body frozen. Since nothing before the head learns, the body's pooled features are
+   computed once and the head trains on them: each epoch costs a matrix product, not a network.
+2. Unfreeze the top block (the last stage, the head convolution) and train it too, at a lower
    learning rate, with every batch norm layer kept in evaluation mode: its statistics stay those
    of the pretrained network, which a small data set would only blur.
 
@@ -28,9 +29,9 @@ from tqdm import tqdm
 
 SIZE = 48  # The 8x8 digits, upsampled: enough for the network's five halvings.
 BATCH = 64
-HEAD_EPOCHS, HEAD_LR = 2, 3e-3
+HEAD_EPOCHS, HEAD_LR = 5, 3e-3  # Epochs on the pooled features cost next to nothing.
 TOP_EPOCHS, TOP_LR = 2, 3e-4
-TOP_STAGES = 2
+TOP_STAGES = 1  # The last stage: a CondConv block with 2.9 M of the 13 M parameters.
 
 
 def digits(mean: tuple[float, ...], std: tuple[float, ...]) -> tuple[torch.Tensor, ...]:
@@ -106,6 +107,18 @@ def train(
 
 
 @torch.inference_mode()
+def pooled_features(model: torch.nn.Module, images: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """What the frozen body hands the head for each image: the input of the classifier."""
+    model.eval()
+    batches = []
+    for start in range(0, len(images), 256):
+        x = images[start : start + 256].to(device)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=device.type == "cuda"):
+            batches.append(model.forward_head(model.forward_features(x), pre_logits=True).float())
+    return torch.cat(batches)
+
+
+@torch.inference_mode()
 def accuracy(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device) -> float:
     model.eval()
     correct = 0
@@ -133,16 +146,18 @@ def main() -> None:
     print(f"chance: {1 / 10:.0%}")
 
     freeze_all_but_head(model)
-    head_losses = train(model, train_images, train_labels, HEAD_EPOCHS, HEAD_LR, device, "head only")
+    features = pooled_features(model, train_images, device)
+    head_losses = train(model.get_classifier(), features, train_labels, HEAD_EPOCHS, HEAD_LR, device, "head only")
     head_accuracy = accuracy(model, test_images, test_labels, device)
     print(f"held-out accuracy after the head: {head_accuracy:.1%}")
 
     unfreeze_top(model)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    print(f"unfrozen: the last {TOP_STAGES} stages and the head, {trainable:,} parameters; batch norm stays frozen")
-    top_losses = train(model, train_images, train_labels, TOP_EPOCHS, TOP_LR, device, "top blocks")
+    stages = "the last stage" if TOP_STAGES == 1 else f"the last {TOP_STAGES} stages"
+    print(f"unfrozen: {stages} and the head, {trainable:,} parameters; batch norm stays frozen")
+    top_losses = train(model, train_images, train_labels, TOP_EPOCHS, TOP_LR, device, "top block")
     final_accuracy = accuracy(model, test_images, test_labels, device)
-    print(f"held-out accuracy after the top blocks: {final_accuracy:.1%}")
+    print(f"held-out accuracy after the top block: {final_accuracy:.1%}")
     losses = head_losses + top_losses
     print(f"training loss from {losses[0]:.3f} to {losses[-1]:.3f} in {time.perf_counter() - started:.0f} s")
 
