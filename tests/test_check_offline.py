@@ -27,6 +27,7 @@ from modelsite.check.offline import (
     offline_responses,
     synthesized_checkpoint,
 )
+from modelsite.core.cache import CacheCapError, folder_bytes, store
 from tests.helpers import ROOT
 
 FIXTURES = offline_responses(ROOT)
@@ -118,7 +119,7 @@ def test_a_full_disk_is_named_as_such_and_leaves_no_partial_checkpoint(tmp_path:
         "    synthesized_checkpoint('tf_efficientnet_lite0.in1k', Path(sys.argv[1]))\n"
         "except NoRoomForCheckpoint as error:\n"
         "    print(error)\n"
-        "print(sorted(path.name for path in Path(sys.argv[1]).rglob('*') if path.is_file()))\n"
+        "print(sorted(p.name for p in Path(sys.argv[1]).rglob('*') if p.is_file() and p.suffix != '.lock'))\n"
     )
     completed = subprocess.run(
         ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c"]
@@ -134,3 +135,38 @@ def test_a_full_disk_is_named_as_such_and_leaves_no_partial_checkpoint(tmp_path:
     assert message.startswith("no room on the disk for tf_efficientnet_lite0.in1k's synthesized checkpoint: it needs ")
     assert "MiB are free under " in message and "`modelsite cache clear` empties the cache" in message
     assert left == "[]"  # Nothing half-written.
+
+
+# Three of timm's own test models, about 1.5 MB of weights each: together more than a cap of 4 MB holds.
+SMALL_MODELS = ("test_efficientnet.r160_in1k", "test_resnet.r160_in1k", "test_vit.r160_in1k")
+SMALL_CAP = 4 * 10**6
+
+
+def test_a_run_that_needs_more_than_the_cap_keeps_the_cache_under_it(tmp_path: Path) -> None:
+    """Pages that load more checkpoints than the cap holds: the least recently used is evicted before each
+    new one is written, the cache never holds more than the cap, and an evicted one is made again, the same."""
+    cache = tmp_path / "cache"
+    runtime = install(FIXTURES, cache, cache_cap=SMALL_CAP)
+    sizes: list[int] = []
+    weights: dict[str, list[dict[str, torch.Tensor]]] = {}
+    try:
+        for name in (*SMALL_MODELS, SMALL_MODELS[0]):
+            timm.create_model(name, pretrained=True)
+            sizes.append(folder_bytes(cache))
+            weights.setdefault(name, []).append(torch.load(runtime.checkpoints[name]))
+    finally:
+        runtime.uninstall()
+    assert max(sizes) <= SMALL_CAP, sizes
+    needed = sum(p.stat().st_size for p in (runtime.checkpoints[name] for name in SMALL_MODELS) if p.exists())
+    assert needed < sum(sizes[:3]) and len(list(store(cache, "checkpoints").folder.glob("*.pth"))) == 2
+    # The first one, evicted for the third, was made again on demand: the same weights.
+    before, again = weights[SMALL_MODELS[0]]
+    assert before.keys() == again.keys() and all(torch.equal(before[key], again[key]) for key in before)
+
+
+def test_a_checkpoint_larger_than_the_cap_fails_naming_it_and_the_cap(tmp_path: Path) -> None:
+    with pytest.raises(
+        CacheCapError, match=r"test_resnet\.r160_in1k's synthesized checkpoint needs 2 MiB.*cap of 1 MiB"
+    ):
+        synthesized_checkpoint("test_resnet.r160_in1k", tmp_path, cache_cap=2**20)
+    assert folder_bytes(tmp_path) == 0  # Nothing half-written.

@@ -308,3 +308,23 @@ def test_device_cuda_runs_on_the_gpu_or_fails_at_once_without_one(fixture_run: C
     else:
         assert run.returncode == 2
         assert "--device cuda, but torch finds no CUDA device" in run.stderr
+
+
+def test_a_page_that_needs_more_memory_than_the_runner_has_is_not_started_and_says_so(
+    fixture_run: CheckRun, tmp_path: Path
+) -> None:
+    """Every page needs at least its interpreter (a gibibyte, resources.INTERPRETER_BYTES): under `--memory
+    500MB`, passing.md is not started, and the report, the summary and the page's blocks say why."""
+    folder = tmp_path / "site"
+    shutil.copytree(fixture_run.folder, folder)
+    run = run_check(folder, "--only", "docs/passing.md", "--memory", "500MB", "--no-cache")
+    assert run.returncode == 0, run.stderr
+    (page,) = run.report["pages"]
+    assert page["status"] == "not run" and page["seconds"] == 0
+    reason = "it needs 1.0 GiB of memory (estimated from its models' figures) and this runner has 0.5 GiB"
+    assert all(block["status"] == "skipped" and block["skip_reason"].startswith(reason) for block in page["blocks"])
+    assert f"docs/passing.md: not run: {reason}; the GPU runner, with its memory, checks it" in run.stderr
+    assert "1 page not run, too large for this runner" in run.stderr
+    # A page never run is never reused as if it had passed: the next run with the memory runs it.
+    again = run_check(folder, "--only", "docs/passing.md")
+    assert [p["status"] for p in again.report["pages"]] == ["passed"] and not again.report["pages"][0]["cached"]

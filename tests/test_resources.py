@@ -26,3 +26,41 @@ def test_jobs_auto_follows_the_cores_the_memory_and_the_gpu(
     chosen, reason = auto_jobs(cores, memory_gib * 1024**3, None if gpu_gib is None else gpu_gib * 1024**3)
     assert chosen == jobs and limit in reason
     assert threads_per_page(cores, chosen) * chosen <= max(cores, chosen)
+
+
+def test_a_page_s_memory_grows_with_its_models_and_the_largest_do_not_fit_a_small_runner() -> None:
+    from modelsite.check.costs import PROBE, VARIANT_PAGE, PageSize
+    from modelsite.check.resources import INTERPRETER_BYTES, page_memory_bytes
+
+    # tf_efficientnet_b0's 5.3 M parameters and 6.7 M activations; vit_7b_patch16_dinov3's 6.7 B parameters.
+    small = page_memory_bytes(PageSize(VARIANT_PAGE, 0.4, 5.3, 6.7))
+    assert INTERPRETER_BYTES < small < 2 * 1024**3
+    assert page_memory_bytes(PageSize(PROBE, 0.4, 5.3, 6.7)) > small  # a probe also holds its exports
+    assert page_memory_bytes(PageSize(VARIANT_PAGE, 1700.0, 6700.0, 2000.0)) > 24 * 1024**3
+
+
+def test_the_memory_gate_starts_a_page_only_once_what_it_needs_is_free() -> None:
+    import threading
+
+    from modelsite.check.resources import MemoryGate
+
+    gate = MemoryGate(10)
+    assert gate.fits(10) and not gate.fits(11)
+    gate.acquire(6)
+    started = threading.Event()
+
+    def second() -> None:
+        gate.acquire(6)
+        started.set()
+        gate.release(6)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not started.wait(0.3)  # 6 + 6 > 10: it waits for the first
+    gate.release(6)
+    assert started.wait(5)
+    thread.join()
+    gate.acquire(4)
+    gate.acquire(6)  # 4 + 6 fit together at once
+    gate.release(4)
+    gate.release(6)

@@ -18,9 +18,7 @@ from modelsite.check.selection import (
     changed_variants,
     collections_of,
     durations_key,
-    estimated_seconds,
     expected_seconds,
-    model_flops,
     overview_pages,
     page_kind,
     plan_digest,
@@ -85,10 +83,9 @@ def test_without_a_record_bigger_models_count_as_longer() -> None:
     pages = {page.path: page for page in _pages()}
     small = pages["docs/models/tf-efficientnet/tf_efficientnet_b0.aa_in1k.md"]
     large = pages["docs/models/tf-efficientnet/tf_efficientnet_b7.aa_in1k.md"]
-    flops = model_flops(INDEX)
-    assert estimated_seconds(large, flops) > estimated_seconds(small, flops) > 0
     # A probe exports and runs its model several times, and an overview compiles it: both outlast its page.
     expected = expected_seconds(list(pages.values()), {}, INDEX)
+    assert expected[large.path] > expected[small.path] > 0
     lite0 = "tf_efficientnet_lite0.in1k"
     page = expected[f"docs/models/tf-efficientnet-lite/{lite0}.md"]
     assert expected[f"deploy/{lite0}"] > page and expected["docs/models/tf-efficientnet-lite/index.md"] > page
@@ -223,7 +220,7 @@ def test_merged_shards_hold_every_page_and_model_and_fail_if_one_failed(tmp_path
     assert sorted(merged.models_checked) == ["m1", "m2"]
     assert json.loads(out.read_text())["passed"] is False
     durations = project / ".modelsite-cache" / "sweep-durations.json"
-    assert read_durations(durations, durations_key("cpu", "quick")) == {"docs/a.md": 1.0, "docs/b.md": 1.0}
+    assert read_durations([durations], durations_key("cpu", "quick")) == {"docs/a.md": 1.0, "docs/b.md": 1.0}
     # Reports of before deploy modes were recorded merge, but cannot say which sweep's durations they hold.
     for path in (first, second):
         write_report(path, replace(read_report(path), deploy=""))
@@ -286,7 +283,7 @@ def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: 
 def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Path) -> None:
     path = tmp_path / "cache" / "sweep-durations.json"
     cpu_quick, cuda_full = durations_key("cpu", "quick"), durations_key("cuda", "full")
-    assert read_durations(path, cpu_quick) == {}
+    assert read_durations([path], cpu_quick) == {}
     write_durations(
         path, cpu_quick, [PageResult("docs/a.md", "passed", 12.5, ()), PageResult("docs/b.md", "passed", 3.0, ())]
     )
@@ -295,13 +292,13 @@ def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Pa
     write_durations(
         path, cpu_quick, [cached, PageResult("docs/c.md", "failed", 7.0, ()), PageResult("docs/d.md", "passed", 0, ())]
     )
-    assert read_durations(path, cpu_quick) == {"docs/a.md": 11.0, "docs/b.md": 3.0, "docs/c.md": 7.0}
+    assert read_durations([path], cpu_quick) == {"docs/a.md": 11.0, "docs/b.md": 3.0, "docs/c.md": 7.0}
     # A GPU's sweep, or one that also compiles, keeps its own durations and leaves the CPU's as they were.
     write_durations(path, cuda_full, [PageResult("docs/a.md", "passed", 2.0, ())])
-    assert read_durations(path, cuda_full) == {"docs/a.md": 2.0}
-    assert read_durations(path, cpu_quick)["docs/a.md"] == 11.0
-    assert read_durations(path, durations_key("cpu", "full")) == {}
+    assert read_durations([path], cuda_full) == {"docs/a.md": 2.0}
+    assert read_durations([path], cpu_quick)["docs/a.md"] == 11.0
+    assert read_durations([path], durations_key("cpu", "full")) == {}
     path.write_text('{"docs/a.md": 3.0}')  # The file of before, one mapping for every kind: not used.
-    assert read_durations(path, cpu_quick) == {}
+    assert read_durations([path], cpu_quick) == {}
     path.write_text("not json")
-    assert read_durations(path, cpu_quick) == {}
+    assert read_durations([path], cpu_quick) == {}

@@ -13,16 +13,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from modelsite.check import devices, messages, resources, reuse, selection
+from modelsite.check import devices, messages, plan, resources, reuse, selection
 from modelsite.check.discover import discover
 from modelsite.check.figures import figure_problems
 from modelsite.check.offline import offline_responses, responses_digest
-from modelsite.check.page_run import run_page
+from modelsite.check.page_run import run_page, too_large_result
 from modelsite.check.sandbox import DEFAULT_TIMEOUT, RunOptions
 from modelsite.core.blocks import Page
+from modelsite.core.cache import CAP_VARIABLE, DEFAULT_CAP_BYTES, CacheCapError, cap_bytes, parse_size
 from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError
-from modelsite.core.machine import DEVICE_CHOICES
+from modelsite.core.machine import DEVICE_CHOICES, memory_bytes
 from modelsite.core.problems import FigureProblem, IndexProblems
 from modelsite.core.project import Project
 from modelsite.core.report.codec import read_report, set_aside_if_unreadable, write_report
@@ -89,6 +90,25 @@ def _add_what_runs(parser: argparse.ArgumentParser) -> None:
         help="with --sample: also every variant page whose index entry is new or changed since git REV",
     )
     parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="run nothing: print the shards the chosen pages need so that each fits --shard-minutes, "
+        "with their expected times (from the cost model and the recorded durations) and the total",
+    )
+    parser.add_argument(
+        "--shard-minutes",
+        type=_positive_minutes,
+        default=plan.DEFAULT_SHARD_MINUTES,
+        metavar="MINUTES",
+        help=f"with --plan: what one shard may take on this machine (default {plan.DEFAULT_SHARD_MINUTES:g})",
+    )
+    parser.add_argument(
+        "--plan-json",
+        type=Path,
+        metavar="PATH",
+        help="with --plan: also write it as JSON to PATH; its `matrix` is the workflow's list of shards",
+    )
+    parser.add_argument(
         "--deploy",
         choices=DEPLOY_MODES,
         default="auto",
@@ -141,6 +161,21 @@ def _add_how_it_runs(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="run every page, even those that passed unchanged")
     parser.add_argument(
+        "--memory",
+        type=_size,
+        metavar="SIZE",
+        help="what the pages running side by side may use together (default: the memory available when the "
+        "check starts); a page estimated to need more than all of it is not run, and the report says so",
+    )
+    parser.add_argument(
+        "--cache-cap",
+        type=_size,
+        metavar="SIZE",
+        help=f"what .modelsite-cache may hold (20GB, 500MB, 16GiB): the least recently used synthesized "
+        f"checkpoints are evicted to stay under it, and made again when needed (default: {CAP_VARIABLE}, "
+        f"else {DEFAULT_CAP_BYTES // 10**9} GB)",
+    )
+    parser.add_argument(
         "--online",
         action="store_true",
         help="use the network: real released weights and URLs, and hold `# prints[online]:` lines",
@@ -178,6 +213,23 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except CacheCapError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of minutes (e.g. 60)")
+    return value
+
+
 def _variable_name(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an environment variable's name")
@@ -199,10 +251,21 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     # The last whole sweep's durations on this device with this deploy mode: what shards balance by, and the
     # order pages start in.
     durations_key = selection.durations_key(device, deploy_mode)
-    recorded = selection.read_durations(project.sweep_durations, durations_key)
-    models, pages, plan = _narrowed(args, index, models, pages, recorded, changed, err)
+    recorded = selection.read_durations((project.committed_durations, project.sweep_durations), durations_key)
+    models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err)
 
     budget = resources.budget(args.jobs, device)
+    memory = args.memory or memory_bytes() or 0
+    sizer = selection.page_sizer(index)
+    needs = {page.path: resources.page_memory_bytes(sizer(page)) for page in pages}
+    if args.plan:
+        runnable = [page for page in pages if not memory or needs[page.path] <= memory]
+        planned = plan.make_plan(runnable, models, recorded, index, budget.jobs, args.shard_minutes * 60)
+        planned = replace(planned, too_large=tuple(p.path for p in pages if p not in runnable), memory=memory)
+        print("\n".join(planned.lines()), file=out)
+        if args.plan_json:
+            planned.write_json(args.plan_json)
+        return 0
     mismatches = check_figures(models, project.cache_dir, not args.no_cache, err, jobs=budget.jobs)
     for problem in mismatches:
         print(problem, file=out)
@@ -215,9 +278,19 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         online=args.online,
         pass_env=tuple(args.pass_env),
         threads=budget.threads,
+        cache_cap=args.cache_cap or cap_bytes(),
     )
     expected = selection.expected_seconds(pages, recorded, index)
-    results = run_pages(pages, options, jobs=budget.jobs, use_cache=not args.no_cache, err=err, seconds=expected)
+    results = run_pages(
+        pages,
+        options,
+        jobs=budget.jobs,
+        use_cache=not args.no_cache,
+        err=err,
+        seconds=expected,
+        needs=needs,
+        memory=memory,
+    )
     if args.compare_with:
         results = _compared(results, args.compare_with, err)
     _print_outcome(results, len(mismatches), device, args.online, out, err)
@@ -225,7 +298,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         results, mismatches, [m.key for m in models], device, args.online, budget.jobs, budget.threads, deploy_mode
     )
     if args.shard:
-        report = replace(report, shard=str(args.shard), shard_plan=plan)
+        report = replace(report, shard=str(args.shard), shard_plan=split)
     elif not args.only and not args.sample and not args.families and not args.figures_only:
         # A whole sweep: what the next sweep's shards balance by.
         selection.write_durations(project.sweep_durations, durations_key, results)
@@ -271,6 +344,10 @@ def _refuse_conflicting_options(args: argparse.Namespace) -> None:
         )
     if args.changed_since and not (args.sample or args.families):
         raise CheckError("--changed-since adds to --sample; give both")
+    if args.plan and (args.shard or args.figures_only):
+        raise CheckError("--plan splits the chosen pages into shards; it takes no --shard or --figures-only")
+    if args.plan_json and not args.plan:
+        raise CheckError("--plan-json writes the plan: give --plan too")
 
 
 def _changed_variants(args: argparse.Namespace, project: Project, index: ModelIndex | None) -> set[str]:
@@ -374,9 +451,13 @@ def run_pages(
     use_cache: bool,
     err: TextIO,
     seconds: Mapping[str, float] | None = None,
+    needs: Mapping[str, int] | None = None,
+    memory: int | None = None,
 ) -> list[PageResult]:
     """Every page's result, in page order; pages that passed unchanged come from the cache. The longest pages
-    (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end."""
+    (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end. With
+    MEMORY (bytes), a page starts once the pages running leave what it NEEDS, and one needing more than all of
+    MEMORY is not started (page_run.too_large_result)."""
     digest = responses_digest(offline_responses(options.root))
     keys = {page.path: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
@@ -396,8 +477,24 @@ def run_pages(
         else:
             to_run.append(page)
     to_run.sort(key=lambda page: -(seconds or {}).get(page.path, 0.0))
+    gate = resources.MemoryGate(memory) if memory else None
+    if gate is not None:
+        for page in [page for page in to_run if not gate.fits((needs or {}).get(page.path, 0))]:
+            to_run.remove(page)
+            finished(too_large_result(page, (needs or {})[page.path], gate.total))
+
+    def run_within_memory(page: Page) -> PageResult:
+        need = (needs or {}).get(page.path, 0)
+        if gate is None:
+            return run_page(page, options)
+        gate.acquire(need)
+        try:
+            return run_page(page, options)
+        finally:
+            gate.release(need)
+
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_page, page, options): page for page in to_run}
+        futures = {pool.submit(run_within_memory, page): page for page in to_run}
         for future in as_completed(futures):
             result = future.result()
             reuse.keep(options.cache_dir, keys[result.path], result)

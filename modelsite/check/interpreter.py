@@ -84,7 +84,7 @@ def _run_blocks(spec: PageSpec, results: TextIO) -> dict[int, int]:
     if not spec.online:
         from modelsite.check.offline import install, offline_responses
 
-        runtime = install(offline_responses(Path(spec.root)), Path(spec.cache_dir))
+        runtime = install(offline_responses(Path(spec.root)), Path(spec.cache_dir), spec.cache_cap)
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": __builtins__}
     # The page sees the arguments a reader's interpreter has, not the check's own files.
     sys.argv = [spec.script_path or ""] if spec.script else [""]

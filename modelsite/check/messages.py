@@ -16,7 +16,7 @@ from pathlib import Path
 
 from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
-from modelsite.core.report.results import PageResult
+from modelsite.core.report.results import NOT_RUN, PageResult
 from modelsite.core.report.wording import failure_messages, place
 
 
@@ -61,6 +61,13 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
         f"timm {_version(environment, 'timm')}, {'online' if online else 'offline'}; isolation: "
         f"{environment.get('isolation', 'none')}",
     ]
+    too_large = [p for p in pages if p.status == NOT_RUN]
+    if too_large:
+        reason = next((b.skip_reason for b in too_large[0].blocks if b.skip_reason), "")
+        lines.append(
+            f"{len(too_large)} page{'s' * (len(too_large) != 1)} not run, too large for this runner "
+            f"({too_large[0].path}: {reason})"
+        )
     verdict = "FAILED" if failed_pages or figures_problems else "passed"
     lines.append(
         f"check {verdict}: {failed_pages} of {len(pages)} page runs failed, "
@@ -70,13 +77,14 @@ def summary_lines(pages: list[PageResult], figures_problems: int, device: str, o
 
 
 def excluded_lines(pages: list[PageResult]) -> list[str]:
-    """Every block excluded on purpose, with its reason, so that none hides."""
-    return [
-        f"{place(page, block, None)}: excluded: {block.skip_reason}"
-        for page in pages
-        for block in page.blocks
-        if block.status == "skipped"
-    ]
+    """Every block excluded on purpose, with its reason, and every page not started, so that none hides."""
+    lines = []
+    for page in pages:
+        if page.status == NOT_RUN:
+            lines.append(f"{page.path}: not run: {next((b.skip_reason for b in page.blocks if b.skip_reason), '')}")
+            continue
+        lines += [f"{place(page, b, None)}: excluded: {b.skip_reason}" for b in page.blocks if b.status == "skipped"]
+    return lines
 
 
 def write_junit(path: Path, pages: list[PageResult], figures: list[FigureProblem]) -> None:

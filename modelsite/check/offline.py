@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from modelsite.core.cache import store
+from modelsite.core.cache import cap_bytes, make_room, store, writing_large_entry
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.files import replaced_atomically
 from modelsite.core.project import OFFLINE_RESPONSES as PROJECT_WEB_FIXTURES
@@ -45,6 +45,9 @@ class NoRoomForCheckpoint(ModelsiteError, OSError):
 
 # Room that other writers may take meanwhile, beyond the checkpoint itself.
 _DISK_MARGIN_BYTES = 64 * 2**20
+# What torch.save writes beyond the tensors' bytes: the pickle, and per tensor its zip record and alignment.
+_SAVE_OVERHEAD_BYTES = 64 * 2**10
+_SAVE_OVERHEAD_BYTES_PER_TENSOR = 2**10
 
 
 class NetworkBlocked(ConnectionRefusedError):
@@ -118,12 +121,13 @@ class OfflineRuntime:
         self.restore.clear()
 
 
-def install(responses: dict[str, OfflineResponse], cache_dir: Path) -> OfflineRuntime:
-    """Make this interpreter offline: responses for known URLs, synthesized weights, nothing else."""
+def install(responses: dict[str, OfflineResponse], cache_dir: Path, cache_cap: int | None = None) -> OfflineRuntime:
+    """Make this interpreter offline: responses for known URLs, synthesized weights (the cache folder held to
+    CACHE_CAP bytes, modelsite.core.cache.cap_bytes() without it), nothing else."""
     runtime = OfflineRuntime(blocked=[], checkpoints={}, restore=[])
     _install_url_responses(responses, runtime)
     _install_socket_guard(runtime)
-    _install_synthesized_weights(cache_dir, runtime)
+    _install_synthesized_weights(cache_dir, runtime, cache_cap)
     return runtime
 
 
@@ -225,7 +229,7 @@ def _host(address: Any) -> str:
     return str(address)
 
 
-def _install_synthesized_weights(cache_dir: Path, runtime: OfflineRuntime) -> None:
+def _install_synthesized_weights(cache_dir: Path, runtime: OfflineRuntime, cache_cap: int | None) -> None:
     """Route `pretrained=True` to a local file through `pretrained_cfg_overlay`, timm's own hook."""
     import timm
     import timm.models
@@ -236,7 +240,7 @@ def _install_synthesized_weights(cache_dir: Path, runtime: OfflineRuntime) -> No
     def create_model(model_name: str, pretrained: bool = False, *args: Any, **kwargs: Any) -> Any:
         overlay = dict(kwargs.pop("pretrained_cfg_overlay", None) or {})
         if pretrained and not overlay.get("file") and not model_name.startswith(("hf-hub:", "hf_hub:", "local-dir:")):
-            path = synthesized_checkpoint(model_name, cache_dir, original)
+            path = synthesized_checkpoint(model_name, cache_dir, original, cache_cap)
             runtime.checkpoints[model_name] = path
             overlay["file"] = str(path)
         return original(model_name, pretrained, *args, pretrained_cfg_overlay=overlay or None, **kwargs)
@@ -265,8 +269,12 @@ def checkpoint_name(model_name: str) -> str:
     return f"{architecture}.{tag}"
 
 
-def synthesized_checkpoint(model_name: str, cache_dir: Path, create_model: Callable[..., Any] | None = None) -> Path:
-    """A state dict with MODEL_NAME's released shapes, made once and kept in the cache's "checkpoints" store.
+def synthesized_checkpoint(
+    model_name: str, cache_dir: Path, create_model: Callable[..., Any] | None = None, cache_cap: int | None = None
+) -> Path:
+    """A state dict with MODEL_NAME's released shapes, made once and kept in the cache's "checkpoints" store;
+    the least recently used checkpoints make room for it under the cache's cap (CACHE_CAP bytes, else
+    modelsite.core.cache.cap_bytes()), and one evicted is made again, the same, when next asked for.
 
     Weights are timm's random initialization with seed 0. Batch-norm statistics are then measured
     on seeded random images, as training would leave them measured on its data: with the initial
@@ -293,11 +301,18 @@ def synthesized_checkpoint(model_name: str, cache_dir: Path, create_model: Calla
     finally:
         torch.random.set_rng_state(state)
     weights = model.state_dict()
+    needed = sum(tensor.numel() * tensor.element_size() for tensor in weights.values())
     try:
-        with replaced_atomically(path) as partial:  # Parallel pages never read half a file.
-            torch.save(weights, partial)
+        with writing_large_entry(cache_dir):
+            existing = checkpoints.existing(key, ".pth")  # Another page may have made it meanwhile.
+            if existing is not None:
+                return existing
+            cap = cache_cap if cache_cap is not None else cap_bytes()
+            size = needed + _SAVE_OVERHEAD_BYTES + _SAVE_OVERHEAD_BYTES_PER_TENSOR * len(weights)
+            make_room(checkpoints, size, cap, f"{name}'s synthesized checkpoint")
+            with replaced_atomically(path) as partial:  # Parallel pages never read half a file.
+                torch.save(weights, partial)
     except (OSError, RuntimeError) as error:
-        needed = sum(tensor.numel() * tensor.element_size() for tensor in weights.values())
         free = shutil.disk_usage(path.parent).free
         if free < needed + _DISK_MARGIN_BYTES:
             raise NoRoomForCheckpoint(

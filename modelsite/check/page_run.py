@@ -25,9 +25,10 @@ from modelsite.check.protocol import (
     StartRecord,
     ThreadsRecord,
 )
+from modelsite.check.resources import gib
 from modelsite.check.sandbox import RunOptions, isolation, run_interpreter
 from modelsite.core.blocks import CodeBlock, Page, block_label, code_digest, traceback_lines
-from modelsite.core.report.results import BlockError, BlockResult, PageResult
+from modelsite.core.report.results import NOT_RUN, BlockError, BlockResult, PageResult
 
 # faulthandler dumps the stack this long before the timeout, so a hang names its line.
 _DUMP_MARGIN = 2.0
@@ -46,12 +47,35 @@ def run_page(page: Page, options: RunOptions) -> PageResult:
     return page_result(page, run.records, ending, time.perf_counter() - started, options.device, run.unreadable)
 
 
+def too_large_result(page: Page, need: int, have: int) -> PageResult:
+    """PAGE, not started: it needs NEED bytes (estimated, modelsite.check.resources), more than the HAVE bytes
+    this check may use. Its blocks say why, and where it is checked instead."""
+    reason = (
+        f"it needs {gib(need)} of memory (estimated from its models' figures) and this runner has {gib(have)}; "
+        "the GPU runner, with its memory, checks it"
+    )
+    blocks = tuple(
+        replace(_unrun(block), status="example" if block.example else "skipped", skip_reason=reason)
+        for block in page.blocks
+    )
+    return PageResult(
+        path=page.path,
+        status=NOT_RUN,
+        seconds=0.0,
+        blocks=blocks,
+        generated=page.generated,
+        script=page.script,
+        ran_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
 def page_spec(page: Page, options: RunOptions) -> PageSpec:
     return PageSpec(
         page=page.path,
         online=options.online,
         root=str(options.root),
         cache_dir=str(options.cache_dir),
+        cache_cap=options.cache_cap,
         script=page.script,
         script_path=str(options.root / page.path) if page.script else None,
         dump_after=max(options.timeout - _DUMP_MARGIN, options.timeout * 0.9),

@@ -36,6 +36,8 @@ class PageSpec:
     online: bool
     root: str
     cache_dir: str
+    # What the cache folder may hold, in bytes: synthesized checkpoints evict older ones to stay under it.
+    cache_cap: int
     script: bool
     script_path: str | None
     # When faulthandler dumps the stack: just before the check's timeout.

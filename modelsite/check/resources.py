@@ -7,17 +7,39 @@ set through OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS (modelsite
 `--jobs auto` picks the jobs from what the machine has: two cores a page beyond two cores (a model's
 forward pass uses them well, while a page's start-up is single-threaded), no more pages than the memory
 holds at PAGE_MEMORY_BYTES each, and on CUDA no more than the GPU's memory holds at PAGE_GPU_MEMORY_BYTES.
+
+Beyond the count, memory gates each page (MemoryGate): before a page starts, what it needs is estimated from
+the measured figures of the models it runs (page_memory_bytes: copies of the float32 weights, and the
+activations of the images its largest pass keeps), and it starts only once the pages already running leave
+that much of the memory the check was given. A page that needs more than all of it is not started at all.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+from modelsite.check import costs
 from modelsite.core.machine import available_cores, memory_bytes
 
 # What one page may use at its peak: a large EfficientNet's training step at its image size.
 PAGE_MEMORY_BYTES = 4 * 1024**3
 PAGE_GPU_MEMORY_BYTES = 6 * 1024**3
+# A page's interpreter before any model: Python, torch, timm and onnxruntime imported.
+INTERPRETER_BYTES = 1024**3
+# The float32 copies of a model's weights a page holds at its peak. Every page: the model, and the checkpoint's
+# state dict while it loads; a variant page also a second model (its feature extractor) and the fine-tuning
+# step's gradients; a probe the exported program and onnxruntime's session; an overview its compiled copy.
+WEIGHT_COPIES = {
+    costs.VARIANT_PAGE: 4,
+    costs.OVERVIEW: 4,
+    costs.PROBE: 5,
+    costs.EXAMPLE: 4,
+    costs.HAND_WRITTEN: 3,
+}
+# The images whose activations the largest pass keeps: the batch of two of the fine-tuning step or of the
+# deploy code, twice over for the backward pass or the exporter's trace.
+ACTIVATION_IMAGES = 4
 
 
 @dataclass(frozen=True)
@@ -65,3 +87,37 @@ def gpu_memory_bytes() -> int | None:
         return None
     free, _ = torch.cuda.mem_get_info(0)
     return int(free)
+
+
+def page_memory_bytes(size: costs.PageSize) -> int:
+    """What a page of SIZE (its kind, the summed size of its models) needs at its peak, estimated."""
+    weights = WEIGHT_COPIES[size.kind] * size.mparams * 1e6 * 4
+    activations = ACTIVATION_IMAGES * size.mactivations * 1e6 * 4
+    return int(INTERPRETER_BYTES + weights + activations)
+
+
+def gib(size: int) -> str:
+    return f"{size / 1024**3:.1f} GiB"
+
+
+class MemoryGate:
+    """The memory pages running side by side may use together: a page waits until what it needs is free."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self._used = 0
+        self._free = threading.Condition()
+
+    def fits(self, need: int) -> bool:
+        return need <= self.total
+
+    def acquire(self, need: int) -> None:
+        """Wait until NEED bytes are free (at once when nothing runs: the page fits the whole, see fits)."""
+        with self._free:
+            self._free.wait_for(lambda: self._used == 0 or self._used + need <= self.total)
+            self._used += need
+
+    def release(self, need: int) -> None:
+        with self._free:
+            self._used -= need
+            self._free.notify_all()

@@ -74,6 +74,6 @@ def load(cache_dir: Path, key: str) -> PageResult | None:
 
 
 def keep(cache_dir: Path, key: str, result: PageResult) -> None:
-    """Store RESULT under KEY when it passed (and was not itself reused)."""
-    if not result.failed and not result.cached:
+    """Store RESULT under KEY when it passed (not failed, not left unstarted, and not itself reused)."""
+    if result.status == "passed" and not result.cached:
         store(cache_dir, "check").write(key, asdict(result))

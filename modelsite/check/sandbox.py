@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelsite.check.protocol import PageSpec, Record, read_records
+from modelsite.core.cache import DEFAULT_CAP_BYTES
 from modelsite.core.environment import PASSED_VARIABLES, SET_VARIABLES
 
 # What torch (intra-op), OpenMP, MKL and OpenBLAS read for their number of threads (see SET_VARIABLES).
@@ -41,6 +42,8 @@ class RunOptions:
     root: Path
     cache_dir: Path
     device: str = "cpu"
+    # What the cache folder may hold (modelsite.core.cache): `--cache-cap`, MODELSITE_CACHE_CAP or 20 GB.
+    cache_cap: int = DEFAULT_CAP_BYTES
     timeout: float = DEFAULT_TIMEOUT
     online: bool = False
     # Variables of the caller's environment handed on to pages beyond the allow-list (`--pass-env`).

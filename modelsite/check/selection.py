@@ -3,9 +3,10 @@ every page and template at least once, and the variants changed since a git revi
 
 - `--shard K/N` splits the page runs into N shards of about equal duration: the longest first, each to the
   shard with the least time so far (LPT). A page's duration is the one recorded by the last whole sweep
-  (Project.sweep_durations, which shards never write) where known, else an estimate from the FLOPs of
-  the models it runs. Each shard's report carries a digest of the whole split, and `merge-reports`
-  refuses shards that split differently or a sweep with a shard missing. A model's figures are checked
+  (Project.sweep_durations, which shards never write) where known, else the cost model's prediction from its
+  kind and the size of the models it runs (modelsite.check.costs), fitted to those recorded durations. Each
+  shard's report carries a digest of the whole split, and `merge-reports` refuses shards that split
+  differently or a sweep with a shard missing. A model's figures are checked
   in the shard of the first page that names it; models no page names go to shard 1. So the N reports
   together cover everything once (`modelsite merge-reports`).
 - `--sample` takes every hand-written page and example, and the cheapest variant pages (by FLOPs) that
@@ -29,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from io import BytesIO
 from pathlib import Path
 
+from modelsite.check import costs
 from modelsite.check.deploy import probe_page
 from modelsite.core.blocks import Page
 from modelsite.core.compatibility import is_probe_path, probe_page_path
@@ -38,16 +40,6 @@ from modelsite.core.project import INDEX_DIR, docs_path
 from modelsite.core.report.results import PageResult
 from modelsite.core.shard import Shard
 from modelsite.index import Collection, Model, ModelIndex, load_index
-
-# A page whose duration was never recorded: a fixed cost (interpreter, imports, build of the model) and a
-# cost per GFLOP of the models it runs, fitted roughly to the CPU runs of the EfficientNet pages.
-_BASE_SECONDS = 18.0
-_SECONDS_PER_GFLOP = 2.0
-# Measured on two cores, a thread per page: the probe of a 0.4 GFLOP variant took 45 s (quick paths), and
-# the deploy code of an overview, whose torch.compile starts from an empty cache, about 150 s.
-_PROBE_SECONDS = 45.0
-_PROBE_SECONDS_PER_GFLOP = 1.0
-_OVERVIEW_SECONDS = 150.0
 
 
 class SelectionError(ModelsiteError):
@@ -65,32 +57,27 @@ def variant_pages(index: ModelIndex | None) -> dict[str, Model]:
     }
 
 
-def model_flops(index: ModelIndex | None) -> dict[str, float]:
-    """Each variant's FLOPs by key."""
-    return {model.key: float(model.figures.get("FLOPs", 0)) for model in (index.models if index else ())}
-
-
-def estimated_seconds(page: Page, flops: dict[str, float], overviews: frozenset[str] = frozenset()) -> float:
-    """A page's duration before any run recorded it, from the FLOPs (by key) of the models it runs, and its kind:
-    a deploy probe exports and runs its model several times, and an overview's deploy code compiles it."""
-    gflops = sum(flops.get(name, 0.0) for name in page.models) / 1e9
-    if is_probe_path(page.path):
-        return _PROBE_SECONDS + _PROBE_SECONDS_PER_GFLOP * gflops
-    base = _OVERVIEW_SECONDS if page.path in overviews else _BASE_SECONDS
-    return base + _SECONDS_PER_GFLOP * gflops
+def page_sizer(index: ModelIndex | None) -> costs.PageSizer:
+    """What the cost model needs to size any page of INDEX: its generated pages' kinds, its models' figures."""
+    kinds = dict.fromkeys(variant_pages(index), costs.VARIANT_PAGE)
+    kinds |= dict.fromkeys(overview_pages(index), costs.OVERVIEW)
+    return costs.PageSizer(kinds, {model.key: model.figures for model in (index.models if index else ())})
 
 
 def expected_seconds(pages: list[Page], recorded: Mapping[str, float], index: ModelIndex | None) -> dict[str, float]:
-    """Each page's recorded duration where there is one, else its estimate."""
-    flops, overviews = model_flops(index), frozenset(overview_pages(index))
-    return {page.path: recorded.get(page.path) or estimated_seconds(page, flops, overviews) for page in pages}
+    """Each page's recorded duration where there is one, else the cost model's prediction (modelsite.check.costs)."""
+    return costs.expected_seconds(pages, page_sizer(index), recorded)
 
 
 def shard_plan(
     pages: list[Page], count: int, recorded: Mapping[str, float], index: ModelIndex | None
 ) -> dict[str, int]:
-    """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else estimates."""
-    seconds = expected_seconds(pages, recorded, index)
+    """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else the cost model's."""
+    return lpt_split(pages, count, expected_seconds(pages, recorded, index))
+
+
+def lpt_split(pages: list[Page], count: int, seconds: Mapping[str, float]) -> dict[str, int]:
+    """Page path -> its shard (1-based) of COUNT: the longest page first (by SECONDS), each to the lightest shard."""
     loads = [0.0] * count
     owner: dict[str, int] = {}
     # Ties in duration break by path, so every shard of a sweep computes the same split.
@@ -134,10 +121,13 @@ def _all_durations(path: Path) -> dict[str, dict[str, float]]:
     }
 
 
-def read_durations(path: Path, key: str) -> dict[str, float]:
-    """The page durations of the last whole sweep of KEY (durations_key) in PATH (Project.sweep_durations); none
-    when there is no such file or sweep."""
-    return _all_durations(path).get(key, {})
+def read_durations(paths: Iterable[Path], key: str) -> dict[str, float]:
+    """The page durations of the sweeps of KEY (durations_key) recorded in PATHS, a later file's over an earlier
+    one's (Project.committed_durations, then Project.sweep_durations); none when no file has such a sweep."""
+    durations: dict[str, float] = {}
+    for path in paths:
+        durations.update(_all_durations(path).get(key, {}))
+    return durations
 
 
 def write_durations(path: Path, key: str, pages: Iterable[PageResult]) -> None:

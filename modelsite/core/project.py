@@ -41,6 +41,8 @@ PROJECT_PARTS = (
     EXAMPLES_DIR,
     "modelsite",
     "offline",
+    # The page durations of the sweeps run for the project, committed: what a fresh clone plans by.
+    "check-durations.json",
 )
 
 
@@ -95,6 +97,12 @@ class Project:
         """Each page's duration in the last whole sweep: what `--shard` balances by. Only a whole check and
         `merge-reports` write it, never a shard, so every shard of a sweep computes the same split."""
         return self.cache_dir / "sweep-durations.json"
+
+    @property
+    def committed_durations(self) -> Path:
+        """The page durations of earlier sweeps, in the repository: the plan's data where the cache has none (a
+        fresh clone, a CI job). A developer refreshes it from sweep_durations after a sweep (docs/checking.md)."""
+        return self.root / "check-durations.json"
 
     def runnable_examples(self) -> list[Path]:
         """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""

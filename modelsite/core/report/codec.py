@@ -18,6 +18,7 @@ from modelsite.core.files import write_text_atomically
 from modelsite.core.problems import FigureProblem
 from modelsite.core.report.results import (
     BLOCK_STATUSES,
+    PAGE_STATUSES,
     REPORT_FORMAT,
     BlockError,
     BlockResult,
@@ -129,9 +130,12 @@ def page_from_json(data: Any) -> PageResult:
     """A page run from JSON (a report's, or the cache's), validated."""
     page = _mapping(data, "a page run")
     path = _typed(page, "path", str)
+    status = _typed(page, "status", str)
+    if status not in PAGE_STATUSES:
+        raise _Invalid(f"the page run of {path} has the status {status!r}")
     return PageResult(
         path=path,
-        status=_typed(page, "status", str),
+        status=status,
         seconds=float(_number(page, "seconds")),
         blocks=tuple(_block(block, path) for block in _list(page, "blocks")),
         environment=_mapping(page.get("environment") or {}, f"the environment of {path}"),

@@ -16,6 +16,10 @@ from modelsite.core.problems import FigureProblem
 
 REPORT_FORMAT = "modelsite-check/3"
 BLOCK_STATUSES = ("passed", "failed", "skipped", "not-run", "example")
+# A page's status: every block ran and passed, one failed, or the page was not started (it needs more memory
+# than the machine that ran the check has; its blocks say so).
+NOT_RUN = "not run"
+PAGE_STATUSES = ("passed", "failed", NOT_RUN)
 
 
 class ReportError(ModelsiteError):
