@@ -78,3 +78,12 @@ def test_a_page_longer_than_the_budget_is_named_not_split_without_end() -> None:
     assert plan.too_long == (PAGES[0].path,)
     assert len(plan.shards) <= 10
     assert any("longer than a shard's budget" in line for line in plan.lines())
+
+
+def test_pages_reused_or_too_large_cost_nothing_so_a_small_change_plans_one_shard() -> None:
+    everything = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=1200)
+    costless = frozenset(page.path for page in PAGES[2:])
+    small = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=1200, costless=costless)
+    assert len(everything.shards) > 1 and len(small.shards) == 1
+    assert small.shards[0].pages == len(PAGES)  # Listed still: a shard reports the reused pages too.
+    assert small.total_seconds < everything.total_seconds / len(everything.shards)

@@ -7,6 +7,7 @@ deploy and the canary fit together. No marker: milliseconds.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,24 @@ def test_pushes_schedule_and_pull_requests_run_the_tests_the_sweep_and_the_previ
     jobs = loaded["jobs"]
     assert steps_running(jobs["cpu"], "make test")
     sweep = jobs["sweep"]
-    shards = sweep["strategy"]["matrix"]["shard"]
-    assert shards == list(range(1, len(shards) + 1))
+    # The matrix is the plan's: `modelsite check --plan` writes it, the sweep runs one `--shard K/N` each.
+    plan = jobs["plan"]
+    (planning,) = steps_running(plan, "modelsite check --plan")
+    assert "--plan-json plan.json" in planning and '["matrix"]' in planning and "$GITHUB_OUTPUT" in planning
+    assert sweep["needs"] == "plan"
+    assert sweep["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
     (shard_step,) = [step for step in sweep["steps"] if "hooks/ci.sh" in step.get("run", "")]
-    assert f'--shard "$SHARD/{len(shards)}"' in shard_step["run"] and "--no-site" in shard_step["run"]
+    assert '--shard "$SHARD"' in shard_step["run"] and "--no-site" in shard_step["run"]
     assert shard_step["env"]["SHARD"] == "${{ matrix.shard }}"
+    # The weekly sweep runs every page afresh; the rest reuse main's passed pages, the plan's exact results.
+    for job, run in ((plan, planning), (sweep, shard_step["run"])):
+        fresh = next(step for step in job["steps"] if "FRESH" in step.get("env", {}))
+        assert (
+            fresh["env"]["FRESH"] == "${{ github.event_name == 'schedule' && '--no-cache' || '' }}" and "$FRESH" in run
+        )
+    results = [step for step in sweep["steps"] if "results-key" in str(step.get("with", {}).get("key", ""))]
+    assert len(results) == 1 and results[0]["with"]["fail-on-cache-miss"] is True
+    assert "checkpoints" not in json.dumps(workflow("site.yml"))  # Never cached, never uploaded.
     # Weekly, the shards probe every deploy path of every variant.
     assert shard_step["env"]["DEPLOY"] == "${{ github.event_name == 'schedule' && 'full' || 'auto' }}"
     merge = jobs["merge"]
@@ -93,11 +107,14 @@ def test_pushes_schedule_and_pull_requests_run_the_tests_the_sweep_and_the_previ
     (summary,) = [step for step in merge["steps"] if "modelsite summary" in step.get("run", "")]
     assert "github.event_name == 'pull_request'" in summary["if"] and "$GITHUB_STEP_SUMMARY" in summary["run"]
     # Every shard balances by the durations main's last merge saved, so that their splits agree.
-    saved = next(step for step in merge["steps"] if step.get("uses", "").startswith("actions/cache/save"))
-    restored = next(step for step in sweep["steps"] if step.get("uses", "").startswith("actions/cache/restore"))
-    assert saved["with"]["path"] == restored["with"]["path"] == ".modelsite-cache/sweep-durations.json"
-    assert restored["with"]["restore-keys"] == saved["with"]["key"].split("$")[0]
-    assert saved["if"] == "${{ github.event_name != 'pull_request' }}"
+    saves = [step for step in merge["steps"] if step.get("uses", "").startswith("actions/cache/save")]
+    for job in (plan, sweep):
+        restored = next(step for step in job["steps"] if step.get("uses", "").startswith("actions/cache/restore"))
+        assert saves[0]["with"]["path"] == restored["with"]["path"] == ".modelsite-cache/sweep-durations.json"
+        assert restored["with"]["restore-keys"] == saves[0]["with"]["key"].split("$")[0]
+    # Only main saves what later runs trust: its durations and its passed pages.
+    assert [step["with"]["key"].split("$")[0] for step in saves] == ["modelsite-durations-", "modelsite-results-"]
+    assert all(step["if"] == "${{ github.event_name != 'pull_request' }}" for step in saves)
 
 
 def test_main_is_deployed_with_mike_after_its_sweep_and_nothing_else_is() -> None:

@@ -252,24 +252,7 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     # order pages start in.
     durations_key = selection.durations_key(device, deploy_mode)
     recorded = selection.read_durations((project.committed_durations, project.sweep_durations), durations_key)
-    models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err)
-
     budget = resources.budget(args.jobs, device)
-    memory = args.memory or memory_bytes() or 0
-    sizer = selection.page_sizer(index)
-    needs = {page.path: resources.page_memory_bytes(sizer(page)) for page in pages}
-    if args.plan:
-        runnable = [page for page in pages if not memory or needs[page.path] <= memory]
-        planned = plan.make_plan(runnable, models, recorded, index, budget.jobs, args.shard_minutes * 60)
-        planned = replace(planned, too_large=tuple(p.path for p in pages if p not in runnable), memory=memory)
-        print("\n".join(planned.lines()), file=out)
-        if args.plan_json:
-            planned.write_json(args.plan_json)
-        return 0
-    mismatches = check_figures(models, project.cache_dir, not args.no_cache, err, jobs=budget.jobs)
-    for problem in mismatches:
-        print(problem, file=out)
-    print(f"jobs: {budget.describe()}", file=err)
     options = RunOptions(
         root=project.root,
         cache_dir=project.cache_dir,
@@ -280,6 +263,27 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
         threads=budget.threads,
         cache_cap=args.cache_cap or cap_bytes(),
     )
+    # What each page needs, and the pages that cost this run nothing: those too large to start here, and those
+    # that passed unchanged (reused from the cache). Shards and the plan balance by what is left to run.
+    memory = args.memory or memory_bytes() or 0
+    sizer = selection.page_sizer(index)
+    needs = {page.path: resources.page_memory_bytes(sizer(page)) for page in pages}
+    too_large = frozenset(page.path for page in pages if memory and needs[page.path] > memory)
+    reused = frozenset() if args.no_cache else reuse.reusable_paths(pages, options)
+    models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err, too_large | reused)
+    if args.plan:
+        planned = plan.make_plan(
+            pages, models, recorded, index, budget.jobs, args.shard_minutes * 60, too_large | reused
+        )
+        planned = replace(planned, too_large=tuple(sorted(too_large)), reused=len(reused), memory=memory)
+        print("\n".join(planned.lines()), file=out)
+        if args.plan_json:
+            planned.write_json(args.plan_json)
+        return 0
+    mismatches = check_figures(models, project.cache_dir, not args.no_cache, err, jobs=budget.jobs)
+    for problem in mismatches:
+        print(problem, file=out)
+    print(f"jobs: {budget.describe()}", file=err)
     expected = selection.expected_seconds(pages, recorded, index)
     results = run_pages(
         pages,
@@ -407,9 +411,11 @@ def _narrowed(
     recorded: Mapping[str, float],
     changed: set[str],
     err: TextIO,
+    costless: frozenset[str] = frozenset(),
 ) -> tuple[list[Model], list[Page], str]:
     """MODELS and PAGES cut down by --sample (and the CHANGED variants of --changed-since), then by --shard
-    (balanced by RECORDED durations); and the digest of the shards' split (empty without --shard)."""
+    (balanced by RECORDED durations, the COSTLESS pages at none); and the digest of the shards' split (empty
+    without --shard)."""
     if args.sample or args.families:
         chosen = selection.sample_pages(pages, index, per_collection=args.families)
         if changed and index is not None:
@@ -420,7 +426,7 @@ def _narrowed(
         print(f"sample: {len(chosen)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
-        chosen, digest = selection.shard_pages(pages, args.shard, recorded, index)
+        chosen, digest = selection.shard_pages(pages, args.shard, recorded, index, costless)
         models = selection.shard_models(models, pages, args.shard, chosen)
         print(f"shard {args.shard}: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
         return models, chosen, digest

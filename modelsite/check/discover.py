@@ -26,11 +26,11 @@ from modelsite.core.cache import store
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.events import CHECK_CAPTURE
 from modelsite.core.files import installed_version
-from modelsite.core.project import PREVIEW_VARIABLE, PROJECT_PARTS, Project, docs_path
+from modelsite.core.project import DURATIONS_FILE, PREVIEW_VARIABLE, PROJECT_PARTS, Project, docs_path
 from modelsite.index import ModelIndex
 
-# Everything a page's final Markdown can depend on.
-PAGE_INPUTS = tuple(part for part in PROJECT_PARTS if part != "offline")
+# Everything a page's final Markdown can depend on: not the offline responses, nor the recorded durations.
+PAGE_INPUTS = tuple(part for part in PROJECT_PARTS if part not in ("offline", DURATIONS_FILE))
 PAGE_PACKAGES = ("mkdocs", "mkdocs-material", "mkdocs-macros-plugin", "pymdown-extensions", "jinja2", "timm")
 
 

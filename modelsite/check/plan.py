@@ -47,6 +47,8 @@ class Plan:
     # Pages left out: each needs more memory than MEMORY bytes, this machine's (modelsite.check.resources).
     too_large: tuple[str, ...] = ()
     memory: int = 0
+    # Pages that passed unchanged: reused from the cache, they cost nothing.
+    reused: int = 0
 
     @property
     def total_seconds(self) -> float:
@@ -72,6 +74,8 @@ class Plan:
             for shard in self.shards
         ]
         lines += [f"  {path}: expected alone to take longer than a shard's budget" for path in self.too_long]
+        if self.reused:
+            lines.append(f"reused: {self.reused} pages passed unchanged before (the cache) and cost nothing")
         if self.too_large:
             lines.append(
                 f"not planned: {len(self.too_large)} pages need more memory than this machine's "
@@ -89,6 +93,7 @@ class Plan:
             "total_seconds": round(self.total_seconds, 1),
             "too_long": list(self.too_long),
             "too_large": list(self.too_large),
+            "reused": self.reused,
         }
         write_text_atomically(path, json.dumps(data, indent=1) + "\n")
 
@@ -100,11 +105,12 @@ def make_plan(
     index: ModelIndex | None,
     jobs: int,
     budget_seconds: float = DEFAULT_SHARD_MINUTES * 60,
+    costless: frozenset[str] = frozenset(),
 ) -> Plan:
-    """The fewest shards of PAGES (and the figures of MODELS) whose expected times each fit BUDGET_SECONDS."""
-    size = selection.page_sizer(index)
-    model = costs.fitted(pages, size, recorded)
-    seconds = costs.expected_seconds(pages, size, recorded)
+    """The fewest shards of PAGES (and the figures of MODELS) whose expected times each fit BUDGET_SECONDS; the
+    COSTLESS pages (reused, or too large to start) cost none, as `--shard` counts them."""
+    model = costs.fitted(pages, selection.page_sizer(index), recorded)
+    seconds = selection.expected_seconds(pages, recorded, index, costless)
     room = budget_seconds - costs.DISCOVERY_SECONDS
     too_long = tuple(sorted(path for path, s in seconds.items() if s > room))
     total = sum(seconds.values()) / max(1, jobs) + costs.FIGURES_SECONDS_PER_MODEL * len(models)
@@ -137,7 +143,7 @@ def make_plan(
 def _shards(
     pages: list[Page], models: list[Model], seconds: Mapping[str, float], count: int, jobs: int
 ) -> list[PlannedShard]:
-    owner = selection.lpt_split(pages, count, seconds)
+    owner = selection.lpt_split(pages, count, seconds)  # What selection.shard_pages splits by.
     planned = []
     for number in range(1, count + 1):
         shard = Shard(number, count)

@@ -18,6 +18,7 @@ from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
+from modelsite.check.offline import offline_responses, responses_digest
 from modelsite.check.sandbox import RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.cache import store
@@ -65,6 +66,12 @@ def _code_digest() -> str:
     for path in check_code_files():
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def reusable_paths(pages: list[Page], options: RunOptions) -> frozenset[str]:
+    """The paths of PAGES whose passed result is in the cache for these options: what a run would reuse."""
+    digest = responses_digest(offline_responses(options.root))
+    return frozenset(page.path for page in pages if load(options.cache_dir, page_key(page, options, digest)))
 
 
 def load(cache_dir: Path, key: str) -> PageResult | None:

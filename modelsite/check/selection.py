@@ -64,16 +64,27 @@ def page_sizer(index: ModelIndex | None) -> costs.PageSizer:
     return costs.PageSizer(kinds, {model.key: model.figures for model in (index.models if index else ())})
 
 
-def expected_seconds(pages: list[Page], recorded: Mapping[str, float], index: ModelIndex | None) -> dict[str, float]:
-    """Each page's recorded duration where there is one, else the cost model's prediction (modelsite.check.costs)."""
-    return costs.expected_seconds(pages, page_sizer(index), recorded)
+def expected_seconds(
+    pages: list[Page],
+    recorded: Mapping[str, float],
+    index: ModelIndex | None,
+    costless: frozenset[str] = frozenset(),
+) -> dict[str, float]:
+    """Each page's recorded duration where there is one, else the cost model's prediction (modelsite.check.costs);
+    none for the COSTLESS pages (reused from the cache, or too large to start here)."""
+    seconds = costs.expected_seconds(pages, page_sizer(index), recorded)
+    return {path: 0.0 if path in costless else value for path, value in seconds.items()}
 
 
 def shard_plan(
-    pages: list[Page], count: int, recorded: Mapping[str, float], index: ModelIndex | None
+    pages: list[Page],
+    count: int,
+    recorded: Mapping[str, float],
+    index: ModelIndex | None,
+    costless: frozenset[str] = frozenset(),
 ) -> dict[str, int]:
     """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else the cost model's."""
-    return lpt_split(pages, count, expected_seconds(pages, recorded, index))
+    return lpt_split(pages, count, expected_seconds(pages, recorded, index, costless))
 
 
 def lpt_split(pages: list[Page], count: int, seconds: Mapping[str, float]) -> dict[str, int]:
@@ -94,10 +105,14 @@ def plan_digest(plan: Mapping[str, int]) -> str:
 
 
 def shard_pages(
-    pages: list[Page], shard: Shard, recorded: Mapping[str, float], index: ModelIndex | None
+    pages: list[Page],
+    shard: Shard,
+    recorded: Mapping[str, float],
+    index: ModelIndex | None,
+    costless: frozenset[str] = frozenset(),
 ) -> tuple[list[Page], str]:
     """The pages of SHARD, in page order (see shard_plan), and the digest of the whole split (plan_digest)."""
-    plan = shard_plan(pages, shard.count, recorded, index)
+    plan = shard_plan(pages, shard.count, recorded, index, costless)
     return [page for page in pages if plan[page.path] == shard.number], plan_digest(plan)
 
 

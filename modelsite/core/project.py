@@ -29,6 +29,7 @@ PREVIEW_VARIABLE = "MODELSITE_FAMILIES"
 # Speed results of `modelsite speed`, one file per device and setting.
 SPEED_DIR = "speed"
 # What a build and a check read: a copy of these is a complete project (tests and benches copy them).
+DURATIONS_FILE = "check-durations.json"
 PROJECT_PARTS = (
     "mkdocs.yml",
     # Theme overrides: the header that names what each page documents.
@@ -42,7 +43,7 @@ PROJECT_PARTS = (
     "modelsite",
     "offline",
     # The page durations of the sweeps run for the project, committed: what a fresh clone plans by.
-    "check-durations.json",
+    DURATIONS_FILE,
 )
 
 
@@ -102,7 +103,7 @@ class Project:
     def committed_durations(self) -> Path:
         """The page durations of earlier sweeps, in the repository: the plan's data where the cache has none (a
         fresh clone, a CI job). A developer refreshes it from sweep_durations after a sweep (docs/checking.md)."""
-        return self.root / "check-durations.json"
+        return self.root / DURATIONS_FILE
 
     def runnable_examples(self) -> list[Path]:
         """The scripts of runnable_examples/, in name order: what pages embed, the site serves and the check runs."""
