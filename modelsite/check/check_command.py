@@ -204,12 +204,20 @@ def _shard(text: str) -> Shard:
 
 
 def _positive_seconds(text: str) -> float:
+    return _positive_number(text, "seconds", "600")
+
+
+def _positive_minutes(text: str) -> float:
+    return _positive_number(text, "minutes", "60")
+
+
+def _positive_number(text: str, unit: str, example: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {unit}") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of seconds (e.g. 600)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of {unit} (e.g. {example})")
     return value
 
 
@@ -218,16 +226,6 @@ def _size(text: str) -> int:
         return parse_size(text)
     except CacheCapError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _positive_minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of minutes (e.g. 60)")
-    return value
 
 
 def _variable_name(text: str) -> str:
