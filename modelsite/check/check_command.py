@@ -267,7 +267,9 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     sizer = selection.page_sizer(index)
     needs = {page.path: resources.page_memory_bytes(sizer(page)) for page in pages}
     too_large = frozenset(page.path for page in pages if memory and needs[page.path] > memory)
-    reused = frozenset() if args.no_cache else reuse.reusable_paths(pages, options)
+    # Only a split needs to know beforehand which pages the cache answers; a run reads each entry once, as it goes.
+    splitting = bool(args.shard or args.plan)
+    reused = reuse.reusable_paths(pages, options) if splitting and not args.no_cache else frozenset()
     models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err, too_large | reused)
     if args.plan:
         planned = plan.make_plan(
