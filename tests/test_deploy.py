@@ -120,8 +120,10 @@ def test_the_probe_in_process_fills_every_path_it_is_given() -> None:
 
 
 def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None:
-    # The first collection of two or more variants: the overview's table has a row for each.
-    model, other = next(c for c in INDEX.collections if len(c.models) >= 2).models[:2]
+    # The first collection with two variants of their own probes: the overview's table has a row for each.
+    model, other = next(
+        (c.models[0], m) for c in INDEX.collections for m in c.models if INDEX.probed_as[m.key] != c.models[0].key
+    )
     collection = INDEX.collection(model.collection)
     hostile = "<script>alert(1)</script> | [x](javascript:alert(1))"
     outcomes = [
@@ -157,6 +159,31 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
         "Changes the check found necessary" in overview and f"- `{model.key}`, ONNX export: a fixed batch" in overview
     )
     assert "<script>" not in overview
+
+
+def test_a_tag_that_builds_the_same_module_shows_the_probe_of_the_tag_that_stands_for_it() -> None:
+    shared = next(key for key, probe in INDEX.probed_as.items() if key != probe)
+    model, probe = INDEX.model(shared), INDEX.model(INDEX.probed_as[shared])
+    collection = INDEX.collection(model.collection)
+    outcomes = tuple(PathOutcome(path, WORKS, "as is", 1.0) for path in ("onnx", "onnx_legacy", "onnxruntime"))
+    stamp = Stamp("cpu", "2.14.1", "1.0.31", "2026-11-23T01:02:03+00:00", online=False)
+    report = CheckReport(
+        path=Path("report.json"),
+        blocks={},
+        runs={},
+        models_checked=frozenset(),
+        figure_problems={},
+        finished_at=stamp.ran_at,
+        compatibility={probe.key: FoundCompatibility(Compatibility(probe.key, outcomes), stamp)},
+    )
+    pages = PageRenderer(ROOT, INDEX, report)
+    variant = str(pages.variant(collection, model).markdown)
+    table = variant[variant.index("## Deploy") : variant.index("## Citation")]
+    assert "| ONNX export | :material-check: works | as is |" in table
+    home = INDEX.collection(probe.collection).slug
+    assert f"of [`{probe.key}`](../{home}/{probe.key}.md): that tag builds the same module" in table
+    own = str(pages.variant(collection, probe).markdown)
+    assert "that tag builds the same module" not in own and "| ONNX export | :material-check: works |" in own
 
 
 def test_an_export_too_big_for_the_free_memory_is_not_tried_and_says_why(monkeypatch: pytest.MonkeyPatch) -> None:

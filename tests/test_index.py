@@ -80,3 +80,28 @@ def test_every_figure_names_its_source() -> None:
     sourced = {figure.key for figure in FIGURES if figure.sourced}
     for model in INDEX.models:
         assert set(model.sources) == sourced & set(model.figures), model.key
+
+
+def _shared_probe_pairs() -> list[tuple[str, str]]:
+    """Per collection, its cheapest tag whose deploy probe is another tag's, with that tag."""
+    pairs: dict[str, tuple[float, str, str]] = {}
+    for key, probe in INDEX.probed_as.items():
+        model = INDEX.model(key)
+        seen = pairs.get(model.collection)
+        if key != probe and (seen is None or model.figures["Parameters"] < seen[0]):
+            pairs[model.collection] = (model.figures["Parameters"], key, probe)
+    return [(key, probe) for _, key, probe in pairs.values()]
+
+
+@pytest.mark.parametrize(("key", "probe"), _shared_probe_pairs())
+def test_tags_that_share_a_probe_build_the_same_module(key: str, probe: str) -> None:
+    """ModelIndex.probed_as lets one probe stand for tags that timm builds alike: hold that to timm itself."""
+    import timm
+    import torch
+
+    def structure(name: str) -> tuple[str, list[tuple[str, tuple[int, ...]]]]:
+        with torch.device("meta"):  # The module without its memory: shapes and layers, no weights.
+            model = timm.create_model(name, pretrained=False)
+        return repr(model), [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
+
+    assert structure(key) == structure(probe)

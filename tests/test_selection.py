@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from modelsite.check.costs import GENERATED_KINDS, PROBE, VARIANT_PAGE
 from modelsite.check.discover import discover
 from modelsite.check.selection import (
     SelectionError,
@@ -21,6 +22,7 @@ from modelsite.check.selection import (
     expected_seconds,
     overview_pages,
     page_kind,
+    page_sizer,
     plan_digest,
     read_durations,
     sample_pages,
@@ -28,6 +30,7 @@ from modelsite.check.selection import (
     shard_models,
     shard_pages,
     shard_plan,
+    stratified_sample,
     variant_pages,
     with_deploy,
     write_durations,
@@ -40,6 +43,7 @@ from modelsite.core.report.merging import merge_shards
 from modelsite.core.report.results import PageResult, Report, ReportError, new_report
 from modelsite.core.shard import Shard
 from modelsite.index import load_index
+from modelsite.index.model import MODULE_FIGURES
 from tests.helpers import ROOT, copy_project
 
 INDEX = load_index(ROOT, check_timm=False)
@@ -123,7 +127,27 @@ def test_the_sample_has_one_variant_page_of_each_kind_and_not_one_per_collection
     chosen = [page.path for page in sample if page.path in overviews]
     cheapest = min(INDEX.models, key=lambda model: (model.figures["FLOPs"], model.key))
     assert len(chosen) == 1 and overviews[chosen[0]] == cheapest
-    assert [page.path for page in sample if is_probe_path(page.path)] == [f"deploy/{cheapest.key}"]
+    assert [page.path for page in sample if is_probe_path(page.path)] == [f"deploy/{INDEX.probed_as[cheapest.key]}"]
+
+
+def test_tags_that_build_the_same_module_share_one_probe() -> None:
+    probes = [page.path for page in _pages() if is_probe_path(page.path)]
+    assert len(probes) == len(set(INDEX.probed_as.values())) < len(INDEX.models)
+    shared = next(key for key, probe in INDEX.probed_as.items() if key != probe)
+    model, stand_in = INDEX.model(shared), INDEX.model(INDEX.probed_as[shared])
+    assert model.name == stand_in.name and all(model.figures[k] == stand_in.figures[k] for k in MODULE_FIGURES)
+    assert f"deploy/{shared}" not in probes and f"deploy/{stand_in.key}" in probes
+    # A change to the tag reruns the probe that stands for it.
+    assert f"deploy/{stand_in.key}" in {page.path for page in changed_pages(_pages(), INDEX, {shared})}
+    # Another input size is another module: ViTs' position embeddings, TF "same" padding.
+    sizes = next(
+        tags
+        for tags in map(INDEX.variants_of, dict.fromkeys(m.name for m in INDEX.models))
+        if len({str(m.figures["Image Size"]) for m in tags}) > 1
+    )
+    first = sizes[0]
+    other = next(m for m in sizes if m.figures["Image Size"] != first.figures["Image Size"])
+    assert INDEX.probed_as[other.key] != INDEX.probed_as[first.key]
 
 
 def test_the_sample_s_collections_hold_every_generated_page_it_takes() -> None:
@@ -151,10 +175,10 @@ def test_a_sample_discovered_from_its_collections_alone_is_the_whole_discovery_s
     assert len(alone) < len(discover(project, index, use_cache=True))
 
 
-def test_deploy_adds_a_probe_per_variant_and_skip_drops_the_deploy_code() -> None:
+def test_deploy_adds_a_probe_per_module_and_skip_drops_the_deploy_code() -> None:
     with_probes = _pages()
     probes = [page for page in with_probes if is_probe_path(page.path)]
-    assert [page.models for page in probes] == [(model.key,) for model in INDEX.models]
+    assert [page.models for page in probes] == [(key,) for key, probe in INDEX.probed_as.items() if key == probe]
     assert all(f"main({page.models[0]!r}, {QUICK_PATH_KEYS!r})" in page.blocks[0].code for page in probes)
     skipped = {page.path for page in _pages(deploy=())}
     assert not any(is_probe_path(path) for path in skipped)
@@ -302,3 +326,29 @@ def test_only_a_whole_sweep_records_the_durations_shards_balance_by(tmp_path: Pa
     assert read_durations([path], cpu_quick) == {}
     path.write_text("not json")
     assert read_durations([path], cpu_quick) == {}
+
+
+@pytest.mark.parametrize("budget", [600.0, 3600.0])
+def test_the_stratified_sample_fits_its_budget_and_spans_each_kind(budget: float) -> None:
+    """bench/check.py's sample: its cost follows the budget, not the zoo's size."""
+    pages = _pages()
+    seconds = expected_seconds(pages, {}, INDEX)
+    kind = page_sizer(INDEX).kind
+    sample = stratified_sample(pages, seconds, kind, budget)
+    assert sum(seconds[page.path] for page in sample) <= budget
+    assert sample == [page for page in pages if page in sample]
+    assert "docs/getting-started.md" in {page.path for page in sample}
+    for name in GENERATED_KINDS:
+        ranked = sorted((page for page in pages if kind(page) == name), key=lambda page: seconds[page.path])
+        taken = [page for page in ranked if page in sample]
+        assert taken and len(taken) < len(ranked)
+        # One page from each of as many equal strata of the kind's pages, by cost.
+        for stratum, page in enumerate(taken):
+            share = len(ranked) / len(taken)
+            assert stratum * share <= ranked.index(page) < (stratum + 1) * share
+    # The same share of each kind: a larger budget takes more of every one.
+    larger = stratified_sample(pages, seconds, kind, budget * 3)
+    assert all(
+        sum(kind(page) == name for page in larger) > sum(kind(page) == name for page in sample)
+        for name in (VARIANT_PAGE, PROBE)
+    )

@@ -78,6 +78,8 @@ def test_pushes_schedule_and_pull_requests_run_the_tests_the_sweep_and_the_previ
     plan = jobs["plan"]
     (planning,) = steps_running(plan, "modelsite check --plan")
     assert "--plan-json plan.json" in planning and '["matrix"]' in planning and "$GITHUB_OUTPUT" in planning
+    # Each shard is planned to half of what a job may run, which leaves the planned time room to be wrong.
+    assert "--shard-minutes 30" in planning and sweep["timeout-minutes"] >= 2 * 30
     assert sweep["needs"] == "plan"
     assert sweep["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
     (shard_step,) = [step for step in sweep["steps"] if "hooks/ci.sh" in step.get("run", "")]

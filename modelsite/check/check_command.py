@@ -21,7 +21,7 @@ from modelsite.check.page_run import run_page, too_large_result
 from modelsite.check.sandbox import DEFAULT_TIMEOUT, RunOptions
 from modelsite.core.blocks import Page
 from modelsite.core.cache import CAP_VARIABLE, DEFAULT_CAP_BYTES, CacheCapError, cap_bytes, parse_size
-from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, resolved_deploy_mode
+from modelsite.core.compatibility import DEPLOY_MODES, deploy_paths, probe_page_path, resolved_deploy_mode
 from modelsite.core.errors import ModelsiteError
 from modelsite.core.machine import DEVICE_CHOICES, memory_bytes
 from modelsite.core.problems import FigureProblem, IndexProblems
@@ -334,7 +334,9 @@ def _selected_by_only(
     # on, and it runs nothing, so reusing it cannot hide a failure.
     discovered = discover(project, index, use_cache=True, collections=_sampled_collections(args, index, changed))
     found = selection.with_deploy(discovered, index, deploy_paths(deploy_mode, device))
-    pages = [page for page in found if _page_selected(page, args.only)]
+    # A chosen variant's table is filled by the probe that stands for it, which may be another tag's.
+    probes = {probe_page_path(index.probed_as[model.key]) for model in models} if index and args.only else set()
+    pages = [page for page in found if _page_selected(page, args.only) or page.path in probes]
     if args.only and not models and not pages:
         raise CheckError(f"--only {' '.join(args.only)} matches no model ID and no page")
     return models, pages

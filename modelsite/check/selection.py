@@ -16,7 +16,10 @@ every page and template at least once, and the variants changed since a git revi
   its variant's deploy probe.
 - `--changed-since REV` adds the variant pages and deploy probes whose index entry is new or differs from
   the one at REV.
-- `--deploy skip` leaves out the probes and the overviews (their code is the deploy code).
+- `--deploy skip` leaves out the probes and the overviews (their code is the deploy code); otherwise each module
+  the variants build has one probe (ModelIndex.probed_as), which the tags that differ only in weights share.
+- bench/check.py times a stratified sample (stratified_sample): the same share of each generated kind, spread
+  over its range of costs, sized to a budget.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from io import BytesIO
 from pathlib import Path
 
@@ -182,11 +185,13 @@ def overview_pages(index: ModelIndex | None) -> dict[str, Model]:
 
 
 def with_deploy(pages: list[Page], index: ModelIndex | None, paths: tuple[str, ...]) -> list[Page]:
-    """PAGES with a deploy probe of PATHS for each variant after them; without the overviews when PATHS is empty."""
+    """PAGES with, after them, a deploy probe of PATHS for each module the variants build (ModelIndex.probed_as:
+    one for the tags that differ only in weights); without the overviews when PATHS is empty."""
     if not paths:
         overviews = overview_pages(index)
         return [page for page in pages if page.path not in overviews]
-    return pages + [probe_page(model.key, paths) for model in (index.models if index else ())]
+    probed = index.probed_as if index else {}
+    return pages + [probe_page(key, paths) for key, probe in probed.items() if key == probe]
 
 
 def sample_paths(index: ModelIndex | None, per_collection: bool = False) -> set[str]:
@@ -197,9 +202,9 @@ def sample_paths(index: ModelIndex | None, per_collection: bool = False) -> set[
     if per_collection:
         chosen |= set(cheapest_of_each_collection(variants))
     overviews = overview_pages(index)
-    if overviews:
+    if overviews and index is not None:
         cheapest = min(overviews, key=lambda path: (_flops(overviews[path]), path))
-        chosen |= {cheapest, probe_page_path(overviews[cheapest].key)}
+        chosen |= {cheapest, probe_page_path(index.probed_as[overviews[cheapest].key])}
     return chosen
 
 
@@ -212,17 +217,59 @@ def sample_pages(pages: list[Page], index: ModelIndex | None, per_collection: bo
     ]
 
 
+def stratified_sample(
+    pages: Sequence[Page], seconds: Mapping[str, float], kind: Callable[[Page], str], budget: float
+) -> list[Page]:
+    """Of PAGES, every page of a kind with one page per source (a hand-written page, an example), and of the
+    generated kinds the same share of each, stratified by expected SECONDS: a kind's pages ranked by them and cut
+    into as many equal strata as it gives pages, the middle page of each. The largest share whose pages' seconds
+    fit BUDGET, at least one page of each kind. In page order, so that a sample's cost follows the budget, not the
+    zoo's size."""
+    by_kind: dict[str, list[Page]] = {}
+    for page in pages:
+        by_kind.setdefault(kind(page), []).append(page)
+    fixed = [page for name, group in by_kind.items() if name not in costs.GENERATED_KINDS for page in group]
+    ranked = [
+        sorted(group, key=lambda page: (seconds.get(page.path, 0.0), page.path))
+        for name, group in by_kind.items()
+        if name in costs.GENERATED_KINDS
+    ]
+
+    def chosen(share: float) -> list[Page]:
+        return fixed + [page for group in ranked for page in _spread(group, max(1, round(share * len(group))))]
+
+    def cost(share: float) -> float:
+        return sum(seconds.get(page.path, 0.0) for page in chosen(share))
+
+    low, high = 0.0, 1.0
+    if cost(high) > budget:
+        for _ in range(30):
+            middle = (low + high) / 2
+            low, high = (middle, high) if cost(middle) <= budget else (low, middle)
+    else:
+        low = high
+    keep = {page.path for page in chosen(low)}
+    return [page for page in pages if page.path in keep]
+
+
+def _spread(ranked: Sequence[Page], count: int) -> list[Page]:
+    """COUNT of RANKED: RANKED cut into COUNT equal strata, the middle page of each."""
+    if count >= len(ranked):
+        return list(ranked)
+    return [ranked[int((stratum + 0.5) * len(ranked) / count)] for stratum in range(count)]
+
+
 def collections_of(index: ModelIndex, paths: Iterable[str]) -> frozenset[str]:
     """The collections (file stems) whose overview, variant pages or probes are among PATHS."""
-    owners = {path: collection.slug for collection in index.collections for path in _paths_of(collection)}
+    owners = {path: collection.slug for collection in index.collections for path in _paths_of(collection, index)}
     return frozenset(owners[path] for path in paths if path in owners)
 
 
-def _paths_of(collection: Collection) -> list[str]:
+def _paths_of(collection: Collection, index: ModelIndex) -> list[str]:
     return [
         docs_path(collection.page),
         *(docs_path(collection.variant_page(model)) for model in collection.models),
-        *(probe_page_path(model.key) for model in collection.models),
+        *(probe_page_path(index.probed_as[model.key]) for model in collection.models),
     ]
 
 
@@ -264,13 +311,13 @@ def changed_variants(root: Path, index: ModelIndex, revision: str) -> set[str]:
 
 
 def changed_page_paths(index: ModelIndex, keys: set[str]) -> set[str]:
-    """The paths of the variant pages and deploy probes of the variants KEYS."""
+    """The paths of the variant pages of the variants KEYS, and of the deploy probes that stand for them."""
     variants = {path for path, model in variant_pages(index).items() if model.key in keys}
-    return variants | {probe_page_path(key) for key in keys}
+    return variants | {probe_page_path(index.probed_as.get(key, key)) for key in keys}
 
 
 def changed_pages(pages: Iterable[Page], index: ModelIndex, keys: set[str]) -> list[Page]:
-    """The variant pages and deploy probes of the variants KEYS."""
+    """The variant pages of the variants KEYS and the deploy probes that stand for them."""
     paths = changed_page_paths(index, keys)
     return [page for page in pages if page.path in paths]
 

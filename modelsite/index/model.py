@@ -265,6 +265,13 @@ class Collection:
         )
 
 
+# The figures in which two tags of one architecture can differ as modules. Of a tag's configuration, timm's builder
+# reads its classes, its pooling (the head) and, where the architecture fixes it, its input size; a few
+# architectures size a layer by the tag itself (Qwen3's vision towers, their output to each language model), which
+# the embedding size and the parameters tell apart.
+MODULE_FIGURES = ("Image Size", "Classes", "Head", "Embedding Size", "Parameters")
+
+
 @dataclass(frozen=True)
 class ModelIndex:
     """All collections, in file order, each with its models."""
@@ -288,6 +295,14 @@ class ModelIndex:
         return {name: tuple(models) for name, models in found.items()}
 
     @cached_property
+    def probed_as(self) -> dict[str, str]:
+        """Variant key -> the key of the variant whose deploy probe stands for it. Tags of one architecture that
+        agree in every figure that shapes its module (MODULE_FIGURES) build the same module and differ only in their
+        weights, on which no deploy path depends; so they share one probe, of the first of them in index order."""
+        first: dict[tuple[str, ...], str] = {}
+        return {model.key: first.setdefault(_module_of(model), model.key) for model in self.models}
+
+    @cached_property
     def _collections_by_name(self) -> dict[str, Collection]:
         return {collection.name: collection for collection in reversed(self.collections)}
 
@@ -306,3 +321,8 @@ class ModelIndex:
         if name in self._collections_by_name:
             return self._collections_by_name[name]
         raise KeyError(f"no collection {name!r} in the index")
+
+
+def _module_of(model: Model) -> tuple[str, ...]:
+    """What timm builds a variant's module from: its architecture and MODULE_FIGURES."""
+    return (model.name, *(str(model.figures.get(key)) for key in MODULE_FIGURES))

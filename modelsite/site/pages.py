@@ -170,8 +170,12 @@ def _pages_and_rows(
 def page_context(root: Path, index: ModelIndex, report: CheckReport | None = None) -> dict[str, Any]:
     """What every generated page's template sees beside its own collection and variant."""
     return {
-        # Each variant's deploy paths, as the check's probes found them (modelsite.check.deploy).
-        "compatibility": report.compatibility if report else {},
+        # Each variant's deploy paths, as the probe that stands for it found them (modelsite.check.deploy).
+        "compatibility": {
+            key: report.compatibility[probe] for key, probe in index.probed_as.items() if probe in report.compatibility
+        }
+        if report
+        else {},
         "index": index,
         "loads": bare_name_loads(index),
         # Each variant's page, relative to models/: pages link to one another through it.
