@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,10 +66,11 @@ def test_a_longer_budget_takes_fewer_shards_and_the_json_is_the_workflow_matrix(
     short = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=1200)
     long = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=3600)
     assert len(long.shards) < len(short.shards)
-    short.write_json(tmp_path / "plan.json")
+    replace(short, memory=7 * 2**30).write_json(tmp_path / "plan.json")
     data = json.loads((tmp_path / "plan.json").read_text())
     assert data["matrix"] == [f"{n}/{len(short.shards)}" for n in range(1, len(short.shards) + 1)]
     assert data["total_seconds"] == round(short.total_seconds, 1)
+    assert data["memory"] == 7 * 2**30  # What the workflow hands every shard as --memory.
     assert short.lines()[0].startswith(f"plan: {len(short.shards)} shards of at most 20 min each")
 
 

@@ -94,6 +94,9 @@ class Plan:
             "too_long": list(self.too_long),
             "too_large": list(self.too_large),
             "reused": self.reused,
+            # What decided which pages are too large: every shard must take the same (`--memory`), or a page near
+            # the bound falls on another side of it and the shards split the pages differently.
+            "memory": self.memory,
         }
         write_text_atomically(path, json.dumps(data, indent=1) + "\n")
 

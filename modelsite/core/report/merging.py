@@ -79,8 +79,9 @@ def _same_sweep(reports: list[tuple[Path, Report]]) -> None:
         if report.shard_plan != sharded[0][1].shard_plan or len(counts) > 1:
             raise ReportError(
                 f"{path} and {sharded[0][0]} split the pages differently, so some pages ran in two shards and some "
-                "in none: the shards did not start from the same durations (.modelsite-cache/sweep-durations.json); "
-                "run every shard from one copy of it"
+                "in none: the shards did not start from the same durations (.modelsite-cache/sweep-durations.json) "
+                "and the same memory, which decides the pages too large to start; run every shard from one copy "
+                "of the durations, each with the plan's --memory"
             )
     count = counts.pop()
     missing = sorted(set(range(1, count + 1)) - set(shards))
