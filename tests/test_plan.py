@@ -89,3 +89,21 @@ def test_pages_reused_or_too_large_cost_nothing_so_a_small_change_plans_one_shar
     assert len(everything.shards) > 1 and len(small.shards) == 1
     assert small.shards[0].pages == len(PAGES)  # Listed still: a shard reports the reused pages too.
     assert small.total_seconds < everything.total_seconds / len(everything.shards)
+
+
+def test_a_page_that_runs_alone_costs_its_shard_both_places_and_the_split_spreads_such_pages() -> None:
+    """Shard 1/31 of the zoo's first plan held six pages that each need more than half of a 22 GiB runner:
+    they ran alone, and the plan, counting each at half, expected 27 min where the shard took longer."""
+    seconds = expected_seconds(PAGES, {}, INDEX)
+    big = sorted(PAGES, key=lambda page: -seconds[page.path])[:4]
+    shares = {page.path: 2 for page in big}
+    plain = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=1800)
+    alone = make_plan(PAGES, [], {}, INDEX, jobs=2, budget_seconds=1800, shares=shares)
+    added = sum(seconds[page.path] for page in big) / 2
+    more_shards = len(alone.shards) - len(plain.shards)
+    assert alone.total_seconds - plain.total_seconds == pytest.approx(added + more_shards * DISCOVERY_SECONDS, rel=0.02)
+    count = len(alone.shards)
+    owners = [shard_pages(PAGES, Shard(n, count), {}, INDEX, shares=shares)[0] for n in range(1, count + 1)]
+    holding = [sum(page in shard for page in big) for shard in owners]
+    assert max(holding) - min(holding) <= 1  # LPT deals the heaviest pages out first, one to each shard
+    assert alone.too_long == ()  # alone, each still fits a shard: it is the shard that grows

@@ -64,3 +64,22 @@ def test_the_memory_gate_starts_a_page_only_once_what_it_needs_is_free() -> None
     gate.acquire(6)  # 4 + 6 fit together at once
     gate.release(4)
     gate.release(6)
+
+
+@pytest.mark.parametrize(
+    "need_gib, memory_gib, jobs, share",
+    [
+        (4, 22, 2, 1),  # two fit side by side
+        (12, 22, 2, 2),  # more than half: it runs alone, and costs its shard both places
+        (8, 22, 4, 2),  # more than a quarter of it: two of four places
+        (30, 22, 4, 4),
+        (12, 22, 1, 1),
+    ],
+)
+def test_a_page_that_leaves_too_little_memory_for_another_holds_more_of_the_machine(
+    need_gib: int, memory_gib: int, jobs: int, share: int
+) -> None:
+    from modelsite.check.resources import machine_share
+
+    assert machine_share(need_gib * 1024**3, memory_gib * 1024**3, jobs) == share
+    assert machine_share(need_gib * 1024**3, 0, jobs) == 1  # memory unknown: one place each

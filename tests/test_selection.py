@@ -280,7 +280,7 @@ def test_shards_that_split_differently_or_a_missing_shard_are_refused(tmp_path: 
     assert plan_digest(judged_too_large) != plan_digest(plans["none"])
     one = replace(_report("docs/a.md", ()), shard="1/2", shard_plan=plan_digest(plans["none"]))
     two = replace(_report("docs/b.md", ()), shard="2/2", shard_plan=plan_digest(plans["some"]))
-    with pytest.raises(ReportError, match="split the pages differently.*each with the plan's --memory"):
+    with pytest.raises(ReportError, match="split the pages differently.*each with the plan's --memory and --jobs"):
         merge_shards([(tmp_path / "1.json", one), (tmp_path / "2.json", two)])
     with pytest.raises(ReportError, match=r"shard 2/2 is missing"):
         merge_shards([(tmp_path / "1.json", one)])

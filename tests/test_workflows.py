@@ -85,9 +85,11 @@ def test_pushes_schedule_and_pull_requests_run_the_tests_the_sweep_and_the_previ
     (shard_step,) = [step for step in sweep["steps"] if "hooks/ci.sh" in step.get("run", "")]
     assert '--shard "$SHARD"' in shard_step["run"] and "--no-site" in shard_step["run"]
     assert shard_step["env"]["SHARD"] == "${{ matrix.shard }}"
-    # Every shard decides "too large" by the plan's memory, so that all split the pages as the plan did.
+    # Every shard decides "too large" (to start, or to run beside another) by the plan's memory and pages at
+    # once, so that all split the pages as the plan did.
     assert '"memory"' in planning and plan["outputs"]["memory"] == "${{ steps.plan.outputs.memory }}"
     assert shard_step["env"]["MEMORY"] == "${{ needs.plan.outputs.memory }}"
+    assert shard_step["env"]["MODELSITE_JOBS"] == "${{ needs.plan.outputs.jobs }}" and '"jobs"' in planning
     assert '--memory "$MEMORY"' in shard_step["run"]
     # The weekly sweep runs every page afresh; the rest reuse main's passed pages, the plan's exact results.
     for job, run in ((plan, planning), (sweep, shard_step["run"])):

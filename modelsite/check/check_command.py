@@ -267,13 +267,15 @@ def run(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.st
     sizer = selection.page_sizer(index)
     needs = {page.path: resources.page_memory_bytes(sizer(page)) for page in pages}
     too_large = frozenset(page.path for page in pages if memory and needs[page.path] > memory)
+    # A page that leaves too little memory for another beside it holds the machine alone: it costs a shard more.
+    shares = {page.path: resources.machine_share(needs[page.path], memory, budget.jobs) for page in pages}
     # Only a split needs to know beforehand which pages the cache answers; a run reads each entry once, as it goes.
     splitting = bool(args.shard or args.plan)
     reused = reuse.reusable_paths(pages, options) if splitting and not args.no_cache else frozenset()
-    models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err, too_large | reused)
+    models, pages, split = _narrowed(args, index, models, pages, recorded, changed, err, too_large | reused, shares)
     if args.plan:
         planned = plan.make_plan(
-            pages, models, recorded, index, budget.jobs, args.shard_minutes * 60, too_large | reused
+            pages, models, recorded, index, budget.jobs, args.shard_minutes * 60, too_large | reused, shares
         )
         planned = replace(planned, too_large=tuple(sorted(too_large)), reused=len(reused), memory=memory)
         print("\n".join(planned.lines()), file=out)
@@ -414,10 +416,11 @@ def _narrowed(
     changed: set[str],
     err: TextIO,
     costless: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> tuple[list[Model], list[Page], str]:
     """MODELS and PAGES cut down by --sample (and the CHANGED variants of --changed-since), then by --shard
-    (balanced by RECORDED durations, the COSTLESS pages at none); and the digest of the shards' split (empty
-    without --shard)."""
+    (balanced by RECORDED durations, the COSTLESS pages at none, each page times the SHARES of the machine it
+    holds); and the digest of the shards' split (empty without --shard)."""
     if args.sample or args.families:
         chosen = selection.sample_pages(pages, index, per_collection=args.families)
         if changed and index is not None:
@@ -428,7 +431,7 @@ def _narrowed(
         print(f"sample: {len(chosen)} pages, {len(models)} models", file=err)
         pages = chosen
     if args.shard:
-        chosen, digest = selection.shard_pages(pages, args.shard, recorded, index, costless)
+        chosen, digest = selection.shard_pages(pages, args.shard, recorded, index, costless, shares)
         models = selection.shard_models(models, pages, args.shard, chosen)
         print(f"shard {args.shard}: {len(chosen)} of {len(pages)} pages, {len(models)} models", file=err)
         return models, chosen, digest

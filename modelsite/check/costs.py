@@ -141,11 +141,12 @@ def expected_seconds(pages: Sequence[Page], size: PageSizer, recorded: Mapping[s
     return {page.path: recorded.get(page.path) or model.seconds(size(page)) for page in pages}
 
 
-def shard_seconds(page_seconds: Iterable[float], models: int, jobs: int) -> float:
+def shard_seconds(page_seconds: Iterable[float], models: int, jobs: int, longest: float | None = None) -> float:
     """What a job spends on a shard: discovery, the figures of MODELS models, and the pages over JOBS (never
-    less than its longest page, which runs on one job)."""
+    less than its LONGEST page, which runs on one job: by default the largest of PAGE_SECONDS, which may count
+    a page that runs alone twice over)."""
     seconds = list(page_seconds)
-    pages = max(sum(seconds) / max(1, jobs), max(seconds, default=0.0))
+    pages = max(sum(seconds) / max(1, jobs), max(seconds, default=0.0) if longest is None else longest)
     return DISCOVERY_SECONDS + FIGURES_SECONDS_PER_MODEL * models + pages
 
 

@@ -94,8 +94,8 @@ class Plan:
             "too_long": list(self.too_long),
             "too_large": list(self.too_large),
             "reused": self.reused,
-            # What decided which pages are too large: every shard must take the same (`--memory`), or a page near
-            # the bound falls on another side of it and the shards split the pages differently.
+            # What decided which pages are too large to start or to run beside another (with jobs): every shard
+            # must take the same, or a page near a bound falls on its other side and the shards split differently.
             "memory": self.memory,
         }
         write_text_atomically(path, json.dumps(data, indent=1) + "\n")
@@ -109,19 +109,22 @@ def make_plan(
     jobs: int,
     budget_seconds: float = DEFAULT_SHARD_MINUTES * 60,
     costless: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> Plan:
     """The fewest shards of PAGES (and the figures of MODELS) whose expected times each fit BUDGET_SECONDS; the
-    COSTLESS pages (reused, or too large to start) cost none, as `--shard` counts them."""
+    COSTLESS pages (reused, or too large to start) cost none, and a page counts the SHARES of the machine it
+    holds, as `--shard` counts them."""
     model = costs.fitted(pages, selection.page_sizer(index), recorded)
-    seconds = selection.expected_seconds(pages, recorded, index, costless)
+    seconds = selection.expected_seconds(pages, recorded, index, costless, shares)
     room = budget_seconds - costs.DISCOVERY_SECONDS
-    too_long = tuple(sorted(path for path, s in seconds.items() if s > room))
+    alone = selection.expected_seconds(pages, recorded, index, costless)
+    too_long = tuple(sorted(path for path, s in alone.items() if s > room))
     total = sum(seconds.values()) / max(1, jobs) + costs.FIGURES_SECONDS_PER_MODEL * len(models)
     most = max(1, len(pages))
 
     def split(count: int) -> list[PlannedShard] | None:
         """The COUNT shards, if each fits the budget (or holds one page alone: no split can shorten it)."""
-        shards = _shards(pages, models, seconds, count, jobs)
+        shards = _shards(pages, models, seconds, alone, count, jobs)
         fits = all(s.seconds <= budget_seconds or s.pages <= 1 for s in shards)
         return shards if fits or count >= most else None
 
@@ -144,15 +147,23 @@ def make_plan(
 
 
 def _shards(
-    pages: list[Page], models: list[Model], seconds: Mapping[str, float], count: int, jobs: int
+    pages: list[Page],
+    models: list[Model],
+    seconds: Mapping[str, float],
+    alone: Mapping[str, float],
+    count: int,
+    jobs: int,
 ) -> list[PlannedShard]:
+    """The COUNT shards of PAGES, split by SECONDS (what each costs a shard's places), each no shorter than its
+    longest page's own seconds (ALONE)."""
     owner = selection.lpt_split(pages, count, seconds)  # What selection.shard_pages splits by.
     planned = []
     for number in range(1, count + 1):
         shard = Shard(number, count)
         chosen = [page for page in pages if owner[page.path] == number]
         shard_models = selection.shard_models(models, pages, shard, chosen)
-        expected = costs.shard_seconds((seconds[page.path] for page in chosen), len(shard_models), jobs)
+        longest = max((alone[page.path] for page in chosen), default=0.0)
+        expected = costs.shard_seconds((seconds[page.path] for page in chosen), len(shard_models), jobs, longest)
         planned.append(PlannedShard(str(shard), len(chosen), len(shard_models), round(expected, 1)))
     return planned
 

@@ -16,6 +16,7 @@ that much of the memory the check was given. A page that needs more than all of 
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 
@@ -94,6 +95,15 @@ def page_memory_bytes(size: costs.PageSize) -> int:
     weights = WEIGHT_COPIES[size.kind] * size.mparams * 1e6 * 4
     activations = ACTIVATION_IMAGES * size.mactivations * 1e6 * 4
     return int(INTERPRETER_BYTES + weights + activations)
+
+
+def machine_share(need: int, memory: int, jobs: int) -> int:
+    """How many of the JOBS places a page holds while it runs: one, or more when its NEED leaves too little of
+    MEMORY for others beside it (a page starts only once the pages running leave it room, so one that needs
+    more than half of it runs alone on two)."""
+    if memory <= 0 or jobs <= 1:
+        return 1
+    return min(jobs, max(1, math.ceil(need * jobs / memory)))
 
 
 def gib(size: int) -> str:

@@ -72,11 +72,15 @@ def expected_seconds(
     recorded: Mapping[str, float],
     index: ModelIndex | None,
     costless: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> dict[str, float]:
-    """Each page's recorded duration where there is one, else the cost model's prediction (modelsite.check.costs);
-    none for the COSTLESS pages (reused from the cache, or too large to start here)."""
+    """Each page's recorded duration where there is one, else the cost model's prediction (modelsite.check.costs),
+    times the SHARES of the machine it holds (resources.machine_share: a page too large to run beside another
+    costs its shard the time of both); none for the COSTLESS pages (reused from the cache, or too large to start
+    here)."""
     seconds = costs.expected_seconds(pages, page_sizer(index), recorded)
-    return {path: 0.0 if path in costless else value for path, value in seconds.items()}
+    held = shares or {}
+    return {path: 0.0 if path in costless else value * held.get(path, 1) for path, value in seconds.items()}
 
 
 def shard_plan(
@@ -85,9 +89,11 @@ def shard_plan(
     recorded: Mapping[str, float],
     index: ModelIndex | None,
     costless: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> dict[str, int]:
-    """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else the cost model's."""
-    return lpt_split(pages, count, expected_seconds(pages, recorded, index, costless))
+    """Page path -> its shard (1-based) of COUNT: LPT over recorded durations, else the cost model's (each
+    times the SHARES of the machine its page holds)."""
+    return lpt_split(pages, count, expected_seconds(pages, recorded, index, costless, shares))
 
 
 def lpt_split(pages: list[Page], count: int, seconds: Mapping[str, float]) -> dict[str, int]:
@@ -113,9 +119,10 @@ def shard_pages(
     recorded: Mapping[str, float],
     index: ModelIndex | None,
     costless: frozenset[str] = frozenset(),
+    shares: Mapping[str, int] | None = None,
 ) -> tuple[list[Page], str]:
     """The pages of SHARD, in page order (see shard_plan), and the digest of the whole split (plan_digest)."""
-    plan = shard_plan(pages, shard.count, recorded, index, costless)
+    plan = shard_plan(pages, shard.count, recorded, index, costless, shares)
     return [page for page in pages if plan[page.path] == shard.number], plan_digest(plan)
 
 

@@ -80,8 +80,8 @@ def _same_sweep(reports: list[tuple[Path, Report]]) -> None:
             raise ReportError(
                 f"{path} and {sharded[0][0]} split the pages differently, so some pages ran in two shards and some "
                 "in none: the shards did not start from the same durations (.modelsite-cache/sweep-durations.json) "
-                "and the same memory, which decides the pages too large to start; run every shard from one copy "
-                "of the durations, each with the plan's --memory"
+                "and the same memory and jobs, which decide the pages too large to start or to run beside another; "
+                "run every shard from one copy of the durations, each with the plan's --memory and --jobs"
             )
     count = counts.pop()
     missing = sorted(set(range(1, count + 1)) - set(shards))
