@@ -134,16 +134,7 @@ def test_the_tables_show_what_the_probe_found_escaped_with_what_ran_it() -> None
         PathOutcome("onnxruntime", WORKS, "max abs difference 1e-06, top-5 agreement 100%", 0.1),
     ]
     outcomes += [PathOutcome(path, NOT_RUN, "", 0.0) for path in ("torchscript", "compile", "autocast")]
-    stamp = Stamp("cpu", "2.14.1", "1.0.31", "2026-11-23T01:02:03+00:00", online=False)
-    report = CheckReport(
-        path=Path("report.json"),
-        blocks={},
-        runs={},
-        models_checked=frozenset(),
-        figure_problems={},
-        finished_at=stamp.ran_at,
-        compatibility={model.key: FoundCompatibility(Compatibility(model.key, tuple(outcomes)), stamp)},
-    )
+    report = _probed_report(Compatibility(model.key, tuple(outcomes)))
     pages = PageRenderer(ROOT, INDEX, report)
     variant = str(pages.variant(collection, model).markdown)
     table = variant[variant.index("## Deploy") : variant.index("## Citation")]
@@ -166,16 +157,7 @@ def test_a_tag_that_builds_the_same_module_shows_the_probe_of_the_tag_that_stand
     model, probe = INDEX.model(shared), INDEX.model(INDEX.probed_as[shared])
     collection = INDEX.collection(model.collection)
     outcomes = tuple(PathOutcome(path, WORKS, "as is", 1.0) for path in ("onnx", "onnx_legacy", "onnxruntime"))
-    stamp = Stamp("cpu", "2.14.1", "1.0.31", "2026-11-23T01:02:03+00:00", online=False)
-    report = CheckReport(
-        path=Path("report.json"),
-        blocks={},
-        runs={},
-        models_checked=frozenset(),
-        figure_problems={},
-        finished_at=stamp.ran_at,
-        compatibility={probe.key: FoundCompatibility(Compatibility(probe.key, outcomes), stamp)},
-    )
+    report = _probed_report(Compatibility(probe.key, outcomes))
     pages = PageRenderer(ROOT, INDEX, report)
     variant = str(pages.variant(collection, model).markdown)
     table = variant[variant.index("## Deploy") : variant.index("## Citation")]
@@ -200,3 +182,19 @@ def test_an_export_too_big_for_the_free_memory_is_not_tried_and_says_why(monkeyp
     assert outcome.status == NOT_RUN
     assert "takes about 0 GiB of memory, and 0 GiB were free" in outcome.detail
     assert deploy.onnxruntime_outcome([(Path("unused.onnx"), outcome, "")], None, None).status == NOT_RUN
+
+
+STAMP = Stamp("cpu", "2.14.1", "1.0.31", "2026-11-23T01:02:03+00:00", online=False)
+
+
+def _probed_report(found: Compatibility) -> CheckReport:
+    """A check's report that holds FOUND, one probe's outcome, stamped STAMP, and nothing else."""
+    return CheckReport(
+        path=Path("report.json"),
+        blocks={},
+        runs={},
+        models_checked=frozenset(),
+        figure_problems={},
+        finished_at=STAMP.ran_at,
+        compatibility={found.model: FoundCompatibility(found, STAMP)},
+    )
