@@ -46,11 +46,12 @@ def test_the_memory_gate_starts_a_page_only_once_what_it_needs_is_free() -> None
 
     gate = MemoryGate(10)
     assert gate.fits(10) and not gate.fits(11)
-    gate.acquire(6)
+    waiting = [6, 6]
+    assert gate.take(waiting, int) == 6 and waiting == [6]
     started = threading.Event()
 
     def second() -> None:
-        gate.acquire(6)
+        assert gate.take(waiting, int) == 6
         started.set()
         gate.release(6)
 
@@ -60,10 +61,23 @@ def test_the_memory_gate_starts_a_page_only_once_what_it_needs_is_free() -> None
     gate.release(6)
     assert started.wait(5)
     thread.join()
-    gate.acquire(4)
-    gate.acquire(6)  # 4 + 6 fit together at once
-    gate.release(4)
-    gate.release(6)
+    assert gate.take(waiting, int) is None  # nothing left to take
+
+
+def test_a_large_page_waiting_for_room_holds_up_no_smaller_page_behind_it() -> None:
+    """What shard 1/37 of the zoo's plan met: the longest pages first, and one needing 15 of 22 GiB waited for
+    the page running beside it, while the job that finished took the next page and waited too: the shard ran one
+    page at a time for 20 minutes."""
+    from modelsite.check.resources import MemoryGate
+
+    gate = MemoryGate(22)
+    waiting = [8, 15, 15, 3, 2]  # longest first
+    assert gate.take(waiting, int) == 8
+    assert gate.take(waiting, int) == 3  # 8 + 15 > 22: the 3 behind the two 15s starts beside the 8
+    gate.release(8)
+    assert gate.take(waiting, int) == 15  # 3 + 15 fit
+    assert gate.take(waiting, int) == 2
+    assert waiting == [15]
 
 
 @pytest.mark.parametrize(

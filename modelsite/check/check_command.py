@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import math
+import queue
 import re
 import sys
 from collections.abc import Mapping
@@ -467,8 +468,8 @@ def run_pages(
 ) -> list[PageResult]:
     """Every page's result, in page order; pages that passed unchanged come from the cache. The longest pages
     (by SECONDS, expected durations) start first, so that no long page is left to run alone at the end. With
-    MEMORY (bytes), a page starts once the pages running leave what it NEEDS, and one needing more than all of
-    MEMORY is not started (page_run.too_large_result)."""
+    MEMORY (bytes), a free job takes the first waiting page whose NEEDS the pages running leave room for, and a
+    page needing more than all of MEMORY is not started (page_run.too_large_result)."""
     digest = responses_digest(offline_responses(options.root))
     keys = {page.path: reuse.page_key(page, options, digest) for page in pages}
     results: dict[str, PageResult] = {}
@@ -488,28 +489,41 @@ def run_pages(
         else:
             to_run.append(page)
     to_run.sort(key=lambda page: -(seconds or {}).get(page.path, 0.0))
-    gate = resources.MemoryGate(memory) if memory else None
-    if gate is not None:
-        for page in [page for page in to_run if not gate.fits((needs or {}).get(page.path, 0))]:
-            to_run.remove(page)
-            finished(too_large_result(page, (needs or {})[page.path], gate.total))
+    # Without MEMORY, every page fits beside the others: only JOBS bounds how many run.
+    gate = resources.MemoryGate(memory or sys.maxsize)
 
-    def run_within_memory(page: Page) -> PageResult:
-        need = (needs or {}).get(page.path, 0)
-        if gate is None:
-            return run_page(page, options)
-        gate.acquire(need)
-        try:
-            return run_page(page, options)
-        finally:
-            gate.release(need)
+    def need(page: Page) -> int:
+        return (needs or {}).get(page.path, 0) if memory else 0
+
+    for page in [page for page in to_run if not gate.fits(need(page))]:
+        to_run.remove(page)
+        finished(too_large_result(page, need(page), gate.total))
+    count = len(to_run)
+
+    # Each job takes the next page that fits (the gate), runs it and hands its result, or what it raised, to this
+    # thread, which records and prints them in the order they finish.
+    finished_pages: queue.Queue[PageResult | BaseException] = queue.Queue()
+
+    def job() -> None:
+        while (page := gate.take(to_run, need)) is not None:
+            outcome: PageResult | BaseException
+            try:
+                outcome = run_page(page, options)
+            except BaseException as error:
+                outcome = error
+            finally:
+                gate.release(need(page))
+            finished_pages.put(outcome)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(run_within_memory, page): page for page in to_run}
-        for future in as_completed(futures):
-            result = future.result()
-            reuse.keep(options.cache_dir, keys[result.path], result)
-            finished(result)
+        for _ in range(min(jobs, count)):
+            pool.submit(job)
+        for _ in range(count):
+            outcome = finished_pages.get()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            reuse.keep(options.cache_dir, keys[outcome.path], outcome)
+            finished(outcome)
     return [results[page.path] for page in pages]
 
 

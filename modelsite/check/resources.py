@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from modelsite.check import costs
 from modelsite.core.machine import available_cores, memory_bytes
@@ -26,6 +28,7 @@ from modelsite.core.machine import available_cores, memory_bytes
 # What one page may use at its peak: a large EfficientNet's training step at its image size.
 PAGE_MEMORY_BYTES = 4 * 1024**3
 PAGE_GPU_MEMORY_BYTES = 6 * 1024**3
+T = TypeVar("T")
 # A page's interpreter before any model: Python, torch, timm and onnxruntime imported.
 INTERPRETER_BYTES = 1024**3
 # The float32 copies of a model's weights a page holds at its peak. Every page: the model, and the checkpoint's
@@ -111,7 +114,8 @@ def gib(size: int) -> str:
 
 
 class MemoryGate:
-    """The memory pages running side by side may use together: a page waits until what it needs is free."""
+    """The memory pages running side by side may use together: a free job takes the first waiting page whose
+    need is free, so a large page waiting for room holds up no smaller page behind it."""
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -121,11 +125,18 @@ class MemoryGate:
     def fits(self, need: int) -> bool:
         return need <= self.total
 
-    def acquire(self, need: int) -> None:
-        """Wait until NEED bytes are free (at once when nothing runs: the page fits the whole, see fits)."""
+    def take(self, waiting: list[T], need: Callable[[T], int]) -> T | None:
+        """The first of WAITING (shared by the jobs) whose NEED is free now, removed from it and held until
+        release; waits while none is (any fits when nothing runs: see fits); None once WAITING is empty."""
         with self._free:
-            self._free.wait_for(lambda: self._used == 0 or self._used + need <= self.total)
-            self._used += need
+            while waiting:
+                for item in waiting:
+                    if self._used == 0 or self._used + need(item) <= self.total:
+                        waiting.remove(item)
+                        self._used += need(item)
+                        return item
+                self._free.wait()
+            return None
 
     def release(self, need: int) -> None:
         with self._free:
