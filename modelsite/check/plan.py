@@ -115,9 +115,9 @@ def make_plan(
     COSTLESS pages (reused, or too large to start) cost none, and a page counts the SHARES of the machine it
     holds, as `--shard` counts them."""
     model = costs.fitted(pages, selection.page_sizer(index), recorded)
-    seconds = selection.expected_seconds(pages, recorded, index, costless, shares)
-    room = budget_seconds - costs.DISCOVERY_SECONDS
     alone = selection.expected_seconds(pages, recorded, index, costless)
+    seconds = selection.held_seconds(alone, shares)
+    room = budget_seconds - costs.DISCOVERY_SECONDS
     too_long = tuple(sorted(path for path, s in alone.items() if s > room))
     total = sum(seconds.values()) / max(1, jobs) + costs.FIGURES_SECONDS_PER_MODEL * len(models)
     most = max(1, len(pages))

@@ -25,10 +25,11 @@ from typing import TypeVar
 from modelsite.check import costs
 from modelsite.core.machine import available_cores, memory_bytes
 
+T = TypeVar("T")  # What MemoryGate.take hands out: the check's pages, or anything a test queues.
+
 # What one page may use at its peak: a large EfficientNet's training step at its image size.
 PAGE_MEMORY_BYTES = 4 * 1024**3
 PAGE_GPU_MEMORY_BYTES = 6 * 1024**3
-T = TypeVar("T")
 # A page's interpreter before any model: Python, torch, timm and onnxruntime imported.
 INTERPRETER_BYTES = 1024**3
 # The float32 copies of a model's weights a page holds at its peak. Every page: the model, and the checkpoint's

@@ -79,8 +79,13 @@ def expected_seconds(
     costs its shard the time of both); none for the COSTLESS pages (reused from the cache, or too large to start
     here)."""
     seconds = costs.expected_seconds(pages, page_sizer(index), recorded)
+    return held_seconds({path: 0.0 if path in costless else value for path, value in seconds.items()}, shares)
+
+
+def held_seconds(seconds: Mapping[str, float], shares: Mapping[str, int] | None) -> dict[str, float]:
+    """SECONDS, each times the SHARES of the machine its page holds (one where SHARES says nothing)."""
     held = shares or {}
-    return {path: 0.0 if path in costless else value * held.get(path, 1) for path, value in seconds.items()}
+    return {path: value * held.get(path, 1) for path, value in seconds.items()}
 
 
 def shard_plan(
